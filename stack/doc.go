@@ -1,0 +1,17 @@
+// Package stack parses Go goroutine dumps into a model of goroutines and
+// frames, classifies what each goroutine is blocked on, and groups goroutines
+// into buckets by signature.
+//
+// It reads every text format Go 1.20–1.26 prints: runtime.Stack(buf, true),
+// net/http/pprof's goroutine?debug=2 and debug=1, panic and fatal-error crash
+// output with noise around it, GOTRACEBACK=system|crash headers, goroutine
+// labels, ancestors and elided frames. Parsing streams the input, interns
+// function names, files and whole stacks, and is linear in the input size.
+//
+// Parsers are forgiving: they return every goroutine they could read together
+// with an error that lists, by line number, what was skipped. Both results may
+// be non-nil. No input makes them panic.
+//
+// Package stack imports only the standard library; pprof protos are converted
+// into this model by package analyzer.
+package stack
