@@ -1,0 +1,238 @@
+package stack
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Similarity says how alike goroutines must be to share a bucket.
+type Similarity uint8
+
+// Similarity levels.
+const (
+	// SimilarityExact groups goroutines whose frames match in function,
+	// file and line, with the same state and created-by site.
+	SimilarityExact Similarity = iota
+	// SimilarityFunc compares function names only (frames and created-by),
+	// so goroutines blocked at different lines of the same functions merge.
+	SimilarityFunc
+	// SimilarityTop compares the top GroupOptions.TopFrames frames exactly
+	// and ignores the rest of the stack and the created-by site.
+	SimilarityTop
+)
+
+var similarityNames = [...]string{"exact", "func", "top"}
+
+// String returns "exact", "func" or "top".
+func (s Similarity) String() string {
+	if int(s) < len(similarityNames) {
+		return similarityNames[s]
+	}
+	return "similarity(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ParseSimilarity parses the names String returns, for command-line flags.
+func ParseSimilarity(s string) (Similarity, error) {
+	for i, n := range similarityNames {
+		if s == n {
+			return Similarity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("stack: unknown similarity %q (want exact, func or top)", s)
+}
+
+// GroupOptions tunes Group. The zero value groups exactly.
+type GroupOptions struct {
+	Similarity Similarity
+	// TopFrames is the number of frames compared by SimilarityTop; 0 means 5.
+	TopFrames int
+}
+
+// Bucket is a set of goroutines with the same signature.
+type Bucket struct {
+	// Stack is the stack of the first goroutine in the bucket (in input
+	// order); with SimilarityFunc or SimilarityTop others may differ in lines
+	// or lower frames.
+	Stack *Stack
+	// State and Op are shared by every goroutine in the bucket.
+	State string
+	Op    Op
+	// CreatedBy is the first goroutine's creation site.
+	CreatedBy Frame
+	// Count is the number of goroutines (the sum of Goroutine.Count).
+	Count int
+	// IDs are the non-zero goroutine ids in input order (aggregated records
+	// from debug=1 text and protos have none).
+	IDs []int64
+	// MinWait and MaxWait bound Goroutine.Wait over the bucket.
+	MinWait, MaxWait time.Duration
+	// Labels are the labels when every goroutine in the bucket has the same
+	// ones, else nil.
+	Labels []Label
+	// Flags are the flags set on every goroutine in the bucket.
+	Flags Flags
+	// Goroutines are indexes into the slice given to Group, in input order.
+	Goroutines []int
+	// Signature is a stable 16-hex-digit hash of what the goroutines share at
+	// the similarity used: equal across snapshots and processes, so buckets
+	// of two dumps can be matched.
+	Signature string
+}
+
+type groupKey struct {
+	sig     int
+	state   string
+	op      Op
+	created Frame
+}
+
+// Group puts goroutines into buckets by signature in linear time (one hash
+// lookup per goroutine, one signature per distinct stack; never pairwise).
+// Buckets are sorted by Count descending, then by first frame, state and
+// signature, so the order is deterministic. gs is not modified.
+func Group(gs []Goroutine, opts GroupOptions) []Bucket {
+	top := opts.TopFrames
+	if top <= 0 {
+		top = 5
+	}
+	// Stacks are compared through their signature text, computed once per
+	// distinct *Stack, so stacks from different Interners still match.
+	sigIDs := map[*Stack]int{}
+	texts := map[string]int{}
+	var sigText []string
+	sigID := func(s *Stack) int {
+		if v, ok := sigIDs[s]; ok {
+			return v
+		}
+		t := stackSig(s, opts.Similarity, top)
+		v, ok := texts[t]
+		if !ok {
+			v = len(sigText)
+			texts[t] = v
+			sigText = append(sigText, t)
+		}
+		sigIDs[s] = v
+		return v
+	}
+	sigOf := func(s *Stack) string { return sigText[sigID(s)] }
+	index := make(map[groupKey]int)
+	var out []Bucket
+	for i := range gs {
+		g := &gs[i]
+		k := groupKey{sig: sigID(g.Stack), state: g.State, op: g.Op}
+		switch opts.Similarity {
+		case SimilarityFunc:
+			k.created.Func = g.CreatedBy.Func
+		case SimilarityTop:
+		default:
+			k.created = g.CreatedBy
+		}
+		bi, ok := index[k]
+		if !ok {
+			bi = len(out)
+			index[k] = bi
+			out = append(out, Bucket{Stack: g.Stack, State: g.State, Op: g.Op, CreatedBy: g.CreatedBy,
+				MinWait: g.Wait, MaxWait: g.Wait, Labels: g.Labels, Flags: g.Flags})
+		}
+		b := &out[bi]
+		b.Count += g.Count
+		if g.ID != 0 {
+			b.IDs = append(b.IDs, g.ID)
+		}
+		b.MinWait = min(b.MinWait, g.Wait)
+		b.MaxWait = max(b.MaxWait, g.Wait)
+		b.Flags &= g.Flags
+		if b.Labels != nil && !sameLabels(b.Labels, g.Labels) {
+			b.Labels = nil
+		}
+		b.Goroutines = append(b.Goroutines, i)
+	}
+	for i := range out {
+		b := &out[i]
+		h := fnv.New64a()
+		h.Write([]byte(opts.Similarity.String()))
+		h.Write([]byte{0})
+		h.Write([]byte(b.State))
+		h.Write([]byte{0, byte(b.Op), 0})
+		h.Write([]byte(sigOf(b.Stack)))
+		switch opts.Similarity {
+		case SimilarityFunc:
+			h.Write([]byte(b.CreatedBy.Func))
+		case SimilarityExact:
+			h.Write([]byte(frameString(b.CreatedBy)))
+		}
+		b.Signature = fmt.Sprintf("%016x", h.Sum64())
+	}
+	slices.SortFunc(out, func(a, b Bucket) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		fa, fb := firstFrame(a.Stack), firstFrame(b.Stack)
+		if c := cmp.Compare(fa.Func, fb.Func); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(fa.File, fb.File); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(fa.Line, fb.Line); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.State, b.State); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Signature, b.Signature); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Goroutines[0], b.Goroutines[0])
+	})
+	return out
+}
+
+func firstFrame(s *Stack) Frame {
+	if s == nil || len(s.Frames) == 0 {
+		return Frame{}
+	}
+	return s.Frames[0]
+}
+
+func sameLabels(a, b []Label) bool {
+	if len(a) > 0 && len(b) > 0 && &a[0] == &b[0] && len(a) == len(b) {
+		return true
+	}
+	return slices.Equal(a, b)
+}
+
+func frameString(f Frame) string {
+	return f.Func + "\x00" + f.File + ":" + strconv.Itoa(f.Line)
+}
+
+// stackSig is the text a stack is compared by at a similarity level.
+func stackSig(s *Stack, sim Similarity, top int) string {
+	if s == nil {
+		return ""
+	}
+	var b []byte
+	frames := s.Frames
+	if sim == SimilarityTop && len(frames) > top {
+		frames = frames[:top]
+	}
+	for _, f := range frames {
+		b = append(b, f.Func...)
+		if sim != SimilarityFunc {
+			b = append(b, 0)
+			b = append(b, f.File...)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(f.Line), 10)
+		}
+		b = append(b, '\n')
+	}
+	if sim == SimilarityExact || (sim == SimilarityTop && len(s.Frames) <= top) {
+		b = append(b, "elided "...)
+		b = strconv.AppendInt(b, int64(s.Elided), 10)
+	}
+	return string(b)
+}

@@ -1,0 +1,257 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// ParseOptions tunes Parse. The zero value is the documented default.
+type ParseOptions struct {
+	// Workers is how many goroutines parse in parallel: 0 means GOMAXPROCS,
+	// 1 parses on the calling goroutine only. The result does not depend on it.
+	Workers int
+	// MaxErrors is how many LineErrors ParseError keeps; 0 means 100. Errors
+	// beyond it are counted in ParseError.Dropped.
+	MaxErrors int
+}
+
+// LineError is one problem found at a 1-based input line.
+type LineError struct {
+	Line int
+	Msg  string
+}
+
+// Error formats the error as "stack: line 4182: malformed frame …".
+func (e LineError) Error() string {
+	return "stack: line " + strconv.Itoa(e.Line) + ": " + e.Msg
+}
+
+// ParseError lists what Parse skipped. It is returned together with the
+// goroutines that could be read.
+type ParseError struct {
+	// Errs are the first MaxErrors problems in input order.
+	Errs []LineError
+	// Dropped counts problems beyond MaxErrors that are not in Errs.
+	Dropped int
+	// Skipped is the number of goroutine blocks left out because they were
+	// malformed.
+	Skipped int
+	// Truncated reports that the input ended in the middle of a goroutine;
+	// that goroutine is kept with the frames read so far.
+	Truncated bool
+}
+
+// Error summarises the first problem and how many others there are.
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	if len(e.Errs) > 0 {
+		b.WriteString(e.Errs[0].Error())
+	} else {
+		b.WriteString("stack: parse error")
+	}
+	if n := len(e.Errs) - 1 + e.Dropped; n > 0 {
+		fmt.Fprintf(&b, " (and %d more)", n)
+	}
+	if e.Skipped > 0 {
+		fmt.Fprintf(&b, "; %d goroutines skipped", e.Skipped)
+	}
+	return b.String()
+}
+
+// ErrNoGoroutine is wrapped by the error Parse returns when the input holds
+// no goroutine at all.
+var ErrNoGoroutine = errors.New("stack: no goroutine header found")
+
+const (
+	// maxLineLen is the longest line accepted; longer lines are reported
+	// and skipped.
+	maxLineLen = 1 << 20
+	// maxCount caps counts and ids read from the input.
+	maxCount = 1 << 40
+	// maxFrames caps the frames kept per goroutine (the runtime prints at
+	// most 100 plus an elided marker; pprof debug=1 prints more).
+	maxFrames = 1 << 16
+)
+
+// Parse reads a goroutine dump (runtime.Stack(buf, true) or pprof debug=2
+// text, panic or fatal-error crash output with noise around it, or pprof
+// debug=1 text), detecting the format by content.
+//
+// It returns every goroutine it could read and, when something was skipped or
+// the input was truncated, a *ParseError listing it with line numbers; both
+// may be non-nil. An input without any goroutine yields an error wrapping
+// ErrNoGoroutine. A read error is returned wrapped, joined with any
+// ParseError, together with what was parsed before it. The Snapshot is never
+// nil.
+//
+// Parse streams r in chunks of about 1 MiB split at goroutine boundaries and
+// parses them on opts.Workers goroutines, merging in input order; memory in
+// flight is a few chunks per worker. Function and file names, label sets and
+// whole stacks are interned: goroutines with identical frames share one
+// *Stack. Parse is safe for concurrent use on different readers.
+func Parse(r io.Reader, opts ParseOptions) (*Snapshot, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	maxErrs := opts.MaxErrors
+	if maxErrs <= 0 {
+		maxErrs = 100
+	}
+	ch := newChunker(r)
+	m := newMerger(maxErrs, workers > 1)
+	if workers == 1 {
+		p := newParser(NewInterner(), maxErrs)
+		for {
+			c := ch.next()
+			if c == nil {
+				break
+			}
+			m.add(p.parse(c))
+			ch.recycle(c)
+		}
+	} else {
+		parallel(ch, m, workers, maxErrs)
+	}
+	return m.finish(ch)
+}
+
+// parallel runs the reader, workers parsing with their own Interner, and the
+// in-order merge on the calling goroutine. All goroutines have exited when it
+// returns.
+func parallel(ch *chunker, m *merger, workers, maxErrs int) {
+	type job struct {
+		c    *chunk
+		done chan *result
+	}
+	jobs := make(chan job, workers)
+	order := make(chan chan *result, workers*2)
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		for {
+			c := ch.next()
+			if c == nil {
+				return
+			}
+			j := job{c: c, done: make(chan *result, 1)}
+			order <- j.done
+			jobs <- j
+		}
+	}()
+	for range workers {
+		go func() {
+			p := newParser(NewInterner(), maxErrs)
+			for j := range jobs {
+				res := p.parse(j.c)
+				ch.recycle(j.c)
+				j.done <- res
+			}
+		}()
+	}
+	for done := range order {
+		m.add(<-done)
+	}
+}
+
+// merger joins chunk results in input order.
+type merger struct {
+	snap     Snapshot
+	maxErrs  int
+	perr     ParseError
+	global   *Interner
+	remap    map[*Stack]*Stack
+	headers  int
+	lines    int
+	crash    bool
+	debug1   bool
+	reasonAt int
+}
+
+func newMerger(maxErrs int, multi bool) *merger {
+	m := &merger{maxErrs: maxErrs}
+	if multi {
+		m.global = NewInterner()
+		m.remap = make(map[*Stack]*Stack)
+	}
+	return m
+}
+
+func (m *merger) stack(s *Stack) *Stack {
+	if m.global == nil || s == nil {
+		return s
+	}
+	if t, ok := m.remap[s]; ok {
+		return t
+	}
+	t := m.global.adopt(s)
+	m.remap[s] = t
+	return t
+}
+
+func (m *merger) add(res *result) {
+	for i := range res.gs {
+		g := &res.gs[i]
+		g.Stack = m.stack(g.Stack)
+		for j := range g.Ancestors {
+			g.Ancestors[j].Stack = m.stack(g.Ancestors[j].Stack)
+		}
+		m.snap.Total += g.Count
+	}
+	if m.snap.Goroutines == nil {
+		m.snap.Goroutines = res.gs
+	} else {
+		m.snap.Goroutines = append(m.snap.Goroutines, res.gs...)
+	}
+	for _, e := range res.errs {
+		if len(m.perr.Errs) < m.maxErrs {
+			m.perr.Errs = append(m.perr.Errs, e)
+		} else {
+			m.perr.Dropped++
+		}
+	}
+	m.perr.Dropped += res.dropped
+	m.perr.Skipped += res.skipped
+	m.perr.Truncated = m.perr.Truncated || res.truncated
+	m.headers += res.headers
+	m.lines = res.endLine
+	m.crash = m.crash || res.crash
+	m.debug1 = m.debug1 || res.debug1
+	if m.snap.Reason == "" && res.reason != "" {
+		m.snap.Reason = res.reason
+	}
+}
+
+func (m *merger) finish(ch *chunker) (*Snapshot, error) {
+	s := &m.snap
+	switch {
+	case m.debug1:
+		s.Format = FormatDebug1
+	case m.crash:
+		s.Format = FormatCrash
+	case m.headers > 0:
+		s.Format = FormatText
+	}
+	var errs []error
+	if ch.err != nil {
+		errs = append(errs, fmt.Errorf("stack: read at line %d: %w", ch.line, ch.err))
+	}
+	if m.headers == 0 {
+		errs = append(errs, fmt.Errorf("%w in %d lines", ErrNoGoroutine, m.lines))
+	}
+	if len(m.perr.Errs) > 0 || m.perr.Skipped > 0 || m.perr.Truncated || m.perr.Dropped > 0 {
+		pe := m.perr
+		errs = append(errs, &pe)
+	}
+	switch len(errs) {
+	case 0:
+		return s, nil
+	case 1:
+		return s, errs[0]
+	}
+	return s, errors.Join(errs...)
+}
