@@ -190,6 +190,11 @@ type PoolStats struct {
 	Puts  uint64 `json:"puts"`
 	News  uint64 `json:"news"`  // Gets served by the constructor (misses)
 	Drops uint64 `json:"drops"` // Puts refused by the size rule
+	// NewFunc is the fully qualified name of the pool's constructor function
+	// as it appears in profiles (e.g. "main.main.func1"), so that an analyzer
+	// can link allocation sites inside the constructor to the pool's hit rate.
+	// Empty when unknown.
+	NewFunc string `json:"new_func,omitempty"`
 }
 
 // HitRate is the share of Gets served from the pool, in [0,1]; 0 with no Gets.

@@ -1,0 +1,314 @@
+package dump
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// DefaultReadLimit is the limit ReadFile applies when given a limit <= 0:
+// 1 GiB, far above any real profile and far below what a zip bomb expands to.
+const DefaultReadLimit = 1 << 30
+
+// maxManifestBytes bounds manifest.json; real manifests are a few KiB.
+const maxManifestBytes = 64 << 20
+
+// Bundle is an opened bundle. Entries are read lazily from the zip, so a
+// Bundle holds little memory whatever the bundle's size.
+//
+// A Bundle is safe for concurrent use by multiple goroutines as long as the
+// io.ReaderAt it reads from is (files are).
+type Bundle struct {
+	// Manifest is the decoded manifest.json; zero (Schema 0) when the
+	// manifest is missing or unreadable.
+	Manifest Manifest
+	// Name names the bundle in error messages: the path given to Open or the
+	// name given to Read.
+	Name string
+
+	files  map[string]*file // by name, first occurrence wins
+	order  []*file          // zip order, duplicates and manifest excluded
+	closer io.Closer
+}
+
+// file is one entry present in the bundle, from the zip central directory or
+// recovered by salvage.
+type file struct {
+	name string
+	// size is the uncompressed size the zip claims; it may lie.
+	size uint64
+	open func() (io.ReadCloser, error)
+}
+
+func (b *Bundle) add(f *file) error {
+	if _, dup := b.files[f.name]; dup {
+		return fmt.Errorf("dump: %s: entry %s: duplicate name, later copy ignored", b.Name, f.name)
+	}
+	b.files[f.name] = f
+	if f.name != ManifestName {
+		b.order = append(b.order, f)
+	}
+	return nil
+}
+
+// IsBundle reports whether head, the first bytes of an input, starts like a
+// zip file (a local file header, or the end record of an empty zip). Four
+// bytes are enough. It is cheap and never reads beyond head.
+func IsBundle(head []byte) bool {
+	return bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06"))
+}
+
+// Open opens the bundle file at path. Close the Bundle when done.
+//
+// Open returns a nil Bundle and an error when the file cannot be opened or
+// nothing in it is readable. It returns a Bundle and an error together when
+// part is readable: the manifest is missing, corrupt or of a newer schema (the
+// Bundle then lists the entries present with kinds inferred from their
+// names), or the file was cut short during capture and has no zip central
+// directory (the Bundle then holds every entry that was complete, found by
+// scanning the local headers, and the error names the entry that was cut).
+func Open(path string) (*Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	b, err := Read(f, st.Size(), path)
+	if b == nil {
+		f.Close()
+		return nil, err
+	}
+	b.closer = f
+	return b, err
+}
+
+// Read reads a bundle of size bytes from r; name is used in error messages.
+// It reads the zip central directory and manifest.json, not the entries. The
+// results are as for Open. The caller keeps r open while using the Bundle.
+func Read(r io.ReaderAt, size int64, name string) (*Bundle, error) {
+	b := &Bundle{Name: name, files: make(map[string]*file)}
+	var errs []error
+	zr, err := zip.NewReader(r, size)
+	switch {
+	case err == nil || errors.Is(err, zip.ErrInsecurePath):
+		for _, zf := range zr.File {
+			if err := b.add(&file{name: zf.Name, size: zf.UncompressedSize64, open: zf.Open}); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	case !hasLocalHeader(r, size):
+		return nil, fmt.Errorf("dump: %s: not a bundle: %w", name, err)
+	default:
+		// No readable central directory: a capture cut short. Recover the
+		// complete entries from their local headers.
+		errs = append(errs, fmt.Errorf("dump: %s: zip directory unreadable (%w), entries recovered by scanning", name, err))
+		errs = append(errs, b.salvage(r, size)...)
+		if len(b.files) == 0 {
+			return nil, errors.Join(errs...)
+		}
+	}
+	if err := b.readManifest(); err != nil {
+		errs = append(errs, err)
+	}
+	return b, errors.Join(errs...)
+}
+
+func (b *Bundle) readManifest() error {
+	if _, ok := b.files[ManifestName]; !ok {
+		return fmt.Errorf("dump: %s: no %s (entry kinds inferred from names): %w", b.Name, ManifestName, fs.ErrNotExist)
+	}
+	data, err := b.ReadFile(ManifestName, maxManifestBytes)
+	if err != nil {
+		return err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("dump: %s: entry %s: %w", b.Name, ManifestName, err)
+	}
+	b.Manifest = m
+	if m.Schema > SchemaVersion {
+		return fmt.Errorf("dump: %s: entry %s: schema %d is newer than the supported %d; fields may be missing",
+			b.Name, ManifestName, m.Schema, SchemaVersion)
+	}
+	return nil
+}
+
+// kindByName maps default entry names back to kinds.
+var kindByName = func() map[string]Kind {
+	m := make(map[string]Kind)
+	for _, k := range []Kind{KindGoroutineText, KindGoroutineProfile, KindGoroutineLeak, KindHeap, KindAllocs,
+		KindBlock, KindMutex, KindThreadcreate, KindCPU, KindFgprof, KindTrace, KindMetrics, KindGCTrace} {
+		m[DefaultName(k)] = k
+	}
+	return m
+}()
+
+// KindOf infers an entry's kind from its name: the kind whose DefaultName it
+// is, else KindOther.
+func KindOf(name string) Kind {
+	if k, ok := kindByName[name]; ok {
+		return k
+	}
+	return KindOther
+}
+
+// Entries returns the manifest's entries (including failed captures, which
+// have Error set and no file) followed by the files present in the zip that
+// the manifest does not list, with Kind from KindOf and Bytes from the zip
+// directory. It allocates a new slice on each call.
+func (b *Bundle) Entries() []Entry {
+	out := make([]Entry, 0, len(b.Manifest.Entries)+len(b.order))
+	listed := make(map[string]bool, len(b.Manifest.Entries))
+	for _, e := range b.Manifest.Entries {
+		out = append(out, e)
+		listed[e.Name] = true
+	}
+	for _, f := range b.order {
+		if listed[f.name] {
+			continue
+		}
+		out = append(out, Entry{Name: f.name, Kind: KindOf(f.name), Bytes: int64(min(f.size, 1<<62))})
+	}
+	return out
+}
+
+// Lookup returns the first entry of kind whose file is present in the
+// bundle. ok is false when there is none; a capture that failed is still
+// listed by Entries with its Error.
+func (b *Bundle) Lookup(kind Kind) (e Entry, ok bool) {
+	for _, e := range b.Entries() {
+		if e.Kind == kind && b.files[e.Name] != nil {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// Open opens the entry called name for reading. A corrupt entry shows as a
+// read error naming the bundle and the entry, at the latest at the end of the
+// data (CRC check). A missing entry's error wraps fs.ErrNotExist.
+func (b *Bundle) Open(name string) (io.ReadCloser, error) {
+	f := b.files[name]
+	if f == nil {
+		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, name, fs.ErrNotExist)
+	}
+	rc, err := f.open()
+	if err != nil {
+		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, name, err)
+	}
+	return &entryReader{rc: rc, prefix: "dump: " + b.Name + ": entry " + name}, nil
+}
+
+// entryReader names the bundle and entry in read errors.
+type entryReader struct {
+	rc     io.ReadCloser
+	prefix string
+}
+
+func (e *entryReader) Read(p []byte) (int, error) {
+	n, err := e.rc.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s: %w", e.prefix, err)
+	}
+	return n, err
+}
+
+func (e *entryReader) Close() error { return e.rc.Close() }
+
+// ReadFile returns the content of the entry called name. It fails, naming the
+// bundle and the entry, when the content is larger than limit bytes (checked
+// while reading, so a lying zip header cannot make it allocate more), when the
+// entry is corrupt (bad CRC, bad compressed data) or missing. limit <= 0 means
+// DefaultReadLimit. Cost: one read and decompression of the entry.
+func (b *Bundle) ReadFile(name string, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultReadLimit
+	}
+	f := b.files[name]
+	if f == nil {
+		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, name, fs.ErrNotExist)
+	}
+	if f.size > uint64(limit) {
+		return nil, fmt.Errorf("dump: %s: entry %s: %d bytes exceeds the limit of %d", b.Name, name, f.size, limit)
+	}
+	rc, err := b.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	buf.Grow(int(min(f.size, 64<<20))) // the header may lie
+	n, err := io.Copy(&buf, io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("dump: %s: entry %s: more than the limit of %d bytes", b.Name, name, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// Verify reads every entry present and reports, joined, an error for each one
+// that is corrupt (bad CRC or compressed data) or larger than
+// DefaultReadLimit. Cost: reading and decompressing the whole bundle once,
+// without holding it in memory.
+func (b *Bundle) Verify() error {
+	var errs []error
+	for _, f := range b.order {
+		rc, err := b.Open(f.name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, DefaultReadLimit+1))
+		rc.Close()
+		if err == nil && n > DefaultReadLimit {
+			err = fmt.Errorf("dump: %s: entry %s: more than the limit of %d bytes", b.Name, f.name, DefaultReadLimit)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Metrics decodes the metrics history (the first KindMetrics entry). The
+// error wraps fs.ErrNotExist when the bundle has none.
+func (b *Bundle) Metrics() (*MetricsHistory, error) {
+	e, ok := b.Lookup(KindMetrics)
+	if !ok {
+		return nil, fmt.Errorf("dump: %s: no %s entry: %w", b.Name, KindMetrics, fs.ErrNotExist)
+	}
+	data, err := b.ReadFile(e.Name, 0)
+	if err != nil {
+		return nil, err
+	}
+	var h MetricsHistory
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, e.Name, err)
+	}
+	return &h, nil
+}
+
+// Close closes the file opened by Open; for a Bundle from Read it does
+// nothing.
+func (b *Bundle) Close() error {
+	if b.closer == nil {
+		return nil
+	}
+	err := b.closer.Close()
+	b.closer = nil
+	if err != nil {
+		return fmt.Errorf("dump: %s: %w", b.Name, err)
+	}
+	return nil
+}
