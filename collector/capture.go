@@ -1,0 +1,568 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/felixge/fgprof"
+
+	"github.com/gdiag/gdiag/dump"
+)
+
+// Part names one thing a bundle can include; the ?include= query parameter
+// takes a comma-separated list of them.
+type Part string
+
+// Parts of a bundle.
+const (
+	PartGoroutines    Part = "goroutines"    // goroutine profile, plus the text dump when the guard allows
+	PartHeap          Part = "heap"          // heap profile
+	PartAllocs        Part = "allocs"        // allocation profile
+	PartBlock         Part = "block"         // block profile (empty unless runtime.SetBlockProfileRate was called)
+	PartMutex         Part = "mutex"         // mutex profile (empty unless runtime.SetMutexProfileFraction was called)
+	PartThreadcreate  Part = "threadcreate"  // thread creation profile
+	PartCPU           Part = "cpu"           // CPU profile over the window
+	PartFgprof        Part = "fgprof"        // wall-clock profile over the window
+	PartTrace         Part = "trace"         // flight-recorder execution trace
+	PartGoroutineLeak Part = "goroutineleak" // leaked goroutines (GOEXPERIMENT=goroutineleakprofile builds)
+	PartMetrics       Part = "metrics"       // the metrics history
+)
+
+// AllParts lists every Part in capture order.
+func AllParts() []Part {
+	return []Part{PartGoroutines, PartGoroutineLeak, PartHeap, PartAllocs, PartBlock, PartMutex,
+		PartThreadcreate, PartCPU, PartFgprof, PartTrace, PartMetrics}
+}
+
+// String returns the part's name.
+func (p Part) String() string { return string(p) }
+
+// ParseParts parses a comma-separated list of part names; spaces and empty
+// items are ignored. An unknown name is an error wrapping ErrBadRequest.
+func ParseParts(s string) ([]Part, error) {
+	var out []Part
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(AllParts(), Part(f)) {
+			return nil, fmt.Errorf("%w: unknown part %q", ErrBadRequest, f)
+		}
+		if !slices.Contains(out, Part(f)) {
+			out = append(out, Part(f))
+		}
+	}
+	return out, nil
+}
+
+// CaptureRequest says what a capture takes.
+type CaptureRequest struct {
+	// Seconds is the window of the CPU and wall-clock profiles, at most the
+	// WithMaxSeconds limit. Zero leaves both profiles out of the default set.
+	Seconds float64
+	// Include lists the parts to take; nil means every part that is
+	// available: the window profiles only when Seconds > 0, goroutineleak
+	// only in builds that have it, trace only with WithFlightRecorder. A
+	// part listed explicitly but unavailable is recorded as a failed entry.
+	Include []Part
+	// Full takes the full goroutine text dump whatever the stop-the-world
+	// budget says.
+	Full bool
+}
+
+// stepFunc writes one entry into w; ctx ends early on cancellation.
+type stepFunc func(ctx context.Context, w io.Writer) error
+
+// errEntryTooLarge is returned by a buffer when an entry outgrows the bytes
+// left in the bundle's budget.
+var errEntryTooLarge = errors.New("entry exceeds the bundle byte budget")
+
+// limitBuffer is a bytes.Buffer that refuses to grow beyond max bytes.
+type limitBuffer struct {
+	bytes.Buffer
+	max int64
+}
+
+func (b *limitBuffer) Write(p []byte) (int, error) {
+	if int64(b.Len()+len(p)) > b.max {
+		return 0, fmt.Errorf("%w (%d bytes)", errEntryTooLarge, b.max)
+	}
+	return b.Buffer.Write(p)
+}
+
+// countingWriter counts bytes and refuses to pass more than limit.
+type countingWriter struct {
+	w     io.Writer
+	n     int64
+	limit int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.n+int64(len(p)) > c.limit {
+		return 0, fmt.Errorf("collector: bundle exceeds %d bytes", c.limit)
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// manifestReserve is kept free of the byte budget for manifest.json and the
+// zip directory.
+const manifestReserve = 1 << 20
+
+// capture is the state of one running capture.
+type capture struct {
+	c       *Collector
+	ctx     context.Context
+	zw      *dump.Writer
+	cw      *countingWriter
+	entries []dump.Entry
+	broken  error // the bundle writer failed: stop
+
+	mu   sync.Mutex
+	refs int // the capture itself plus running step goroutines
+}
+
+// hold and drop count the users of the capture slot: it is freed when the
+// capture and every step goroutine it started (even one abandoned after a
+// timeout) are done, so captures never overlap.
+func (cp *capture) hold() {
+	cp.mu.Lock()
+	cp.refs++
+	cp.mu.Unlock()
+}
+
+func (cp *capture) drop() {
+	cp.mu.Lock()
+	cp.refs--
+	last := cp.refs == 0
+	cp.mu.Unlock()
+	if last {
+		cp.c.busyUntil.Store(0)
+		<-cp.c.slot
+	}
+}
+
+type stepResult struct {
+	data []byte
+	took time.Duration
+	err  error
+}
+
+// start runs f on a labelled goroutine with a buffer limited to the bytes
+// left in the budget. A panic in f becomes the step's error.
+func (cp *capture) start(part Part, f stepFunc) <-chan stepResult {
+	if h := cp.c.stepHook; h != nil {
+		if g := h(part); g != nil {
+			f = g
+		}
+	}
+	ch := make(chan stepResult, 1)
+	left := cp.cw.limit - cp.cw.n - manifestReserve
+	cp.hold()
+	ok := cp.c.spawn(cp.ctx, "capture-"+string(part), func(ctx context.Context) {
+		defer cp.drop()
+		buf := &limitBuffer{max: max(left, 0)}
+		t0 := time.Now()
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("collector: %s: panic: %v", part, r)
+				}
+			}()
+			err = f(ctx, buf)
+		}()
+		ch <- stepResult{data: buf.Bytes(), took: time.Since(t0), err: err}
+	})
+	if !ok {
+		cp.drop()
+		ch <- stepResult{err: ErrClosed}
+	}
+	return ch
+}
+
+// wait returns the step's result, or the context's error when the capture
+// is cancelled or times out first.
+func (cp *capture) wait(ch <-chan stepResult) stepResult {
+	select {
+	case r := <-ch:
+		return r
+	case <-cp.ctx.Done():
+		return stepResult{err: fmt.Errorf("collector: capture aborted: %w", context.Cause(cp.ctx))}
+	}
+}
+
+// put adds a finished step to the bundle, or records why it failed.
+func (cp *capture) put(kind dump.Kind, r stepResult, seconds float64) {
+	name := dump.DefaultName(kind)
+	if cp.broken != nil {
+		return
+	}
+	if r.err != nil {
+		cp.fail(kind, r.err, seconds, r.took)
+		return
+	}
+	if err := cp.zw.Add(name, kind, r.data); err != nil {
+		cp.broken = err
+		return
+	}
+	cp.zw.SetEntryInfo(name, seconds, r.took)
+	cp.entries = append(cp.entries, dump.Entry{Name: name, Kind: kind, Bytes: int64(len(r.data)), Seconds: seconds, Took: r.took})
+}
+
+func (cp *capture) fail(kind dump.Kind, err error, seconds float64, took time.Duration) {
+	name := dump.DefaultName(kind)
+	cp.zw.Fail(name, kind, err)
+	cp.zw.SetEntryInfo(name, seconds, took)
+	cp.entries = append(cp.entries, dump.Entry{Name: name, Kind: kind, Seconds: seconds, Took: took, Error: err.Error()})
+}
+
+// run runs one step to completion and adds it.
+func (cp *capture) run(part Part, kind dump.Kind, f stepFunc) {
+	if cp.stopped() {
+		return
+	}
+	cp.put(kind, cp.wait(cp.start(part, f)), 0)
+}
+
+// stopped reports whether the capture must take no more entries.
+func (cp *capture) stopped() bool { return cp.broken != nil || cp.ctx.Err() != nil }
+
+// Capture writes a bundle to w: the parts req asks for, then manifest.json.
+// It is what the bundle endpoint and the watcher use. At most one capture
+// runs at a time (ErrBusy otherwise). The capture ends early when ctx is
+// cancelled, when WithMaxCaptureDuration passes or when Close is called;
+// the bundle written so far is then closed with a manifest that records
+// the aborted entries, if w still accepts it.
+//
+// Capture returns the manifest it wrote. Both results can be non-nil: an
+// aborted capture returns its partial manifest and the cause. A part that
+// fails on its own (a CPU profile already running, a panic in a step) is
+// recorded as a failed entry and is not an error of the capture.
+//
+// Cost: the goroutine profile stops the world twice briefly; the full text
+// dump only within the stack budget (see WithStackBudget); the CPU and
+// wall-clock profiles run for req.Seconds; memory is bounded by the largest
+// entry (at most WithMaxBundleBytes).
+func (c *Collector) Capture(ctx context.Context, w io.Writer, req CaptureRequest) (*dump.Manifest, error) {
+	return c.capture(ctx, w, req, c.cfg.maxBundleBytes, nil)
+}
+
+// capture is Capture with a byte limit for this bundle and a function
+// called once the capture has the slot, before anything is written.
+func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest, limit int64, started func()) (*dump.Manifest, error) {
+	if math.IsNaN(req.Seconds) || req.Seconds < 0 || req.Seconds > c.cfg.maxSeconds {
+		return nil, fmt.Errorf("%w: seconds %v: must be in [0, %v]", ErrBadRequest, req.Seconds, c.cfg.maxSeconds)
+	}
+	for _, p := range req.Include {
+		if !slices.Contains(AllParts(), p) {
+			return nil, fmt.Errorf("%w: unknown part %q", ErrBadRequest, p)
+		}
+	}
+	if !c.enter() {
+		return nil, ErrClosed
+	}
+	defer c.wg.Done()
+	select {
+	case c.slot <- struct{}{}:
+	default:
+		return nil, ErrBusy
+	}
+	start := time.Now()
+	c.busyUntil.Store(start.Add(time.Duration(req.Seconds*float64(time.Second)) + time.Second).UnixNano())
+	if started != nil {
+		started()
+	}
+
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.maxCapture,
+		fmt.Errorf("collector: capture exceeded %v", c.cfg.maxCapture))
+	defer cancel()
+	stop := context.AfterFunc(c.ctx, func() { cancel() })
+	defer stop()
+
+	cw := &countingWriter{w: w, limit: limit}
+	cp := &capture{c: c, ctx: ctx, zw: dump.NewWriter(cw), cw: cw, refs: 1}
+	defer cp.drop()
+
+	explicit := req.Include != nil
+	want := func(p Part) bool {
+		if explicit {
+			return slices.Contains(req.Include, p)
+		}
+		return true
+	}
+	m := c.baseManifest(start)
+
+	if want(PartGoroutines) && !cp.stopped() {
+		cp.run(PartGoroutines, dump.KindGoroutineProfile, profileStep("goroutine"))
+		if !cp.stopped() {
+			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
+		}
+	}
+	if want(PartGoroutineLeak) {
+		if pprof.Lookup("goroutineleak") != nil {
+			// Runs a GC cycle with leak detection before writing.
+			cp.run(PartGoroutineLeak, dump.KindGoroutineLeak, profileStep("goroutineleak"))
+		} else if explicit {
+			cp.fail(dump.KindGoroutineLeak, errors.New("collector: goroutineleak profile not in this build (needs GOEXPERIMENT=goroutineleakprofile)"), 0, 0)
+		}
+	}
+	for _, p := range []struct {
+		part Part
+		kind dump.Kind
+	}{{PartHeap, dump.KindHeap}, {PartAllocs, dump.KindAllocs}, {PartBlock, dump.KindBlock}, {PartMutex, dump.KindMutex}, {PartThreadcreate, dump.KindThreadcreate}} {
+		if want(p.part) {
+			cp.run(p.part, p.kind, profileStep(string(p.part)))
+		}
+	}
+	c.window(cp, req, explicit, want, m.Goroutines)
+	if want(PartTrace) && !cp.stopped() {
+		switch {
+		case c.flight != nil:
+			cp.run(PartTrace, dump.KindTrace, func(_ context.Context, w io.Writer) error {
+				_, err := c.flight.WriteTo(w)
+				return err
+			})
+		case c.flightErr != nil:
+			cp.fail(dump.KindTrace, c.flightErr, 0, 0)
+		case explicit:
+			cp.fail(dump.KindTrace, errors.New("collector: flight recorder not enabled (WithFlightRecorder)"), 0, 0)
+		}
+	}
+	if want(PartMetrics) {
+		cp.run(PartMetrics, dump.KindMetrics, func(_ context.Context, w io.Writer) error {
+			return json.NewEncoder(w).Encode(c.History(time.Time{}))
+		})
+	}
+	if !cp.stopped() {
+		c.fillManifest(ctx, m)
+	}
+
+	// Record what an aborted capture did not take.
+	if err := ctx.Err(); err != nil {
+		cause := fmt.Errorf("collector: capture aborted: %w", context.Cause(ctx))
+		for _, p := range AllParts() {
+			if want(p) && !cp.has(p) {
+				if k := partKind(p); k != "" {
+					cp.fail(k, cause, 0, 0)
+				}
+			}
+		}
+	}
+	m.Duration = time.Since(start)
+	m.Schema = dump.SchemaVersion
+	closeErr := cp.zw.Close(*m)
+	m.Entries = cp.entries
+	switch {
+	case cp.broken != nil:
+		return m, fmt.Errorf("collector: writing bundle: %w", cp.broken)
+	case ctx.Err() != nil:
+		return m, fmt.Errorf("collector: capture aborted: %w", context.Cause(ctx))
+	case closeErr != nil:
+		return m, fmt.Errorf("collector: writing bundle: %w", closeErr)
+	}
+	return m, nil
+}
+
+// partKind is the entry kind of a part; the goroutines part's main entry
+// is the profile.
+func partKind(p Part) dump.Kind {
+	switch p {
+	case PartGoroutines:
+		return dump.KindGoroutineProfile
+	case PartGoroutineLeak:
+		return dump.KindGoroutineLeak
+	case PartCPU:
+		return dump.KindCPU
+	case PartFgprof:
+		return dump.KindFgprof
+	case PartTrace:
+		return dump.KindTrace
+	case PartMetrics:
+		return dump.KindMetrics
+	}
+	return dump.Kind(p)
+}
+
+// has reports whether an entry (taken or failed) exists for part.
+func (cp *capture) has(p Part) bool {
+	k := partKind(p)
+	for _, e := range cp.entries {
+		if e.Kind == k {
+			return true
+		}
+	}
+	// Parts that are not in this build or not enabled are not owed.
+	switch p {
+	case PartGoroutineLeak:
+		return pprof.Lookup("goroutineleak") == nil
+	case PartTrace:
+		return cp.c.flight == nil && cp.c.flightErr == nil
+	}
+	return false
+}
+
+// profileStep writes the named runtime/pprof profile in protobuf form.
+func profileStep(name string) stepFunc {
+	return func(_ context.Context, w io.Writer) error {
+		p := pprof.Lookup(name)
+		if p == nil {
+			return fmt.Errorf("collector: no %s profile in this runtime", name)
+		}
+		if err := p.WriteTo(w, 0); err != nil {
+			return fmt.Errorf("collector: %s profile: %w", name, err)
+		}
+		return nil
+	}
+}
+
+// window runs the CPU and wall-clock profiles over the same window.
+func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want func(Part) bool, goroutines int) {
+	if cp.stopped() {
+		return
+	}
+	d := time.Duration(req.Seconds * float64(time.Second))
+	var cpuCh, fgCh <-chan stepResult
+	if want(PartCPU) {
+		if d > 0 {
+			cpuCh = cp.start(PartCPU, func(ctx context.Context, w io.Writer) error {
+				if err := pprof.StartCPUProfile(w); err != nil {
+					return fmt.Errorf("collector: cpu profile: %w", err)
+				}
+				err := sleep(ctx, d)
+				pprof.StopCPUProfile()
+				return err
+			})
+		} else if explicit {
+			cp.fail(dump.KindCPU, fmt.Errorf("%w: cpu profile needs seconds > 0", ErrBadRequest), 0, 0)
+		}
+	}
+	if want(PartFgprof) {
+		cost := float64(goroutines) * 1e-6 * 99 // cores spent sampling
+		switch {
+		case d <= 0:
+			if explicit {
+				cp.fail(dump.KindFgprof, fmt.Errorf("%w: fgprof needs seconds > 0", ErrBadRequest), 0, 0)
+			}
+		case cost > c.cfg.fgprofBudget:
+			cp.fail(dump.KindFgprof, fmt.Errorf("collector: fgprof skipped: %d goroutines × 1µs × 99 Hz ≈ %.2f cores exceeds the budget of %.2f cores",
+				goroutines, cost, c.cfg.fgprofBudget), req.Seconds, 0)
+		default:
+			fgCh = cp.start(PartFgprof, func(ctx context.Context, w io.Writer) error {
+				stop := fgprof.Start(w, fgprof.FormatPprof)
+				err := sleep(ctx, d)
+				if serr := stop(); serr != nil && err == nil {
+					err = fmt.Errorf("collector: fgprof: %w", serr)
+				}
+				return err
+			})
+		}
+	}
+	if cpuCh != nil {
+		cp.put(dump.KindCPU, cp.wait(cpuCh), req.Seconds)
+	}
+	if fgCh != nil {
+		cp.put(dump.KindFgprof, cp.wait(fgCh), req.Seconds)
+	}
+}
+
+// sleep waits for d or until ctx ends, whichever is first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("collector: capture aborted: %w", context.Cause(ctx))
+	}
+}
+
+// baseManifest fills what is known before anything is captured.
+func (c *Collector) baseManifest(start time.Time) *dump.Manifest {
+	bi, exps := buildInfo()
+	return &dump.Manifest{
+		Schema:      dump.SchemaVersion,
+		CapturedAt:  start.UTC(),
+		Host:        c.host,
+		PID:         c.pid,
+		Args:        os.Args,
+		GoVersion:   runtime.Version(),
+		GOOS:        runtime.GOOS,
+		GOARCH:      runtime.GOARCH,
+		NumCPU:      runtime.NumCPU(),
+		BuildInfo:   bi,
+		Experiments: exps,
+		Goroutines:  runtime.NumGoroutine(),
+	}
+}
+
+// processTimeout bounds the gopsutil reads of one capture.
+const processTimeout = 2 * time.Second
+
+// fillManifest adds settings, cgroup, process statistics and pools.
+func (c *Collector) fillManifest(ctx context.Context, m *dump.Manifest) {
+	cg, err := readCgroup(os.DirFS("/"))
+	if err != nil {
+		c.report(err)
+	}
+	m.Cgroup = cg
+	rv := readSettings()
+	m.Settings = settings(os.LookupEnv, rv, cg)
+
+	pctx, cancel := context.WithTimeout(ctx, processTimeout)
+	m.Process = readProcess(pctx)
+	cancel()
+
+	for _, p := range c.cfg.pools {
+		st, err := poolStats(p)
+		if err != nil {
+			c.report(err)
+			continue
+		}
+		m.Pools = append(m.Pools, st)
+	}
+}
+
+// poolStats calls a user's PoolReporter, recovering a panic into an error.
+func poolStats(p namedPool) (st dump.PoolStats, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("collector: pool %q: panic: %v", p.name, r)
+		}
+	}()
+	st = p.r.PoolStats()
+	if p.name != "" {
+		st.Name = p.name
+	}
+	return st, nil
+}
+
+// readSettings reads the effective GOGC and GOMEMLIMIT.
+func readSettings() runtimeValues {
+	s := []metrics.Sample{{Name: keyGOGC}, {Name: keyGOMEMLIMIT}}
+	metrics.Read(s)
+	var ms dump.MetricsSample
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		ms.GOGC = int64(s[0].Value.Uint64())
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		ms.GOMEMLIMIT = int64(s[1].Value.Uint64())
+	}
+	return currentRuntime(ms)
+}

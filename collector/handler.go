@@ -1,0 +1,267 @@
+package collector
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/dump"
+)
+
+// Handler returns the debug endpoint. Mount it under any prefix, with or
+// without http.StripPrefix — routing looks only at the last path element:
+//
+//	mux.Handle("/debug/gdiag/", c.Handler())
+//
+// The endpoints (GET; HEAD except for the bundle) are "/" (index page), "/bundle" and
+// "/metrics"; the package documentation lists their query parameters.
+// Requests from non-loopback addresses are refused (403) unless
+// WithAllowRemote or WithToken is set; with a token every request needs it
+// (401 otherwise). The handler is safe for concurrent use; bundle requests
+// beyond the one running get 429 with Retry-After.
+func (c *Collector) Handler() http.Handler { return http.HandlerFunc(c.serveHTTP) }
+
+func (c *Collector) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if status, msg := c.authorize(r); status != http.StatusOK {
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gdiag"`)
+		}
+		http.Error(w, msg, status)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "collector: method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	p := r.URL.Path
+	switch {
+	case p == "bundle" || strings.HasSuffix(p, "/bundle"):
+		if r.Method != http.MethodGet { // a HEAD must not start a capture
+			w.Header().Set("Allow", "GET")
+			http.Error(w, "collector: bundle needs GET", http.StatusMethodNotAllowed)
+			return
+		}
+		c.serveBundle(w, r)
+	case p == "metrics" || strings.HasSuffix(p, "/metrics"):
+		c.serveMetrics(w, r)
+	case p == "" || strings.HasSuffix(p, "/"):
+		c.serveIndex(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// authorize applies the access rules; it returns http.StatusOK or the
+// status and message of the refusal.
+func (c *Collector) authorize(r *http.Request) (int, string) {
+	if c.cfg.token != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(c.cfg.token)) != 1 {
+			return http.StatusUnauthorized, "collector: missing or wrong bearer token"
+		}
+		return http.StatusOK, ""
+	}
+	if c.cfg.allowRemote || isLoopback(r.RemoteAddr) {
+		return http.StatusOK, ""
+	}
+	return http.StatusForbidden, "collector: remote clients need a bearer token (WithToken) or WithAllowRemote"
+}
+
+// isLoopback reports whether a RemoteAddr ("host:port") is a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// bundleParams parses the query of a bundle request.
+func (c *Collector) bundleParams(r *http.Request) (CaptureRequest, error) {
+	q := r.URL.Query()
+	req := CaptureRequest{Seconds: min(DefaultSeconds, c.cfg.maxSeconds)}
+	if s := q.Get("seconds"); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return req, fmt.Errorf("%w: seconds=%q: want a number ≥ 0", ErrBadRequest, s)
+		}
+		req.Seconds = v
+	}
+	if s := q.Get("ms"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 0 {
+			return req, fmt.Errorf("%w: ms=%q: want an integer ≥ 0", ErrBadRequest, s)
+		}
+		req.Seconds = float64(v) / 1000
+	}
+	if req.Seconds > c.cfg.maxSeconds {
+		return req, fmt.Errorf("%w: seconds %v exceeds the limit of %v", ErrBadRequest, req.Seconds, c.cfg.maxSeconds)
+	}
+	if q.Has("include") {
+		parts, err := ParseParts(q.Get("include"))
+		if err != nil {
+			return req, err
+		}
+		req.Include = parts
+		if req.Include == nil {
+			req.Include = []Part{}
+		}
+	}
+	switch q.Get("full") {
+	case "", "0", "false":
+	case "1", "true":
+		req.Full = true
+	default:
+		return req, fmt.Errorf("%w: full=%q: want 0 or 1", ErrBadRequest, q.Get("full"))
+	}
+	return req, nil
+}
+
+func (c *Collector) serveBundle(w http.ResponseWriter, r *http.Request) {
+	req, err := c.bundleParams(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// A server WriteTimeout shorter than the window would cut the bundle.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.cfg.maxCapture + 30*time.Second))
+	// Headers go out once the capture holds the slot, so that a refused
+	// capture can still answer with an error status and the client learns
+	// at once that a long window has started.
+	started := false
+	_, err = c.capture(r.Context(), w, req, c.cfg.maxBundleBytes, func() {
+		started = true
+		h := w.Header()
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", `attachment; filename="`+bundleFileName(c.host, time.Now())+`"`)
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusOK)
+		_ = http.NewResponseController(w).Flush()
+	})
+	switch {
+	case err == nil || started:
+		// Once bytes are out the status is sent; the manifest records
+		// what an aborted capture missed.
+	case errors.Is(err, ErrBusy):
+		retry := time.Until(time.Unix(0, c.busyUntil.Load()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(retry.Seconds())), 1)))
+		http.Error(w, err.Error(), http.StatusTooManyRequests)
+	case errors.Is(err, ErrBadRequest):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	case errors.Is(err, ErrClosed):
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	default:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+// bundleFileName is gdiag-<host>-<UTC time>.gdiag with the host reduced to
+// characters safe in a header and a file name.
+func bundleFileName(host string, t time.Time) string {
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, host)
+	if safe == "" {
+		safe = "unknown"
+	}
+	return bundlePrefix + safe + "-" + t.UTC().Format("20060102T150405Z") + bundleSuffix
+}
+
+func (c *Collector) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	var since time.Time
+	if s := r.URL.Query().Get("seconds"); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			http.Error(w, fmt.Sprintf("collector: seconds=%q: want a number > 0", s), http.StatusBadRequest)
+			return
+		}
+		since = time.Now().Add(-time.Duration(v * float64(time.Second)))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(c.History(since))
+}
+
+// indexState is what the index page shows.
+type indexState struct {
+	Host          string
+	PID           int
+	GoVersion     string
+	Goroutines    int
+	HeapLive      uint64
+	HeapGoal      uint64
+	GCCPUPercent  float64
+	Interval      time.Duration
+	Settings      dump.Settings
+	Samples       int
+	Watching      bool
+	FlightRunning bool
+	Parts         []Part
+}
+
+const indexHTML = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>gdiag collector</title>
+<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em 1em;text-align:left}code{background:#eee}</style></head>
+<body><h1>gdiag collector</h1>
+<p>{{.Host}} pid {{.PID}}, {{.GoVersion}}</p>
+<h2>Live state</h2>
+<table>
+<tr><th>goroutines</th><td>{{.Goroutines}}</td></tr>
+<tr><th>heap live / goal</th><td>{{.HeapLive}} / {{.HeapGoal}} bytes</td></tr>
+<tr><th>GC CPU (last {{.Interval}})</th><td>{{printf "%.2f" .GCCPUPercent}} %</td></tr>
+<tr><th>GOGC</th><td>{{.Settings.GOGC.Value}} ({{.Settings.GOGC.Source}})</td></tr>
+<tr><th>GOMEMLIMIT</th><td>{{.Settings.GOMEMLIMIT.Value}} ({{.Settings.GOMEMLIMIT.Source}})</td></tr>
+<tr><th>GOMAXPROCS</th><td>{{.Settings.GOMAXPROCS.Value}} ({{.Settings.GOMAXPROCS.Source}})</td></tr>
+<tr><th>metrics history</th><td>{{.Samples}} samples</td></tr>
+<tr><th>flight recorder</th><td>{{if .FlightRunning}}running{{else}}off{{end}}</td></tr>
+<tr><th>watcher</th><td>{{if .Watching}}on{{else}}off{{end}}</td></tr>
+</table>
+<h2>Endpoints</h2>
+<ul>
+<li><a href="bundle?seconds=5">bundle?seconds=5</a> — download a bundle (.gdiag zip). Parameters:
+ <code>seconds</code> (CPU and wall-clock window, default 5), <code>ms</code> (the same in milliseconds),
+ <code>include</code> (comma-separated: {{range $i, $p := .Parts}}{{if $i}}, {{end}}{{$p}}{{end}}),
+ <code>full=1</code> (full goroutine dump even above the stop-the-world budget).</li>
+<li><a href="metrics">metrics</a> — metrics history as JSON; <code>seconds</code> keeps the last N seconds.</li>
+</ul>
+<p>Analyze a bundle with <code>gdiag analyze FILE</code>.</p>
+</body></html>
+`
+
+func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
+	t, err := template.New("index").Parse(indexHTML)
+	if err != nil {
+		http.Error(w, "collector: index template: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	cur, prev, _, ok2 := c.ring.last()
+	st := indexState{
+		Host: c.host, PID: c.pid, GoVersion: runtime.Version(),
+		Goroutines: runtime.NumGoroutine(), HeapLive: cur.HeapLiveBytes, HeapGoal: cur.HeapGoalBytes,
+		Interval: c.cfg.interval, Samples: c.ring.len(),
+		Watching: c.watch != nil, FlightRunning: c.flight != nil, Parts: AllParts(),
+	}
+	if ok2 {
+		st.GCCPUPercent = gcCPUPercent(prev, cur)
+	}
+	cg, _ := readCgroup(os.DirFS("/")) // errors reach the error handler at capture time
+	st.Settings = settings(os.LookupEnv, readSettings(), cg)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := t.Execute(w, st); err != nil {
+		c.report(fmt.Errorf("collector: index: %w", err))
+	}
+}
