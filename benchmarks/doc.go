@@ -1,0 +1,11 @@
+// Package benchmarks compares gdiag's goroutine dump parser with
+// github.com/DataDog/gostackparse and github.com/maruel/panicparse/v2 on
+// the same real dumps of 1k to 1M goroutines. It is its own module so that
+// the peers never become dependencies of gdiag.
+//
+// The dumps come from cmd/gendump, which starts real goroutines in a
+// realistic mix and writes the runtime's own output; cmd/parsemem measures
+// the peak memory of one parser on one file. See README.md for the commands
+// and the measured results. The package itself has no API: everything is in
+// its tests, benchmarks and commands.
+package benchmarks
