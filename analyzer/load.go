@@ -1,0 +1,313 @@
+package analyzer
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/stack"
+)
+
+// Kind is what an input was recognised as.
+type Kind string
+
+// Input kinds.
+const (
+	KindBundle           Kind = "bundle"
+	KindGoroutineText    Kind = "goroutine-text"    // runtime.Stack / debug=2 / crash output
+	KindGoroutineDebug1  Kind = "goroutine-debug1"  // pprof debug=1 text
+	KindGoroutineProfile Kind = "goroutine-profile" // pprof proto, debug=0
+	KindGoroutineLeak    Kind = "goroutineleak"     // Go 1.26 goroutineleak profile (proto or debug=1)
+	KindHeapProfile      Kind = "heap-profile"      // heap or allocs proto
+	KindProfile          Kind = "profile"           // another pprof proto (cpu, block, mutex, …)
+	KindGCTrace          Kind = "gctrace"           // GODEBUG=gctrace=1 log
+	KindMetrics          Kind = "metrics"           // a collector metrics history (metrics.json)
+)
+
+// Input is one loaded file. Fields the input does not have are nil.
+type Input struct {
+	// Name is the path given to Load ("-" for standard input).
+	Name string
+	Kind Kind
+	// Goroutines is the goroutine dump or profile.
+	Goroutines *stack.Snapshot
+	// Leaked is Go's goroutineleak profile: goroutines the runtime proved leaked.
+	Leaked *stack.Snapshot
+	// Manifest is set for bundles.
+	Manifest *dump.Manifest
+	Metrics  *dump.MetricsHistory
+	// Profiles holds the pprof profiles found, by kind (heap, allocs, cpu, …).
+	Profiles map[dump.Kind]*profile.Profile
+	// GCTrace holds the raw gctrace log lines' text when the input is, or a
+	// bundle holds, a GODEBUG=gctrace=1 log.
+	GCTrace []byte
+	// Warnings are problems that did not stop the load (skipped lines, a
+	// corrupt bundle entry); each names the file.
+	Warnings []error
+}
+
+// LoadOptions tune Load. The zero value is ready to use.
+type LoadOptions struct {
+	// Stdin is read for the name "-"; nil means os.Stdin.
+	Stdin io.Reader
+	// Workers is passed to stack.Parse (0 = GOMAXPROCS).
+	Workers int
+	// MaxProfileBytes caps a protobuf profile or bundle read from a stream
+	// (0 = 1 GiB). Text dumps are streamed and have no cap.
+	MaxProfileBytes int64
+	// Progress, when set, is called as bytes are read (read so far, total
+	// size or -1 when unknown). It is called from the loading goroutine.
+	Progress func(read, total int64)
+}
+
+func (o LoadOptions) maxBytes() int64 {
+	if o.MaxProfileBytes > 0 {
+		return o.MaxProfileBytes
+	}
+	return 1 << 30
+}
+
+// ErrUnrecognized is returned (wrapped) when no supported format matches.
+var ErrUnrecognized = errors.New("unrecognized input")
+
+// Load reads the file at path ("-" for standard input) and recognises it by
+// content. On a partly readable input it returns what it could read together
+// with an error; both may be non-nil. Errors name the file.
+func Load(path string, opts LoadOptions) (*Input, error) {
+	if path == "-" {
+		in := opts.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		return LoadReader("-", in, -1, opts)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("analyzer: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("analyzer: %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("analyzer: %s: is a directory", path)
+	}
+	return LoadReader(path, f, st.Size(), opts)
+}
+
+// LoadReader is Load for an open stream; size is the stream's length or -1.
+// A bundle read from a stream without io.ReaderAt is buffered in memory up to
+// MaxProfileBytes.
+func LoadReader(name string, r io.Reader, size int64, opts LoadOptions) (*Input, error) {
+	orig := r
+	if opts.Progress != nil {
+		r = &progressReader{r: r, total: size, fn: opts.Progress}
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(sniffLen)
+	in := &Input{Name: name}
+	switch {
+	case len(head) == 0:
+		return nil, fmt.Errorf("analyzer: %s: empty input", name)
+	case dump.IsBundle(head):
+		return in, loadBundle(in, name, br, orig, size, opts)
+	case isGzip(head):
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("analyzer: %s: gzip: %w", name, err)
+		}
+		defer gz.Close()
+		gbr := bufio.NewReaderSize(gz, 64<<10)
+		ghead, _ := gbr.Peek(sniffLen)
+		if looksLikeText(ghead) {
+			return in, loadText(in, name, gbr, ghead, opts)
+		}
+		// A gzipped protobuf: hand the decompressed stream to pprof.
+		return in, loadProfile(in, name, gbr, opts)
+	case looksLikeText(head):
+		return in, loadText(in, name, br, head, opts)
+	default:
+		return in, loadProfile(in, name, br, opts)
+	}
+}
+
+const sniffLen = 64 << 10
+
+var (
+	goroutineHeader = regexp.MustCompile(`(?m)^goroutine \d+ `)
+	debug1Header    = regexp.MustCompile(`(?m)^goroutine(leak)? profile: total \d+`)
+	gctraceLine     = regexp.MustCompile(`(?m)^gc \d+ @[0-9.]+s `)
+)
+
+func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions) error {
+	trimmed := bytes.TrimSpace(head)
+	switch {
+	case bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(head, []byte(`"samples"`)):
+		in.Kind = KindMetrics
+		var h dump.MetricsHistory
+		if err := json.NewDecoder(io.LimitReader(r, opts.maxBytes())).Decode(&h); err != nil {
+			return fmt.Errorf("analyzer: %s: metrics history: %w", name, err)
+		}
+		in.Metrics = &h
+		return nil
+	case gctraceLine.Match(head) && !goroutineHeader.Match(head) && !debug1Header.Match(head):
+		in.Kind = KindGCTrace
+		b, err := io.ReadAll(io.LimitReader(r, opts.maxBytes()))
+		if err != nil {
+			return fmt.Errorf("analyzer: %s: %w", name, err)
+		}
+		in.GCTrace = b
+		return nil
+	}
+	snap, err := stack.Parse(r, stack.ParseOptions{Workers: opts.Workers})
+	if snap == nil {
+		if err == nil {
+			err = ErrUnrecognized
+		}
+		return fmt.Errorf("analyzer: %s: %w", name, err)
+	}
+	in.Kind = KindGoroutineText
+	if snap.Format == stack.FormatDebug1 {
+		in.Kind = KindGoroutineDebug1
+		if bytes.Contains(head, []byte("goroutineleak profile:")) {
+			in.Kind = KindGoroutineLeak
+			in.Leaked = snap
+			return wrapPartial(name, err)
+		}
+	}
+	in.Goroutines = snap
+	return wrapPartial(name, err)
+}
+
+// wrapPartial turns a parse error on a usable result into an error that names
+// the file; the caller keeps the partial result.
+func wrapPartial(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("analyzer: %s: %w", name, err)
+}
+
+func loadProfile(in *Input, name string, r io.Reader, opts LoadOptions) error {
+	lr := &io.LimitedReader{R: r, N: opts.maxBytes() + 1}
+	p, err := profile.Parse(lr)
+	if lr.N <= 0 {
+		return fmt.Errorf("analyzer: %s: larger than %d bytes", name, opts.maxBytes())
+	}
+	if err != nil {
+		return fmt.Errorf("analyzer: %s: %w: not a bundle, goroutine dump, gctrace log or pprof profile (%v)", name, ErrUnrecognized, err)
+	}
+	kind := ProfileKind(p)
+	switch kind {
+	case dump.KindGoroutineProfile, dump.KindGoroutineLeak:
+		snap := FromProfile(p)
+		if kind == dump.KindGoroutineLeak {
+			in.Kind = KindGoroutineLeak
+			in.Leaked = snap
+		} else {
+			in.Kind = KindGoroutineProfile
+			in.Goroutines = snap
+		}
+	case dump.KindHeap, dump.KindAllocs:
+		in.Kind = KindHeapProfile
+	default:
+		in.Kind = KindProfile
+	}
+	in.Profiles = map[dump.Kind]*profile.Profile{kind: p}
+	return nil
+}
+
+// ProfileKind tells which runtime profile p is from its sample types.
+// Goroutine and goroutineleak profiles have the same shape; the leak profile
+// is recognised by the "goroutineleak" sample or period type that Go 1.26
+// writes. It returns dump.KindOther when nothing matches.
+func ProfileKind(p *profile.Profile) dump.Kind {
+	has := func(typ, unit string) bool {
+		for _, st := range p.SampleType {
+			if st.Type == typ && (unit == "" || st.Unit == unit) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("goroutineleak", ""):
+		return dump.KindGoroutineLeak
+	case has("goroutine", "count"):
+		if p.PeriodType != nil && p.PeriodType.Type == "goroutineleak" {
+			return dump.KindGoroutineLeak
+		}
+		return dump.KindGoroutineProfile
+	case has("alloc_space", "") && p.DefaultSampleType == "alloc_space":
+		return dump.KindAllocs
+	case has("inuse_space", "") || has("alloc_space", ""):
+		return dump.KindHeap
+	case has("cpu", "nanoseconds"):
+		return dump.KindCPU
+	case has("time", "nanoseconds") && has("samples", "count"):
+		return dump.KindFgprof
+	case has("contentions", "count") && has("delay", "nanoseconds"):
+		// Block and mutex profiles share sample types; the period type
+		// tells them apart.
+		if p.PeriodType != nil && p.PeriodType.Type == "contentions" && p.Period > 1 {
+			return dump.KindMutex
+		}
+		return dump.KindBlock
+	case has("threadcreate", "count"):
+		return dump.KindThreadcreate
+	}
+	return dump.KindOther
+}
+
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+
+// looksLikeText reports whether b is mostly printable text: no NUL bytes and
+// few control characters.
+func looksLikeText(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	bad := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return false
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
+			bad++
+		}
+	}
+	return bad*100 < len(b)
+}
+
+type progressReader struct {
+	r        io.Reader
+	read     int64
+	total    int64
+	next     int64
+	fn       func(read, total int64)
+	finished bool
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	if p.read >= p.next || (err == io.EOF && !p.finished) {
+		p.next = p.read + 8<<20
+		p.finished = err == io.EOF
+		p.fn(p.read, p.total)
+	}
+	return n, err
+}

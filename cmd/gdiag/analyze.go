@@ -1,0 +1,178 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/gdiag/gdiag/analyzer"
+	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/stack"
+)
+
+func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("analyze", "FILE... (- for stdin)", stderr)
+	var (
+		top        = fs.Int("top", 10, "number of goroutine buckets to list (-1 = all)")
+		filterExpr = fs.String("filter", "", "keep goroutines whose function, file:line, state, creator or label matches this regular expression")
+		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
+		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
+		out        = outputFlags(fs)
+		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
+		workers    = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
+	)
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "gdiag analyze: no input files (use - for standard input)")
+		fs.Usage()
+		return exitUsage
+	}
+	opts := analyzer.Options{Top: *top, TopFrames: *topFrames}
+	if opts.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
+		fmt.Fprintf(stderr, "gdiag analyze: --similarity: %v\n", err)
+		return exitUsage
+	}
+	if *filterExpr != "" {
+		if opts.Filter, err = regexp.Compile(*filterExpr); err != nil {
+			fmt.Fprintf(stderr, "gdiag analyze: --filter: %v\n", err)
+			return exitUsage
+		}
+	}
+	var threshold *report.Severity
+	if *failOn != "" {
+		var s report.Severity
+		if err := s.UnmarshalText([]byte(*failOn)); err != nil {
+			fmt.Fprintf(stderr, "gdiag analyze: --fail-on: %v\n", err)
+			return exitUsage
+		}
+		threshold = &s
+	}
+	if err := out.validate(); err != nil {
+		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
+		return exitUsage
+	}
+
+	inputs, code := loadAll(files, stdin, stderr, *workers)
+	if inputs == nil {
+		return code
+	}
+	rep := analyzer.Analyze(inputs, opts)
+	if err := out.write(rep, stdout); err != nil {
+		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
+		return exitUsage
+	}
+	if code != exitOK {
+		return code
+	}
+	if threshold != nil {
+		for _, f := range rep.Findings {
+			if f.Severity >= *threshold {
+				return exitFindings
+			}
+		}
+	}
+	return exitOK
+}
+
+// loadAll loads every file, reporting problems on stderr. It returns nil and
+// exitUsage when no input could be used at all; a file that cannot be read
+// at all also makes the exit code exitUsage, while partly readable files are
+// analysed with warnings.
+func loadAll(files []string, stdin io.Reader, stderr io.Writer, workers int) ([]*analyzer.Input, int) {
+	var inputs []*analyzer.Input
+	code := exitOK
+	for _, f := range files {
+		opts := analyzer.LoadOptions{Stdin: stdin, Workers: workers, Progress: progress(f, stderr)}
+		in, err := analyzer.Load(f, opts)
+		if err != nil {
+			if in == nil || (in.Goroutines == nil && in.Leaked == nil && in.Manifest == nil && len(in.Profiles) == 0 && in.Metrics == nil && in.GCTrace == nil) {
+				fmt.Fprintf(stderr, "gdiag: %v\n", err)
+				code = exitUsage
+				continue
+			}
+			in.Warnings = append(in.Warnings, err)
+		}
+		for _, w := range in.Warnings {
+			fmt.Fprintf(stderr, "gdiag: warning: %v\n", w)
+		}
+		inputs = append(inputs, in)
+	}
+	if len(inputs) == 0 {
+		return nil, exitUsage
+	}
+	return inputs, code
+}
+
+// progress returns a progress callback that prints to stderr when stderr is a
+// terminal and the input is large, or nil.
+func progress(name string, stderr io.Writer) func(read, total int64) {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(read, total int64) {
+		if total > 0 && total < 64<<20 {
+			return
+		}
+		if total > 0 {
+			fmt.Fprintf(stderr, "\rreading %s: %d/%d MiB (%.0f%%)", name, read>>20, total>>20, 100*float64(read)/float64(total))
+			if read >= total {
+				fmt.Fprintln(stderr)
+			}
+			return
+		}
+		fmt.Fprintf(stderr, "\rreading %s: %d MiB", name, read>>20)
+	}
+}
+
+// output holds the --format and -o flags shared by the commands that print a report.
+type output struct {
+	format *string
+	file   *string
+}
+
+func outputFlags(fs *flag.FlagSet) output {
+	return output{
+		format: fs.String("format", "text", "output format: text, json or html"),
+		file:   fs.String("o", "", "write the report to this file instead of standard output"),
+	}
+}
+
+func (o output) validate() error {
+	switch *o.format {
+	case "text", "json", "html":
+		return nil
+	}
+	return fmt.Errorf("--format: unknown format %q (want text, json or html)", *o.format)
+}
+
+func (o output) write(r *report.Report, stdout io.Writer) (err error) {
+	w := stdout
+	if *o.file != "" {
+		f, err := os.Create(*o.file)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = f
+	}
+	switch *o.format {
+	case "json":
+		return report.WriteJSON(w, r)
+	case "html":
+		return report.WriteHTML(w, r)
+	}
+	return report.WriteText(w, r, report.TextOptions{})
+}

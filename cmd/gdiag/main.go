@@ -1,0 +1,33 @@
+// Command gdiag captures and analyses Go runtime diagnostics: goroutine
+// dumps, profiles, GC traces and gdiag bundles. Run `gdiag help` for the
+// subcommands.
+package main
+
+import (
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFindings = 1 // --fail-on matched a finding
+	exitUsage    = 2 // bad usage or unreadable input
+)
+
+// command is one subcommand.
+type command struct {
+	name, args, help string
+	run              func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"analyze", "FILE...", "analyse goroutine dumps, profiles, gctrace logs or bundles", runAnalyze},
+		{"version", "", "print the gdiag and Go versions", runVersion},
+	}
+}
