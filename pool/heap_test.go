@@ -586,4 +586,3 @@ func TestNames(t *testing.T) {
 		t.Error("isPoolGet")
 	}
 }
-
