@@ -4,4 +4,68 @@
 // snapshots of a running service to find buckets that keep growing.
 //
 // It is a pure check over parsed stacks (package stack): no I/O, no clock.
+// Times come from the inputs (Sample.Time). It does not parse dumps (that is
+// package stack), load files (package analyzer) or run inside tests (package
+// leaks/leaktest).
+//
+// # API
+//
+//	fs := leaks.Find(snap, leaks.Options{})        // one Finding per bucket, most important first
+//	for _, f := range fs {
+//		if f.Verdict.IsLeak() { … f.Check, f.Blocking, f.CreatedBy, f.Evidence … }
+//	}
+//	rf := fs[0].Report()                            // report.Finding for the renderers
+//
+//	h := leaks.Diff([]leaks.Sample{{Name: "a", Time: t0, Snapshot: a}, …}, leaks.DiffOptions{})
+//	fs = leaks.Find(last, leaks.Options{History: h}) // adds growth and age evidence
+//
+// Options.Leaked takes Go's goroutineleak profile of the same moment;
+// Options.Ignore takes the user's rules (ParseRule parses "func=REGEX",
+// "top=", "entry=", "creator=", "label="); Options.Quiescent says the program
+// should be idle (the end of a test), which makes every goroutine blocked in
+// user code a likely leak.
+//
+// # Verdicts
+//
+// Evidence is weighed: 2 is strong, 1 is weak. Two points make a likely leak,
+// one a suspect, none a benign block (or active, for goroutines that run,
+// sleep or are in a system call):
+//
+//   - proof (verdict Proven whatever else): the goroutineleak profile lists
+//     the stack, the dump marks the goroutines "(leaked)", or they wait on a
+//     nil channel or in select {};
+//   - wait: the runtime printed ", N minutes": 10 minutes or more (LongWait) is
+//     strong, a minute or more weak;
+//   - pile-up: goroutines from one creation site in user code blocked at one
+//     place in user code: 500 or more (PileUpLarge) strong, 10 or more
+//     (PileUp) weak. Goroutines created by the standard library (net/http's
+//     per-connection goroutines) pile up with load and do not count;
+//   - growth (with Options.History): a count that never falls over three or
+//     more snapshots and grows by at least three is strong when some of the
+//     same goroutine ids stay in the bucket (or the input has no ids), weak
+//     when they all changed (the bucket grows with load but its goroutines
+//     finish); growth between two snapshots is weak;
+//   - quiescent: Options.Quiescent and blocked in user code, strong.
+//
+// Network and file IO count as a leak only on sustained growth (long-lived
+// connections wait in IO by design); sleeps, timers and running goroutines
+// only on sustained growth too (check leaks/growth).
+//
+// # Benign table
+//
+// BenignRules is the one table of known idle patterns: runtime workers, the
+// main goroutine waiting for shutdown, os/signal, net/http servers (accept
+// loop, connections waiting for the next request) and idle keep-alive client
+// connections (persistConn readLoop in IO, writeLoop), HTTP/2 connections,
+// database/sql's connection opener and cleaner, the testing framework,
+// runtime/pprof and runtime/trace writers, gdiag's own goroutines (pprof label
+// gdiag=collector), and the background goroutines of gRPC, OpenCensus,
+// OpenTelemetry batch processors, zap, glog, klog, go-cache, fsnotify and
+// goleak. Matched buckets are Benign unless the runtime proved them leaked;
+// a benign bucket that grows steadily becomes Suspect (a new http.Transport
+// or server per request leaks its idle goroutines). Extend it per call with
+// Options.Benign; silence anything with Options.Ignore.
+//
+// Check IDs (Checks) are public API and never change meaning; the verdict
+// says how sure a finding is, the check what pattern it is.
 package leaks

@@ -1,0 +1,81 @@
+package leaks_test
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/leaks"
+	"github.com/gdiag/gdiag/stack"
+)
+
+// A dump as runtime.Stack(buf, true) writes it, cut to two goroutines: one
+// waits for ten minutes on a channel send, the other on a nil channel.
+const exampleDump = `goroutine 1 [running]:
+main.main()
+	/app/main.go:20 +0x25
+
+goroutine 7 [chan send, 12 minutes]:
+main.fetch.func1()
+	/app/fetch.go:31 +0x1e
+created by main.fetch in goroutine 1
+	/app/fetch.go:29 +0x5f
+
+goroutine 9 [chan receive (nil chan)]:
+main.consume()
+	/app/consume.go:8 +0x1a
+created by main.main in goroutine 1
+	/app/main.go:14 +0x45
+`
+
+func ExampleFind() {
+	snap, _ := stack.Parse(strings.NewReader(exampleDump), stack.ParseOptions{})
+	for _, f := range leaks.Find(snap, leaks.Options{}) {
+		if !f.Verdict.IsLeak() {
+			continue
+		}
+		fmt.Printf("%s %s %s:%d\n", f.Verdict, f.Check, f.Blocking.File, f.Blocking.Line)
+	}
+	// Output:
+	// proven-leak leaks/nil-chan /app/consume.go:8
+	// likely-leak leaks/chan-send-forever /app/fetch.go:31
+}
+
+func ExampleDiff() {
+	dump := func(n int) *stack.Snapshot {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "goroutine %d [chan receive]:\nmain.poll()\n\t/app/poll.go:12 +0x1e\ncreated by main.start in goroutine 1\n\t/app/poll.go:5 +0x5f\n\n", 100+i)
+		}
+		snap, _ := stack.Parse(strings.NewReader(b.String()), stack.ParseOptions{})
+		return snap
+	}
+	t0 := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	h := leaks.Diff([]leaks.Sample{
+		{Name: "a", Time: t0, Snapshot: dump(10)},
+		{Name: "b", Time: t0.Add(5 * time.Minute), Snapshot: dump(40)},
+		{Name: "c", Time: t0.Add(10 * time.Minute), Snapshot: dump(70)},
+	}, leaks.DiffOptions{})
+	b := h.Buckets[0]
+	fmt.Println(b.Counts, b.Growth, b.PerMinute, b.Sustained, b.Survivors, b.MaxAge)
+
+	fs := leaks.Find(dump(70), leaks.Options{History: h})
+	fmt.Println(fs[0].Verdict, fs[0].Check)
+	// Output:
+	// [10 40 70] 60 6 true 40 10m0s
+	// likely-leak leaks/chan-receive-forever
+}
+
+func ExampleParseRule() {
+	r, err := leaks.ParseRule(`creator=^main\.startPool$`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Name, r.Creator != nil)
+	_, err = leaks.ParseRule("file=x")
+	fmt.Println(err)
+	// Output:
+	// creator=^main\.startPool$ true
+	// leaks: rule "file=x": unknown kind "file" (want top, func, entry, creator or label)
+}

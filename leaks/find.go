@@ -1,0 +1,521 @@
+package leaks
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/stack"
+)
+
+// Options tune Find. The zero value is the documented default.
+type Options struct {
+	// Similarity and TopFrames decide which goroutines share a bucket (see
+	// stack.GroupOptions); the default groups by every frame's file:line.
+	Similarity stack.Similarity
+	TopFrames  int
+	// Leaked is Go's goroutineleak profile taken at the same moment as the
+	// snapshot: buckets whose stacks it lists are proven leaks.
+	Leaked *stack.Snapshot
+	// History is the result of Diff over earlier snapshots ending with the one judged
+	// (see Diff); it adds growth and age evidence. It must have been made
+	// with the same Similarity and TopFrames.
+	History *History
+	// Ignore are the user's rules: matching buckets get the verdict Benign
+	// with Finding.Ignored set, whatever the other evidence says.
+	Ignore []Rule
+	// Benign are extra known idle patterns, checked after the built-in
+	// table (see BenignRules) unless NoDefaultBenign is set.
+	Benign          []Rule
+	NoDefaultBenign bool
+	// PileUp is the count from which goroutines of one creation site in user
+	// code blocked at one operation in user code are a weak sign of a leak
+	// (0 = 10); PileUpLarge makes it a strong sign (0 = 500).
+	PileUp, PileUpLarge int
+	// LongWait is the wait, as printed by the runtime or implied by
+	// goroutine ids that did not move between snapshots, that is a strong
+	// sign of a leak (0 = 10 minutes). Waits of a minute or more are a weak
+	// sign.
+	LongWait time.Duration
+	// Quiescent says the snapshot was taken when the program should have no
+	// work in flight (the end of a test, after shutdown, after load has
+	// stopped and drained): every goroutine blocked on a channel or sync
+	// operation in user code is then a strong sign of a leak.
+	Quiescent bool
+}
+
+func (o Options) pileUp() int      { return orInt(o.PileUp, 10) }
+func (o Options) pileUpLarge() int { return orInt(o.PileUpLarge, 500) }
+func (o Options) longWait() time.Duration {
+	if o.LongWait > 0 {
+		return o.LongWait
+	}
+	return 10 * time.Minute
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Finding is the verdict on one bucket of goroutines and the evidence for it.
+type Finding struct {
+	// Check is the stable check ID of the pattern (CheckChanSend, …).
+	Check    string
+	Verdict  Verdict
+	Severity report.Severity
+	// Op is the blocking operation, State the wait reason as printed.
+	Op    stack.Op
+	State string
+	// Count is the number of goroutines; IDs their ids where the input has
+	// them.
+	Count int
+	IDs   []int64
+	// MinWait and MaxWait bound the printed wait (0 = under a minute or not
+	// printed).
+	MinWait, MaxWait time.Duration
+	// Blocking is the frame where the goroutines block: the first frame
+	// outside the runtime and the standard library, else the first outside
+	// the runtime, else the top frame.
+	Blocking stack.Frame
+	// CreatedBy is the go statement that started them.
+	CreatedBy stack.Frame
+	Labels    []stack.Label
+	// Stack is the first goroutine's stack; Signature the bucket signature
+	// (stable across snapshots).
+	Stack     *stack.Stack
+	Signature string
+	// Evidence lists the facts behind the verdict, strongest first.
+	Evidence []Evidence
+	// Rule is the benign or ignore rule that matched, "" if none; Ignored
+	// says it was one of Options.Ignore.
+	Rule    string
+	Ignored bool
+	// Proven is how many of the goroutines the runtime proved leaked
+	// (goroutineleak profile or "(leaked)" flag).
+	Proven int
+	// Growth is the bucket's history when Options.History was given.
+	Growth *BucketHistory
+	// StackBytesMin is a lower bound of the stack memory the goroutines
+	// hold: Count × 2 KiB, the smallest stack the runtime allocates.
+	StackBytesMin int64
+	// Suggestion is the concrete change proposed for the pattern.
+	Suggestion string
+}
+
+// minStackBytes is the smallest goroutine stack the runtime allocates.
+const minStackBytes = 2048
+
+// Find judges every bucket of goroutines in snap and returns one Finding per
+// bucket, most important first: by verdict (strongest first), severity,
+// count (largest first) and signature. It never fails; a nil or empty
+// snapshot gives no findings. Find is a pure function: it reads no clock
+// and does no I/O; it is safe for concurrent use. Cost: linear in the
+// number of goroutines plus the rules times the number of buckets.
+func Find(snap *stack.Snapshot, opts Options) []Finding {
+	if snap == nil || len(snap.Goroutines) == 0 {
+		return nil
+	}
+	gs := snap.Goroutines
+	buckets := stack.Group(gs, stack.GroupOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames})
+	benign := opts.Benign
+	if !opts.NoDefaultBenign {
+		benign = append(BenignRules(), opts.Benign...)
+	}
+	proof := newProfileIndex(opts.Leaked)
+	var hist map[string]*BucketHistory
+	if opts.History != nil {
+		hist = make(map[string]*BucketHistory, len(opts.History.Buckets))
+		for i := range opts.History.Buckets {
+			bd := &opts.History.Buckets[i]
+			hist[bd.Signature] = bd
+		}
+	}
+	out := make([]Finding, 0, len(buckets))
+	for i := range buckets {
+		b := &buckets[i]
+		f := judge(gs, b, opts, benign, proof, hist[b.Signature])
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if c := cmp.Compare(b.Verdict, a.Verdict); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Signature, b.Signature)
+	})
+	return out
+}
+
+// opClass sorts operations by what they can tell about leaks.
+type opClass uint8
+
+const (
+	classActive    opClass = iota // running, syscall, runtime work
+	classSync                     // channel and sync waits that can last forever
+	classIO                       // network and file IO
+	classTransient                // sleeps and timers: they end by themselves
+)
+
+func classOf(op stack.Op) opClass {
+	switch op {
+	case stack.OpChanReceive, stack.OpChanSend, stack.OpChanReceiveNil, stack.OpChanSendNil, stack.OpSelect,
+		stack.OpSelectNoCases, stack.OpMutex, stack.OpRWMutexRLock, stack.OpRWMutexLock, stack.OpWaitGroup,
+		stack.OpCond, stack.OpSemaphore:
+		return classSync
+	case stack.OpNetIO, stack.OpFileIO:
+		return classIO
+	case stack.OpSleep, stack.OpTimer:
+		return classTransient
+	}
+	return classActive
+}
+
+// blockingFrame returns where a stack blocks: the first frame outside the
+// runtime and the standard library, else the first outside the runtime,
+// else the top frame.
+func blockingFrame(s *stack.Stack) (stack.Frame, bool) {
+	if s == nil || len(s.Frames) == 0 {
+		return stack.Frame{}, false
+	}
+	if f, ok := s.FirstUser(); ok {
+		return f, true
+	}
+	for _, f := range s.Frames {
+		if !f.IsRuntime() {
+			return f, false
+		}
+	}
+	return s.Frames[0], false
+}
+
+// isHTTPBodyWait reports a client connection reader waiting for its
+// response body to be consumed (a select in persistConn.readLoop).
+func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
+	if op != stack.OpSelect || s == nil {
+		return false
+	}
+	for _, f := range s.Frames {
+		if f.Func == "net/http.(*persistConn).readLoop" {
+			return true
+		}
+		if !f.IsRuntime() && !f.IsStdlib() {
+			return false
+		}
+	}
+	return false
+}
+
+func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory) Finding {
+	blocking, inUser := blockingFrame(b.Stack)
+	f := Finding{
+		Op: b.Op, State: b.State, Count: b.Count, IDs: b.IDs, MinWait: b.MinWait, MaxWait: b.MaxWait,
+		Blocking: blocking, CreatedBy: b.CreatedBy, Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
+		Growth: bd, StackBytesMin: int64(b.Count) * minStackBytes,
+	}
+	f.Check = checkFor(b.Op)
+	if isHTTPBodyWait(b.Stack, b.Op) {
+		f.Check = CheckHTTPBodyNotClosed
+	}
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: blockedText(b, blocking)})
+
+	// User ignore rules win over everything.
+	for i := range opts.Ignore {
+		if matchBucket(&opts.Ignore[i], gs, b) {
+			f.Verdict, f.Rule, f.Ignored = Benign, opts.Ignore[i].Name, true
+			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBenign, Text: "ignored by rule " + opts.Ignore[i].Name})
+			return finish(f, opts)
+		}
+	}
+
+	// Proof: the runtime's leak detection.
+	flagged, profiled := 0, 0
+	for _, gi := range b.Goroutines {
+		g := &gs[gi]
+		if g.Flags&stack.FlagLeaked != 0 {
+			flagged += g.Count
+		} else if proof.has(g.Stack) {
+			profiled += g.Count
+		}
+	}
+	if flagged > 0 {
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceLeakedFlag,
+			Text: fmt.Sprintf("the runtime marked %s of %s goroutines \"(leaked)\": nothing reachable can wake them", num(flagged), num(b.Count))})
+	}
+	if profiled > 0 {
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
+			Text: fmt.Sprintf("the goroutineleak profile lists this stack (%s of %s goroutines): nothing reachable can wake them", num(profiled), num(b.Count))})
+	}
+	if proof.total > 0 && profiled == 0 && flagged == 0 && classOf(b.Op) == classSync {
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
+			Text: "not in the goroutineleak profile: the object they wait on is still reachable (the profile cannot see leaks held by globals or live goroutines)"})
+	}
+	f.Proven = flagged + profiled
+	if f.Proven > 0 {
+		f.Verdict = Proven
+		if classOf(b.Op) != classSync {
+			f.Check = CheckProven
+		}
+		addHistory(&f, bd, opts, b, false)
+		return finish(f, opts)
+	}
+
+	// Known idle patterns.
+	for i := range benign {
+		if matchBucket(&benign[i], gs, b) {
+			f.Verdict, f.Rule = Benign, benign[i].Name
+			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBenign, Text: "known idle pattern: " + benign[i].Name})
+			if pts := addHistory(&f, bd, opts, b, true); pts >= 2 {
+				// A benign pattern that keeps growing is a leak of its
+				// owner (a new http.Transport per request, a server per
+				// call): say so, but only as a suspicion.
+				f.Verdict = Suspect
+			}
+			return finish(f, opts)
+		}
+	}
+
+	if b.Op.Forever() {
+		f.Verdict = Proven
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceForever,
+			Text: fmt.Sprintf("%s can never complete", b.Op)})
+		addHistory(&f, bd, opts, b, false)
+		return finish(f, opts)
+	}
+
+	class := classOf(b.Op)
+	points := 0
+	switch class {
+	case classSync:
+		points += waitEvidence(&f, b, opts)
+		points += pileUpEvidence(&f, b, inUser, opts)
+		if opts.Quiescent && inUser {
+			points += 2
+			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,
+				Text: "blocked in user code although the program should be idle"})
+		}
+		points += addHistory(&f, bd, opts, b, false)
+	case classIO:
+		// Long-lived connections wait in IO for hours by design: only
+		// growth makes IO a leak; a long wait with a pile-up is a suspicion.
+		w := waitEvidence(&f, b, opts)
+		p := pileUpEvidence(&f, b, inUser, opts)
+		if w > 0 && p > 0 {
+			points = 1
+		}
+		if h := addHistory(&f, bd, opts, b, true); h >= 2 {
+			points = 2
+		} else if h > 0 && points == 0 {
+			points = 1
+		}
+	default:
+		// Running, sleeping and runtime goroutines make progress; only
+		// sustained growth makes them a leak.
+		if h := addHistory(&f, bd, opts, b, true); h >= 2 {
+			points = 2
+			f.Check = CheckGrowth
+		}
+	}
+	switch {
+	case points >= 2:
+		f.Verdict = Likely
+	case points == 1:
+		f.Verdict = Suspect
+	case class == classActive || class == classTransient:
+		f.Verdict = Active
+	default:
+		f.Verdict = Benign
+	}
+	return finish(f, opts)
+}
+
+// matchBucket reports whether r matches the bucket's first goroutine (all
+// goroutines of an exact bucket share stack, creator and labels).
+func matchBucket(r *Rule, gs []stack.Goroutine, b *stack.Bucket) bool {
+	g := &gs[b.Goroutines[0]]
+	return r.Match(g.Stack, g.CreatedBy, g.Labels, b.Op)
+}
+
+func waitEvidence(f *Finding, b *stack.Bucket, opts Options) int {
+	switch {
+	case b.MaxWait >= opts.longWait():
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceWait, Weight: 2, Text: "blocked for " + waitText(b.MinWait, b.MaxWait)})
+		return 2
+	case b.MaxWait >= time.Minute:
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceWait, Weight: 1, Text: "blocked for " + waitText(b.MinWait, b.MaxWait)})
+		return 1
+	}
+	return 0
+}
+
+func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int {
+	if !inUser || b.CreatedBy.Func == "" || b.CreatedBy.IsStdlib() {
+		return 0
+	}
+	w := 0
+	switch {
+	case b.Count >= opts.pileUpLarge():
+		w = 2
+	case b.Count >= opts.pileUp():
+		w = 1
+	default:
+		return 0
+	}
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidencePileUp, Weight: w,
+		Text: fmt.Sprintf("%s goroutines from one creation site (%s) blocked at one place in user code", num(b.Count), frameText(b.CreatedBy))})
+	return w
+}
+
+// addHistory adds growth and age evidence from the bucket's history and
+// returns its weight. When growthOnly is set only sustained growth counts
+// (age says nothing for goroutines that are idle by design).
+func addHistory(f *Finding, bd *BucketHistory, opts Options, b *stack.Bucket, growthOnly bool) int {
+	if bd == nil {
+		return 0
+	}
+	points := 0
+	n := len(bd.Counts)
+	if n >= 2 && bd.Growth > 0 {
+		w := 0
+		switch {
+		case bd.Sustained && (len(b.IDs) == 0 || bd.Survivors > 0):
+			w = 2
+		case bd.Sustained:
+			// Ids churn: the bucket grows with load but its goroutines
+			// finish.
+			w = 1
+		default:
+			w = 1
+		}
+		if growthOnly && !bd.Sustained {
+			w = 0
+		}
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceGrowth, Weight: w, Text: growthText(bd)})
+		points += w
+	}
+	if !growthOnly && bd.Survivors > 0 {
+		// Descriptive: a pool worker that took a job and came back has
+		// the same id in the same bucket; the printed wait tells them apart.
+		text := fmt.Sprintf("%s of these goroutines (same ids) were in this bucket %d snapshot(s) earlier", num(bd.Survivors), n-1-bd.SurvivorsSince)
+		if bd.MaxAge > 0 {
+			text = fmt.Sprintf("%s of these goroutines (same ids) were in this bucket before: they are at least %s old (the oldest %s)",
+				num(bd.Survivors), durText(bd.MinAge), durText(bd.MaxAge))
+		}
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceAge, Text: text})
+	}
+	return points
+}
+
+// finish sets severity and suggestion and orders the evidence.
+func finish(f Finding, opts Options) Finding {
+	switch f.Verdict {
+	case Proven:
+		f.Severity = report.SeverityCritical
+	case Likely:
+		f.Severity = report.SeverityHigh
+		if f.Count >= opts.pileUpLarge() || (f.Growth != nil && f.Growth.Sustained) {
+			f.Severity = report.SeverityCritical
+		}
+	case Suspect:
+		f.Severity = report.SeverityLow
+		if f.Count >= opts.pileUp() {
+			f.Severity = report.SeverityMedium
+		}
+	default:
+		f.Severity = report.SeverityInfo
+	}
+	f.Suggestion = suggestion(f.Check)
+	slices.SortStableFunc(f.Evidence, func(a, b Evidence) int {
+		return cmp.Compare(evidenceRank(b), evidenceRank(a))
+	})
+	return f
+}
+
+func evidenceRank(e Evidence) int {
+	switch e.Kind {
+	case EvidenceLeakedFlag, EvidenceProfile, EvidenceForever:
+		return 10
+	case EvidenceBlocked:
+		return -1
+	}
+	return e.Weight
+}
+
+func blockedText(b *stack.Bucket, where stack.Frame) string {
+	state := b.State
+	if state == "" {
+		state = b.Op.String()
+	}
+	s := fmt.Sprintf("%s in %s", state, frameText(where))
+	if b.CreatedBy.Func != "" {
+		s += ", created by " + frameText(b.CreatedBy)
+	}
+	return s
+}
+
+func frameText(f stack.Frame) string {
+	if f.File == "" {
+		return f.Func
+	}
+	return fmt.Sprintf("%s at %s:%d", f.Func, f.File, f.Line)
+}
+
+func waitText(lo, hi time.Duration) string {
+	if lo == hi || lo == 0 {
+		return durText(hi)
+	}
+	return durText(lo) + " to " + durText(hi)
+}
+
+func durText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%.1f h", d.Hours())
+	}
+	return fmt.Sprintf("%.1f days", d.Hours()/24)
+}
+
+func growthText(bd *BucketHistory) string {
+	counts := make([]string, len(bd.Counts))
+	for i, c := range bd.Counts {
+		counts[i] = num(c)
+	}
+	s := "count over snapshots: " + strings.Join(counts, " → ")
+	if bd.PerMinute > 0 {
+		s += fmt.Sprintf(" (+%.1f/min)", bd.PerMinute)
+	}
+	if bd.Sustained {
+		s += fmt.Sprintf(", never falling over %d snapshots", len(bd.Counts))
+	}
+	return s
+}
+
+// num formats n with thousands separators.
+func num(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + num(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
