@@ -28,6 +28,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"analyze", "FILE...", "analyse goroutine dumps, profiles, gctrace logs or bundles", runAnalyze},
+		{"capture", "URL", "download a bundle from a running collector and validate it", runCapture},
 		{"version", "", "print the gdiag and Go versions", runVersion},
 	}
 }

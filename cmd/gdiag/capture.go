@@ -1,0 +1,444 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gdiag/gdiag/dump"
+)
+
+// exitCaptureFailed is the exit code of a capture that produced no usable
+// bundle (network error, refusal by the collector, invalid bundle).
+const exitCaptureFailed = 1
+
+// tokenEnv is the environment variable read when --token is not given.
+const tokenEnv = "GDIAG_TOKEN"
+
+func runCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("capture", "URL", stderr)
+	var (
+		seconds = fs.Float64("seconds", 5, "window of the CPU and wall-clock profiles, in seconds (0 leaves them out)")
+		token   = fs.String("token", "", "bearer token the collector requires (default $"+tokenEnv+")")
+		outFile = fs.String("o", "", "write the bundle to this file (default: the name the collector sends, in the current directory)")
+		include list
+		full    = fs.Bool("full", false, "take the full goroutine text dump even when its stop-the-world pause exceeds the collector's budget")
+		timeout = fs.Duration("timeout", 0, "give up after this long (default: the window plus 2 minutes)")
+	)
+	fs.Var(&include, "include", "comma-separated parts to take (goroutines, goroutineleak, heap, allocs, block, mutex, threadcreate, cpu, fgprof, trace, metrics); default all")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "gdiag capture: want exactly one URL, e.g. http://127.0.0.1:8080/debug/gdiag/")
+		fs.Usage()
+		return exitUsage
+	}
+	if *seconds < 0 {
+		fmt.Fprintln(stderr, "gdiag capture: --seconds must not be negative")
+		return exitUsage
+	}
+	tok := *token
+	if tok == "" {
+		tok = os.Getenv(tokenEnv)
+	}
+	req := fetchRequest{URL: pos[0], Seconds: *seconds, Token: tok, Include: include, Full: *full, Out: *outFile}
+	if _, err := req.bundleURL(); err != nil {
+		fmt.Fprintf(stderr, "gdiag capture: %v\n", err)
+		return exitUsage
+	}
+	d := *timeout
+	if d <= 0 {
+		d = time.Duration(*seconds*float64(time.Second)) + 2*time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	res, err := fetchBundle(ctx, req, progressTo(stderr))
+	if err != nil {
+		fmt.Fprintf(stderr, "gdiag capture: %v\n", err)
+		return exitCaptureFailed
+	}
+	printCaptured(stdout, res)
+	return exitOK
+}
+
+// fetchRequest is one bundle download.
+type fetchRequest struct {
+	// URL is the collector's mount point ("http://127.0.0.1:8080/debug/gdiag/")
+	// or its bundle endpoint; "host:port/path" gets http://.
+	URL     string
+	Seconds float64
+	Token   string
+	Include []string
+	Full    bool
+	// Out is the file to write; empty means the collector's file name in
+	// the current directory.
+	Out string
+	// Dir is where a default-named file goes; empty means the current directory.
+	Dir string
+	// Client does the request; nil means a client without a timeout (ctx
+	// bounds the download).
+	Client *http.Client
+}
+
+// bundleURL is the bundle endpoint's URL with the query parameters.
+func (r fetchRequest) bundleURL() (string, error) {
+	raw := strings.TrimSpace(r.URL)
+	if raw == "" {
+		return "", errors.New("empty URL")
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("bad URL %q: %w", r.URL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("bad URL %q: scheme %q, want http or https", r.URL, u.Scheme)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("bad URL %q: no host", r.URL)
+	}
+	switch {
+	case strings.HasSuffix(u.Path, "/bundle"):
+	case u.Path == "" || u.Path == "/":
+		// A bare host: the conventional mount point.
+		u.Path = "/debug/gdiag/bundle"
+	case strings.HasSuffix(u.Path, "/"):
+		u.Path += "bundle"
+	default:
+		u.Path += "/bundle"
+	}
+	q := u.Query()
+	q.Set("seconds", strconv.FormatFloat(r.Seconds, 'f', -1, 64))
+	if len(r.Include) > 0 {
+		q.Set("include", strings.Join(r.Include, ","))
+	}
+	if r.Full {
+		q.Set("full", "1")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// fetchResult is a downloaded, validated bundle.
+type fetchResult struct {
+	Path     string
+	Bytes    int64
+	Took     time.Duration
+	Manifest dump.Manifest
+	// Problems are the bundle's own reports (entries that failed to
+	// capture are in Manifest.Entries with Error set).
+	Problems error
+}
+
+// progressFunc reports a running download: bytes so far, time since the
+// request, the profiling window, and whether the download is over.
+type progressFunc func(received int64, elapsed time.Duration, window float64, done bool)
+
+// progressTo returns a progress printer for stderr when it is a terminal,
+// nil otherwise (no progress noise in logs and pipes).
+func progressTo(stderr io.Writer) progressFunc {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(n int64, el time.Duration, window float64, done bool) {
+		if done {
+			fmt.Fprint(stderr, "\r\033[K")
+			return
+		}
+		phase := "downloading"
+		if el.Seconds() < window {
+			phase = fmt.Sprintf("profiling %.0f/%.0f s", el.Seconds(), window)
+		}
+		fmt.Fprintf(stderr, "\r\033[Kgdiag capture: %s, %s received", phase, byteSize(n))
+	}
+}
+
+// fetchBundle downloads a bundle into a file, validates it with
+// dump.Read and Verify, and returns what it holds. The file is written under
+// a temporary name and renamed when the download is complete, so a failed
+// download never leaves a file that looks whole; a bundle cut short after
+// the collector started sending is kept (dump salvages it) and reported.
+func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*fetchResult, error) {
+	target, err := r.bundleURL()
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, err
+	}
+	if r.Token != "" {
+		hreq.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	client := r.Client
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment}}
+		defer client.CloseIdleConnections()
+	}
+	start := time.Now()
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, explainTransport(hreq.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, explainStatus(hreq.URL, resp, r.Token != "")
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/zip" {
+		return nil, fmt.Errorf("%s answered with %q, not a bundle (application/zip): is this a gdiag collector?", hreq.URL.Redacted(), ct)
+	}
+
+	path := r.Out
+	if path == "" {
+		path = filepath.Join(r.Dir, attachmentName(resp.Header.Get("Content-Disposition"), start))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".gdiag-capture-*")
+	if err != nil {
+		return nil, err
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName) // no-op after the rename
+
+	cw := &countWriter{w: tmp}
+	stopProgress := startProgress(progress, cw, start, r.Seconds)
+	n, copyErr := io.Copy(cw, resp.Body)
+	stopProgress()
+	if err := tmp.Close(); err != nil && copyErr == nil {
+		copyErr = err
+	}
+	if copyErr != nil && n == 0 {
+		return nil, fmt.Errorf("downloading %s: %w", hreq.URL.Redacted(), copyErr)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		return nil, err
+	}
+	res := &fetchResult{Path: path, Bytes: n, Took: time.Since(start)}
+	b, err := dump.Open(path)
+	if b == nil {
+		return nil, fmt.Errorf("%s (%s): not a valid bundle: %w", path, byteSize(n), errors.Join(copyErr, err))
+	}
+	defer b.Close()
+	res.Manifest = b.Manifest
+	res.Problems = errors.Join(err, b.Verify())
+	if copyErr != nil {
+		return res, fmt.Errorf("download cut short after %s (%v); the complete entries were kept in %s", byteSize(n), copyErr, path)
+	}
+	if b.Manifest.Schema == 0 {
+		return res, fmt.Errorf("%s: bundle without a readable manifest: %v", path, res.Problems)
+	}
+	return res, nil
+}
+
+// startProgress calls p every 200 ms until the returned stop is called.
+func startProgress(p progressFunc, cw *countWriter, start time.Time, window float64) (stop func()) {
+	if p == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				p(cw.n.Load(), time.Since(start), window, true)
+				return
+			case <-t.C:
+				p(cw.n.Load(), time.Since(start), window, false)
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// countWriter counts the bytes written through it; the count may be read
+// concurrently.
+type countWriter struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// attachmentName is the file name of a Content-Disposition header reduced
+// to a base name, or gdiag-<time>.gdiag.
+func attachmentName(cd string, t time.Time) string {
+	if _, params, err := mime.ParseMediaType(cd); err == nil {
+		name := filepath.Base(filepath.Clean("/" + params["filename"]))
+		if name != "/" && name != "." && !strings.HasPrefix(name, ".") {
+			return name
+		}
+	}
+	return "gdiag-" + t.UTC().Format("20060102T150405Z") + ".gdiag"
+}
+
+// explainTransport turns a failed request into a message saying what to do.
+func explainTransport(u *url.URL, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && (errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Errorf("%s: no complete answer before the timeout (--timeout): %w", u.Redacted(), err)
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("cannot connect to %s: connection refused; is the service running, listening on that port, with the collector mounted at %s?", u.Host, strings.TrimSuffix(u.Path, "bundle"))
+	case errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("%s: connection reset by the server: %w", u.Host, err)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Errorf("cannot resolve %s: %w", dnsErr.Name, err)
+	}
+	return fmt.Errorf("GET %s: %w", u.Redacted(), err)
+}
+
+// explainStatus turns a refusal by the collector into a message saying what
+// to do.
+func explainStatus(u *url.URL, resp *http.Response, sentToken bool) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	msg := strings.TrimSpace(string(body))
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	status := resp.Status
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		if sentToken {
+			return fmt.Errorf("%s: the collector rejected the token (%s)", status, msg)
+		}
+		return fmt.Errorf("%s: the collector requires a bearer token: pass --token or set %s (%s)", status, tokenEnv, msg)
+	case http.StatusForbidden:
+		return fmt.Errorf("%s: the collector accepts only loopback clients; capture from the host itself (ssh, kubectl port-forward) or give the service collector.WithToken and pass --token (%s)", status, msg)
+	case http.StatusTooManyRequests:
+		wait := "later"
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			if s, err := strconv.Atoi(ra); err == nil {
+				wait = fmt.Sprintf("in %d s (Retry-After)", s)
+			} else {
+				wait = "after " + ra + " (Retry-After)"
+			}
+		}
+		return fmt.Errorf("%s: another capture is running on this process; retry %s", status, wait)
+	case http.StatusNotFound:
+		return fmt.Errorf("%s: no collector at %s; give the URL the collector is mounted at, e.g. http://HOST:PORT/debug/gdiag/", status, u.Redacted())
+	case http.StatusBadRequest:
+		return fmt.Errorf("%s: the collector refused the request: %s", status, msg)
+	case http.StatusServiceUnavailable:
+		return fmt.Errorf("%s: the collector is shutting down: %s", status, msg)
+	}
+	if msg == "" {
+		return fmt.Errorf("%s from %s", status, u.Redacted())
+	}
+	return fmt.Errorf("%s from %s: %s", status, u.Redacted(), msg)
+}
+
+// printCaptured summarises a bundle and prints the commands to explore it.
+func printCaptured(w io.Writer, r *fetchResult) {
+	m := r.Manifest
+	taken, failed := 0, 0
+	for _, e := range m.Entries {
+		if e.Error == "" {
+			taken++
+		} else {
+			failed++
+		}
+	}
+	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", r.Path, byteSize(r.Bytes), taken, r.Took.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "  process: %s pid %d, %s, %d goroutines\n", m.Host, m.PID, m.GoVersion, m.Goroutines)
+	if sd := m.StackDump; sd != nil {
+		if sd.Taken {
+			fmt.Fprintf(w, "  full goroutine dump: taken, stop-the-world %v (budget %v)\n", sd.MeasuredPause.Round(time.Microsecond), sd.Budget)
+		} else {
+			fmt.Fprintf(w, "  full goroutine dump: skipped (%s); the goroutine profile is in the bundle; --full forces the dump\n", sd.Reason)
+		}
+	}
+	for _, e := range m.Entries {
+		if e.Error != "" {
+			fmt.Fprintf(w, "  not captured: %s: %s\n", e.Name, e.Error)
+		}
+	}
+	if r.Problems != nil {
+		for _, line := range strings.Split(r.Problems.Error(), "\n") {
+			fmt.Fprintf(w, "  warning: %s\n", line)
+		}
+	}
+	printExplore(w, r.Path, m)
+}
+
+// printExplore prints the commands that open a bundle.
+func printExplore(w io.Writer, path string, m dump.Manifest) {
+	q := shellQuote(path)
+	dir := strings.TrimSuffix(path, filepath.Ext(path))
+	fmt.Fprintln(w, "next:")
+	fmt.Fprintf(w, "  gdiag analyze %s\n", q)
+	var profiles []string
+	for _, e := range m.Entries {
+		if e.Error == "" && strings.HasSuffix(e.Name, ".pb.gz") {
+			profiles = append(profiles, e.Name)
+		}
+	}
+	if len(profiles) > 0 {
+		fmt.Fprintf(w, "  unzip -o %s -d %s    # entries are stored as the runtime wrote them\n", q, shellQuote(dir))
+		for _, p := range []string{"cpu.pb.gz", "fgprof.pb.gz", "heap.pb.gz", "goroutine.pb.gz"} {
+			for _, have := range profiles {
+				if have == p {
+					fmt.Fprintf(w, "  go tool pprof -http=: %s\n", shellQuote(filepath.Join(dir, p)))
+				}
+			}
+		}
+	}
+	for _, e := range m.Entries {
+		if e.Kind == dump.KindTrace && e.Error == "" {
+			fmt.Fprintf(w, "  go tool trace %s\n", shellQuote(filepath.Join(dir, e.Name)))
+		}
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=+,@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// byteSize renders n bytes as B, KiB or MiB.
+func byteSize(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
