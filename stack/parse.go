@@ -233,6 +233,7 @@ func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 		s.Format = FormatDebug1
 	case m.crash:
 		s.Format = FormatCrash
+		dedupe(s)
 	case m.headers > 0:
 		s.Format = FormatText
 	}
@@ -254,4 +255,26 @@ func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 		return s, errs[0]
 	}
 	return s, errors.Join(errs...)
+}
+
+// dedupe drops the second print of a goroutine from crash output:
+// with GOTRACEBACK=crash the runtime lists every goroutine and then each
+// thread prints the goroutine it was running again. The first print is kept.
+// Goroutine 0 stands for each thread's scheduler stack (g0) and is never a
+// duplicate.
+func dedupe(s *Snapshot) {
+	seen := make(map[int64]struct{}, len(s.Goroutines))
+	out := s.Goroutines[:0]
+	for _, g := range s.Goroutines {
+		if g.ID != 0 {
+			if _, dup := seen[g.ID]; dup {
+				s.Total -= g.Count
+				continue
+			}
+			seen[g.ID] = struct{}{}
+		}
+		out = append(out, g)
+	}
+	clear(s.Goroutines[len(out):])
+	s.Goroutines = out
 }

@@ -58,6 +58,8 @@ type parser struct {
 	pendFunc  string
 	pendID    uint32
 	noise     []byte // previous in-block line that matched nothing (a cgo frame name?)
+	broken    []byte // function name of a frame line cut short by other output
+	brokenAt  int    // its line number
 	partial   bool   // the current line is the input's last and has no newline
 }
 
@@ -191,6 +193,7 @@ func (p *parser) resetBlock() {
 	p.ancElided = 0
 	p.pend = pendNone
 	p.noise = nil
+	p.broken = nil
 }
 
 // endBlock stores the current goroutine, if any, and resets the state.
@@ -282,6 +285,15 @@ func (p *parser) textLine(line []byte) {
 			p.nostack = true
 			return
 		}
+		if p.broken != nil {
+			// Another writer's output landed in the middle of a frame's
+			// function line (a crash log on a shared stderr): the function
+			// name came before it, this is the frame's file line.
+			p.errorf("frame line %d cut by other output; function %q kept", p.brokenAt, p.broken)
+			p.startFrame(p.broken)
+			p.fileLine(line[1:])
+			return
+		}
 		p.malformed("file line without function")
 		return
 	case '.':
@@ -339,7 +351,34 @@ func (p *parser) textLine(line []byte) {
 		p.startFrame(name)
 		return
 	}
+	if name := cutFuncName(line); name != nil {
+		p.broken, p.brokenAt = name, p.lineNo
+	}
 	p.noise = line
+}
+
+// cutFuncName returns the function name of a frame line that was cut short
+// after its argument list opened ("net.(*netFD).Read(0xc0001, {0xc0002?, "),
+// or nil. Receivers in parentheses ("(*T)") are part of the name.
+func cutFuncName(line []byte) []byte {
+	tok := line
+	if i := bytes.IndexByte(tok, ' '); i >= 0 {
+		tok = tok[:i]
+	}
+	for i := 1; i < len(tok); i++ {
+		if tok[i] != '(' {
+			continue
+		}
+		if i+1 < len(tok) && tok[i+1] == '*' {
+			continue
+		}
+		name := tok[:i]
+		if bytes.IndexByte(name, '.') < 0 || name[0] == '\t' {
+			return nil
+		}
+		return name
+	}
+	return nil
 }
 
 // funcName returns the function name of a frame line "pkg.f(args)", or nil
@@ -373,6 +412,7 @@ func (p *parser) startFrame(name []byte) {
 	if name == nil {
 		return
 	}
+	p.broken = nil
 	p.pendFunc, p.pendID = p.in.bytes(name)
 	p.pend = pendFrame
 }
@@ -415,7 +455,11 @@ func (p *parser) fileLine(b []byte) {
 			k++
 		}
 		if k == j || (k < len(b) && b[k] != ' ') {
-			if !bytes.HasPrefix(b, []byte("pc=")) {
+			if f, n, ok := cutFileLine(b); ok {
+				// Other output was written into the middle of the line.
+				p.errorf("file line cut by other output; %s:%d kept", f, n)
+				file, line = f, n
+			} else if !bytes.HasPrefix(b, []byte("pc=")) {
 				p.malformed("malformed file line")
 				return
 			}
@@ -444,6 +488,27 @@ func (p *parser) fileLine(b []byte) {
 		f, _ := p.in.bytes(file)
 		p.g.CreatedBy = Frame{Func: p.pendFunc, File: f, Line: int(line)}
 	}
+}
+
+// cutFileLine finds "file.go:N" (or an assembly "file.s:N") at the start
+// of a file line that other output was written into, as in
+// "/src/app/main.go:132sidecar: 06:23:52 health check ok".
+func cutFileLine(b []byte) ([]byte, int64, bool) {
+	for _, ext := range [...][]byte{[]byte(".go:"), []byte(".s:")} {
+		i := bytes.Index(b, ext)
+		if i <= 0 {
+			continue
+		}
+		j := i + len(ext)
+		k := j
+		for k < len(b) && isDigit(b[k]) {
+			k++
+		}
+		if n, ok := atoi(b[j:k]); ok {
+			return b[:j-1], n, true
+		}
+	}
+	return nil, 0, false
 }
 
 func (p *parser) addFile(file []byte, line int) {

@@ -96,20 +96,35 @@ func startLogChild() {
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), "MODE=logchild")
 	cmd.Stderr = os.Stderr
+	ready, err := cmd.StdoutPipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	time.Sleep(30 * time.Millisecond) // child is now logging
+	// Wait until the child is logging, so its lines land in the middle of
+	// the traceback rather than after it.
+	var b [1]byte
+	if _, err := ready.Read(b[:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
 
-// logchild writes a log line every 50µs for 300ms, then exits.
+// logchild writes log lines as fast as it can for 200ms, telling its parent
+// on stdout once it has started, then exits.
 func logchild() {
 	l := log.New(os.Stderr, "sidecar: ", log.Ltime|log.Lmicroseconds|log.LUTC)
-	deadline := time.Now().Add(300 * time.Millisecond)
+	deadline := time.Now().Add(200 * time.Millisecond)
 	for i := 0; time.Now().Before(deadline); i++ {
 		l.Printf("health check %d ok", i)
-		time.Sleep(50 * time.Microsecond)
+		if i == 0 {
+			os.Stdout.Write([]byte{'\n'})
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }
 
