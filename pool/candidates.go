@@ -152,10 +152,13 @@ type Candidate struct {
 	AllocShare float64 `json:"alloc_share"`
 	// ShortLivedRatio is 1 − inuse/alloc for the site.
 	ShortLivedRatio float64 `json:"short_lived_ratio"`
-	// RemovedBytesPerSec is the allocation rate a pool would remove
-	// (site rate × hit rate); 0 when no rate is known.
+	// RemovedBytesPerSec is the allocation rate a pool would remove: site
+	// rate × hit rate, the site rate being the profile's when it covers a
+	// known window, else AllocShare × GCContext.AllocBytesPerSec; 0 when
+	// neither is known.
 	RemovedBytesPerSec float64 `json:"removed_bytes_per_sec,omitempty"`
-	// RemovedShare is the share of all allocated bytes a pool would remove.
+	// RemovedShare is the share of all allocated bytes a pool would remove
+	// (AllocShare × hit rate).
 	RemovedShare float64 `json:"removed_share"`
 	// GCCPUSaved is the share of CPU the model predicts to save
 	// (GCContext.GCCPUShare × RemovedShare); 0 when GCCPUShare is unknown.
@@ -259,8 +262,9 @@ func share(part, total int64) float64 {
 }
 
 // pooled reports whether the site is served by a pool: a call path runs
-// through sync.(*Pool).Get or this package's (*Pool).Get above the site (the
-// site is a pool constructor), or a known pool's constructor is the site.
+// through sync.(*Pool).Get or this package's (*Pool).Get at or above the site
+// (the site is a pool constructor, or the Get calling a standard-library
+// constructor), or a known pool's constructor is the site.
 func (a *assessment) pooled(pools []dump.PoolStats) bool {
 	s := a.site
 	for i := range pools {
@@ -271,7 +275,9 @@ func (a *assessment) pooled(pools []dump.PoolStats) bool {
 		}
 	}
 	for _, p := range s.Paths {
-		for _, f := range p.Frames[p.Site+1:] {
+		// From the site up: when the constructor is a standard-library
+		// function the site is the pool's Get itself.
+		for _, f := range p.Frames[p.Site:] {
 			if isPoolGet(f.Func) {
 				a.poolFn = f.Func
 				return true
@@ -312,15 +318,15 @@ func price(h *HeapReport, s *Site, gc GCContext, o CandidateOptions) Candidate {
 			break
 		}
 	}
+	// The share comes from the profile alone: the site and the total cover
+	// the same window there, while a metrics history may cover another one
+	// (idle time, a different load), so dividing the site's profile rate by
+	// the history's rate would mix windows.
 	siteRate := s.AllocBytesPerSec
 	if siteRate == 0 && gc.AllocBytesPerSec > 0 {
 		siteRate = c.AllocShare * gc.AllocBytesPerSec
 	}
-	fraction := c.AllocShare
-	if total := gc.AllocBytesPerSec; total > 0 && s.AllocBytesPerSec > 0 {
-		fraction = min(s.AllocBytesPerSec/total, 1)
-	}
-	c.RemovedShare = fraction * o.HitRate
+	c.RemovedShare = c.AllocShare * o.HitRate
 	c.RemovedBytesPerSec = siteRate * o.HitRate
 	c.GCCPUSaved = gc.GCCPUShare * c.RemovedShare
 	if gc.LiveHeapBytes > 0 && gc.GOGC > 0 && c.RemovedBytesPerSec > 0 {

@@ -51,6 +51,7 @@ func siteMetrics(h *HeapReport, s *Site) map[string]float64 {
 	m := map[string]float64{
 		"alloc_bytes":       float64(s.AllocBytes),
 		"alloc_objects":     float64(s.AllocObjects),
+		"call_paths":        float64(len(s.Paths)),
 		"alloc_share":       share(s.AllocBytes, h.AllocBytes),
 		"inuse_bytes":       float64(s.InuseBytes),
 		"avg_object_bytes":  s.AvgObjectBytes(),
@@ -139,7 +140,7 @@ func candidateFinding(h *HeapReport, c Candidate, gc GCContext, o CandidateOptio
 		Suggestion: c.Advice,
 		Location:   c.GetIn.Location(),
 		Function:   s.Func,
-		Count:      len(s.Paths),
+		Count:      1, // one allocation site; its call paths are in Evidence
 		Metrics:    m,
 	}
 }
@@ -151,7 +152,7 @@ func antiFinding(h *HeapReport, a assessment, o CandidateOptions) report.Finding
 		Evidence: siteEvidence(h, s),
 		Location: s.Frame().Location(),
 		Function: s.Func,
-		Count:    len(s.Paths),
+		Count:    1,
 		Metrics:  siteMetrics(h, s),
 	}
 	name := shortFunc(s.Func)
@@ -238,7 +239,7 @@ func growthFindings(h *HeapReport, o CandidateOptions, grown map[*Site]bool) []r
 			Suggestion: "Bound the structure that holds these objects (size limit, TTL, eviction) or delete entries when done; confirm with a third snapshot.",
 			Location:   s.Frame().Location(),
 			Function:   s.Func,
-			Count:      len(s.Paths),
+			Count:      1,
 			Metrics:    m,
 		})
 	}
