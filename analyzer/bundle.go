@@ -54,6 +54,12 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 			text = &e
 		case dump.KindGoroutineProfile:
 			proto = &e
+			p, err := readProfile(b, e, opts)
+			if err != nil {
+				in.Warnings = append(in.Warnings, err)
+				continue
+			}
+			in.Profiles[e.Kind] = p
 		case dump.KindMetrics:
 			h, err := b.Metrics()
 			if err != nil {
