@@ -1,10 +1,10 @@
 package pool
 
 import (
-	"math"
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
