@@ -172,6 +172,9 @@ func allocate(t *testing.T, liveBytes int, rate float64, d, interval time.Durati
 	}
 	h := &dump.MetricsHistory{Interval: interval}
 	s := newSampler()
+	// The first sample is taken before the sampling goroutine starts: the
+	// sampler is not safe for concurrent use.
+	h.Samples = append(h.Samples, s.read(time.Now()))
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -183,12 +186,13 @@ func allocate(t *testing.T, liveBytes int, rate float64, d, interval time.Durati
 			select {
 			case <-stop:
 				return
-			case now := <-tick.C:
-				h.Samples = append(h.Samples, s.read(now))
+			case <-tick.C:
+				// The time of the read, not of the tick: under CPU
+				// contention the two differ by more than the interval.
+				h.Samples = append(h.Samples, s.read(time.Now()))
 			}
 		}
 	}()
-	h.Samples = append(h.Samples, s.read(time.Now()))
 	sink := make([]*node, 64)
 	perMs := rate / 4096 / 1000
 	start := time.Now()
