@@ -29,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"analyze", "FILE...", "analyse goroutine dumps, profiles, gctrace logs or bundles", runAnalyze},
 		{"capture", "URL", "download a bundle from a running collector and validate it", runCapture},
+		{"demo", "", "run a flash-sale with faults, capture a bundle and analyse it", runDemo},
 		{"version", "", "print the gdiag and Go versions", runVersion},
 	}
 }
