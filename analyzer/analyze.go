@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -25,6 +26,11 @@ type Options struct {
 	Similarity stack.Similarity
 	// TopFrames is N for stack.SimilarityTop (0 = 5).
 	TopFrames int
+	// Focus narrows the report (FocusRecommend: tuning advice only).
+	Focus Focus
+	// GC is the objective of the GC recommendations (zero: the defaults of
+	// gctune.Objective).
+	GC gctune.Objective
 }
 
 func (o Options) top() int {
@@ -55,12 +61,15 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 	}
 	r.Title = strings.Join(names, ", ")
 
-	if cur := latestGoroutines(inputs); cur != nil {
+	if cur := latestGoroutines(inputs); cur != nil && opts.Focus != FocusRecommend {
 		gs := filter(cur.Goroutines, opts.Filter)
 		buckets := stack.Group(gs, stack.GroupOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames})
 		r.Sections = append(r.Sections, goroutineSummary(cur, gs, opts))
 		r.Sections = append(r.Sections, topBuckets(buckets, opts))
 	}
+	gcSecs, gcFindings, gcWarns := gcChecks(inputs, opts) // gc.go: GC summary, GOGC/GOMEMLIMIT/GOMAXPROCS advice
+	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
+	linkLeakFindings(r) // gc.go
 	r.Sort()
 	return r
 }

@@ -252,7 +252,9 @@ func TestAnalyzeRealHistory(t *testing.T) {
 		if !r.HasHistory || r.ShareBasis != "busy" || r.Cycles < 3 {
 			t.Fatalf("analysis: history %v basis %q cycles %d", r.HasHistory, r.ShareBasis, r.Cycles)
 		}
-		if math.Abs(r.AllocBytesPerSec-rate)/rate > 0.25 {
+		// Paced by time.Sleep, which catches up after a stall: on a loaded
+		// machine the rate within the trimmed window drifts.
+		if math.Abs(r.AllocBytesPerSec-rate)/rate > 0.4 {
 			t.Errorf("allocation rate %.0f MiB/s, the test allocated %d MiB/s", r.AllocBytesPerSec/mib, rate/mib)
 		}
 		if r.LiveHeapBytes < live || r.LiveHeapBytes > 3*live {
