@@ -30,6 +30,8 @@ func commands() []command {
 		{"analyze", "FILE...", "analyse goroutine dumps, profiles, gctrace logs or bundles", runAnalyze},
 		{"capture", "URL", "download a bundle from a running collector and validate it", runCapture},
 		{"demo", "", "run a flash-sale with faults, capture a bundle and analyse it", runDemo},
+		{"recommend", "BUNDLE...", "GOGC, GOMEMLIMIT and GOMAXPROCS advice with predicted effect", runRecommend},
+		{"gctune", "", "what-if table of GC settings for a load given by flags", runGCTune},
 		{"version", "", "print the gdiag and Go versions", runVersion},
 	}
 }
