@@ -60,7 +60,7 @@ func (c *chunker) newBuf(n int) []byte {
 		}
 	default:
 	}
-	return make([]byte, 0, max(n, 2*chunkSize))
+	return make([]byte, 0, n)
 }
 
 // recycle returns a parsed chunk's buffer for reuse.
@@ -95,7 +95,9 @@ func (c *chunker) fill(n int) {
 // next returns the next chunk, or nil at the end of the input.
 func (c *chunker) next() *chunk {
 	if c.buf == nil {
-		c.buf = c.newBuf(2 * chunkSize)
+		// Start small so that parsing a small dump stays cheap; fill
+		// doubles the buffer up to a chunk.
+		c.buf = c.newBuf(64 << 10)
 	}
 	c.fill(chunkSize)
 	if len(c.buf) == 0 {

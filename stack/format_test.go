@@ -115,7 +115,9 @@ func TestFormats(t *testing.T) {
 			frameIn("_Cfunc_ in _cgo_gotypes.go", func(f Frame) bool { return f.Func == "main._Cfunc_spin" && f.File == "_cgo_gotypes.go" }),
 			some("in C, locked", func(g *Goroutine) bool { return g.Op == OpSyscall && g.Flags&FlagLockedToThread != 0 })}},
 		{"goroutineleak debug=2", "goroutineleak_debug2.txt", []check{noErr,
-			some("leaked on chan send", func(g *Goroutine) bool { return g.Flags&FlagLeaked != 0 && g.State == "chan send" && g.Op == OpChanSend }),
+			some("leaked on chan send", func(g *Goroutine) bool {
+				return g.Flags&FlagLeaked != 0 && g.State == "chan send" && g.Op == OpChanSend
+			}),
 			some("leaked in WaitGroup.Wait", func(g *Goroutine) bool { return g.Flags&FlagLeaked != 0 && g.Op == OpWaitGroup }),
 			some("blocked but not leaked", func(g *Goroutine) bool { return g.Flags&FlagLeaked == 0 && g.Op == OpChanReceive })}},
 		{"goroutineleak debug=1", "goroutineleak_debug1.txt", []check{noErr, format(FormatDebug1), total(8)}},

@@ -80,6 +80,9 @@ type Goroutine struct {
 	Op Op
 	// M is the thread id from a GOTRACEBACK=system header ("m=K"), -1 when absent.
 	M int64
+	// gp is the g address from a GOTRACEBACK=system header ("gp=0x…"), 0
+	// when absent; with the id it identifies a goroutine printed twice.
+	gp uint64
 }
 
 // Snapshot is the result of parsing one dump.

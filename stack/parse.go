@@ -259,19 +259,27 @@ func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 
 // dedupe drops the second print of a goroutine from crash output:
 // with GOTRACEBACK=crash the runtime lists every goroutine and then each
-// thread prints the goroutine it was running again. The first print is kept.
-// Goroutine 0 stands for each thread's scheduler stack (g0) and is never a
-// duplicate.
+// thread prints the goroutine it was running again. A repeat has the same id
+// and g address ("gp=0x…", printed only in that mode), so separate crashes
+// appended to one log are never merged. The first print is kept.
 func dedupe(s *Snapshot) {
-	seen := make(map[int64]struct{}, len(s.Goroutines))
+	type key struct {
+		id int64
+		gp uint64
+	}
+	var seen map[key]struct{}
 	out := s.Goroutines[:0]
 	for _, g := range s.Goroutines {
-		if g.ID != 0 {
-			if _, dup := seen[g.ID]; dup {
+		if g.gp != 0 {
+			if seen == nil {
+				seen = make(map[key]struct{})
+			}
+			k := key{g.ID, g.gp}
+			if _, dup := seen[k]; dup {
 				s.Total -= g.Count
 				continue
 			}
-			seen[g.ID] = struct{}{}
+			seen[k] = struct{}{}
 		}
 		out = append(out, g)
 	}

@@ -59,6 +59,7 @@ type parser struct {
 	pendID    uint32
 	noise     []byte // previous in-block line that matched nothing (a cgo frame name?)
 	broken    []byte // function name of a frame line cut short by other output
+	cutShort  bool   // the input ended inside this block (already reported)
 	brokenAt  int    // its line number
 	partial   bool   // the current line is the input's last and has no newline
 }
@@ -141,6 +142,7 @@ func (p *parser) endChunk(c *chunk) {
 			p.res.truncated = true
 			p.errorf("input ends in the middle of goroutine %d", p.g.ID)
 			p.pend = pendNone
+			p.cutShort = true
 		}
 	}
 	p.endBlock()
@@ -166,6 +168,7 @@ func (p *parser) malformed(msg string) {
 		p.res.truncated = true
 		p.errorf("input ends in the middle of goroutine %d", p.g.ID)
 		p.pend = pendNone
+		p.cutShort = true
 		p.endBlock()
 		p.skipping = true
 		return
@@ -194,11 +197,17 @@ func (p *parser) resetBlock() {
 	p.pend = pendNone
 	p.noise = nil
 	p.broken = nil
+	p.cutShort = false
 }
 
 // endBlock stores the current goroutine, if any, and resets the state.
 func (p *parser) endBlock() {
 	if p.inBlock && !p.skipping {
+		if len(p.frames) == 0 && !p.nostack && !p.cutShort && !p.res.debug1 && !p.anc && len(p.g.Ancestors) == 0 {
+			// The runtime never prints a header without frames; keep the
+			// goroutine (it exists) and say that its stack is missing.
+			p.errorf("goroutine %d has no frames", p.g.ID)
+		}
 		p.endAncestor()
 		var s *Stack
 		p.key, s = p.in.stackKeyed(p.key, p.frames, p.elided)
@@ -600,6 +609,15 @@ func (p *parser) header(line []byte) {
 		return
 	}
 	if open > 0 {
+		if i := bytes.Index(rest[:open], []byte(" gp=0x")); i >= 0 {
+			v := rest[i+6 : open]
+			if sp := bytes.IndexByte(v, ' '); sp >= 0 {
+				v = v[:sp]
+			}
+			if n, err := strconv.ParseUint(string(v), 16, 64); err == nil {
+				p.g.gp = n
+			}
+		}
 		if m := bytes.Index(rest[:open], []byte(" m=")); m >= 0 {
 			v := rest[m+3 : open]
 			if sp := bytes.IndexByte(v, ' '); sp >= 0 {
