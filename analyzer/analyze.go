@@ -69,6 +69,8 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 	}
 	gcSecs, gcFindings, gcWarns := gcChecks(inputs, opts) // gc.go: GC summary, GOGC/GOMEMLIMIT/GOMAXPROCS advice
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
+	heapSecs, heapFindings, heapWarns := heapChecks(inputs) // heap.go: heap sites, pool advice, pool hit rates
+	r.Sections, r.Findings, r.Warnings = append(r.Sections, heapSecs...), append(r.Findings, heapFindings...), append(r.Warnings, heapWarns...)
 	linkLeakFindings(r) // gc.go
 	r.Sort()
 	return r
