@@ -1,0 +1,202 @@
+package leaktest
+
+import (
+	"errors"
+	"runtime"
+	"time"
+
+	"github.com/gdiag/gdiag/stack"
+)
+
+// LabelKey is the pprof label Check sets on a test's goroutine; its value
+// is t.Name(). Goroutines inherit it from the goroutine that starts them.
+const LabelKey = "leaktest"
+
+// Find looks for goroutines that are neither the caller nor expected by the
+// options, waiting within the retry budget for them to exit. It returns nil
+// when none are left, an *Error describing them otherwise, or an error
+// when the options are invalid (Cleanup is for VerifyNone and
+// VerifyTestMain only).
+//
+// Cost: one capture of all stacks when nothing is left. Otherwise it polls
+// runtime.NumGoroutine between retries and captures again only when the
+// number changed, and a last time at the end of the budget, so a leak
+// costs two captures however many retries it waits through.
+func Find(opts ...Option) error {
+	c := newConfig(opts)
+	if c.cleanup != nil {
+		return errors.New("leaktest: Cleanup can only be passed to VerifyNone or VerifyTestMain")
+	}
+	return find(c, currentID())
+}
+
+func find(c *config, self int64) error {
+	start := time.Now()
+	captures := 0
+	check := func() ([]stack.Goroutine, map[string]int, error) {
+		captures++
+		snap, err := captureText()
+		if err != nil && len(snap.Goroutines) == 0 {
+			return nil, nil, err
+		}
+		if c.needLabels() {
+			attachLabels(snap.Goroutines, captureLabels())
+		}
+		gs, excess := c.evaluate(snap.Goroutines, self)
+		return gs, excess, nil
+	}
+	left, excess, err := check()
+	if err != nil {
+		return err
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	last := runtime.NumGoroutine()
+	stale := false
+	var waited time.Duration
+	retries := 0
+	for i := 0; i < c.maxRetries; i++ {
+		d := time.Duration(int64(time.Microsecond) << uint(min(i, 40)))
+		d = min(d, c.maxSleep)
+		if c.maxWait > 0 && waited+d > c.maxWait {
+			d = c.maxWait - waited
+			if d <= 0 {
+				break
+			}
+		}
+		time.Sleep(d)
+		waited += d
+		retries++
+		if n := runtime.NumGoroutine(); n == last {
+			stale = true
+			continue
+		}
+		if left, excess, err = check(); err != nil {
+			return err
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		last, stale = runtime.NumGoroutine(), false
+	}
+	if stale {
+		if left, excess, err = check(); err != nil {
+			return err
+		}
+		if len(left) == 0 {
+			return nil
+		}
+	}
+	if !c.needLabels() {
+		// Name the tests behind the leak where they used Check.
+		attachLabels(left, captureLabels())
+	}
+	e := newError(left, excess)
+	e.Retries, e.Captures, e.Elapsed = retries, captures, time.Since(start)
+	return e
+}
+
+func (c *config) needLabels() bool {
+	if c.test != "" {
+		return true
+	}
+	for _, f := range c.filters {
+		if f.kind == filterLabel {
+			return true
+		}
+	}
+	return false
+}
+
+// evaluate returns the goroutines that are not expected and, with
+// OnlyGrowth, how many goroutines each of their buckets holds over the
+// baseline (by signature).
+func (c *config) evaluate(gs []stack.Goroutine, self int64) ([]stack.Goroutine, map[string]int) {
+	var defaults []string
+	if !c.noDefaults {
+		for _, d := range DefaultIgnores() {
+			defaults = append(defaults, d.Func)
+		}
+	}
+	// The default table matches frames only, so it gives the same answer
+	// for every goroutine sharing a *Stack (stacks are interned) and runs
+	// once per distinct stack.
+	byStack := make(map[*stack.Stack]bool)
+	frameIgnored := func(s *stack.Stack) bool {
+		if v, ok := byStack[s]; ok {
+			return v
+		}
+		v := false
+		for _, d := range defaults {
+			if hasFunc(s, d) {
+				v = true
+				break
+			}
+		}
+		byStack[s] = v
+		return v
+	}
+	var left []stack.Goroutine
+outer:
+	for i := range gs {
+		g := &gs[i]
+		if g.ID == self || builtin(g) || frameIgnored(g.Stack) {
+			continue
+		}
+		for _, f := range c.filters {
+			if f.match(g) {
+				continue outer
+			}
+		}
+		if c.test != "" {
+			if v, _ := label(g.Labels, LabelKey); v != c.test {
+				continue
+			}
+		}
+		left = append(left, *g)
+	}
+	if c.growth == nil || len(left) == 0 {
+		return left, nil
+	}
+	return c.growth.excess(left)
+}
+
+// baseline counts goroutines per bucket signature at one moment.
+type baseline struct {
+	counts map[string]int
+}
+
+func newBaseline() *baseline {
+	b := &baseline{counts: make(map[string]int)}
+	if snap, err := captureText(); len(snap.Goroutines) > 0 || err == nil {
+		for _, bk := range stack.Group(snap.Goroutines, growthGrouping()) {
+			b.counts[bk.Signature] += bk.Count
+		}
+	}
+	return b
+}
+
+// growthGrouping buckets goroutines by function names, state and creation
+// site, so goroutines blocked at other lines of the same code count together.
+func growthGrouping() stack.GroupOptions {
+	return stack.GroupOptions{Similarity: stack.SimilarityFunc}
+}
+
+// excess keeps the goroutines of buckets that grew and returns by how much
+// each grew, keyed by signature.
+func (b *baseline) excess(gs []stack.Goroutine) ([]stack.Goroutine, map[string]int) {
+	ex := make(map[string]int)
+	var out []stack.Goroutine
+	for _, bk := range stack.Group(gs, growthGrouping()) {
+		n := bk.Count - b.counts[bk.Signature]
+		if n <= 0 {
+			continue
+		}
+		ex[bk.Signature] = n
+		for _, i := range bk.Goroutines {
+			out = append(out, gs[i])
+		}
+	}
+	return out, ex
+}

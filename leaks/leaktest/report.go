@@ -1,0 +1,158 @@
+package leaktest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/stack"
+)
+
+// Error is what Find returns, and VerifyNone and VerifyTestMain report,
+// when unexpected goroutines are left: they are grouped into buckets of
+// goroutines with the same functions, state and creation site.
+type Error struct {
+	// Buckets are sorted by Count, largest first.
+	Buckets []Bucket
+	// Count is the number of unexpected goroutines (with OnlyGrowth, those
+	// over the baseline).
+	Count int
+	// Retries is how many times leaktest waited; Captures how many times it
+	// captured all stacks; Elapsed the time from the first capture to the
+	// verdict.
+	Retries, Captures int
+	Elapsed           time.Duration
+}
+
+// Bucket is a set of unexpected goroutines with the same stack.
+type Bucket struct {
+	// Count is the number of goroutines in the bucket.
+	Count int
+	// Growth, with OnlyGrowth, is how many more goroutines the bucket holds
+	// than at the baseline; 0 without it.
+	Growth int
+	// State is the wait reason printed in the dump ("chan receive").
+	State string
+	// Op is the blocking operation.
+	Op stack.Op
+	// Where is the innermost frame outside the runtime and standard
+	// library, or the innermost frame when there is none.
+	Where stack.Frame
+	// CreatedBy is the go statement that started the goroutines.
+	CreatedBy stack.Frame
+	// Tests are the tests whose goroutines (labelled by Check) are in the
+	// bucket, by name; empty when no test used Check.
+	Tests []TestCount
+	// IDs are the goroutine ids.
+	IDs []int64
+	// Stack is the first goroutine's stack.
+	Stack *stack.Stack
+}
+
+// TestCount is how many goroutines of a bucket one test started.
+type TestCount struct {
+	Test  string
+	Count int
+}
+
+func newError(gs []stack.Goroutine, excess map[string]int) *Error {
+	e := &Error{}
+	for _, bk := range stack.Group(gs, growthGrouping()) {
+		b := Bucket{
+			Count:     bk.Count,
+			Growth:    excess[bk.Signature],
+			State:     bk.State,
+			Op:        bk.Op,
+			CreatedBy: bk.CreatedBy,
+			IDs:       bk.IDs,
+			Stack:     bk.Stack,
+		}
+		if f, ok := bk.Stack.FirstUser(); ok {
+			b.Where = f
+		} else if len(bk.Stack.Frames) > 0 {
+			b.Where = bk.Stack.Frames[0]
+		}
+		tests := make(map[string]int)
+		for _, i := range bk.Goroutines {
+			if v, ok := label(gs[i].Labels, LabelKey); ok {
+				tests[v] += gs[i].Count
+			}
+		}
+		for name, n := range tests {
+			b.Tests = append(b.Tests, TestCount{Test: name, Count: n})
+		}
+		sort.Slice(b.Tests, func(i, j int) bool {
+			if b.Tests[i].Count != b.Tests[j].Count {
+				return b.Tests[i].Count > b.Tests[j].Count
+			}
+			return b.Tests[i].Test < b.Tests[j].Test
+		})
+		if excess != nil {
+			e.Count += b.Growth
+		} else {
+			e.Count += b.Count
+		}
+		e.Buckets = append(e.Buckets, b)
+	}
+	return e
+}
+
+// maxIDs is how many goroutine ids Error prints per bucket.
+const maxIDs = 10
+
+// Error renders the buckets, largest first, each with its blocking
+// operation, where it blocks, its creation site, the tests that started it,
+// the goroutine ids and one stack.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "leaktest: %d unexpected goroutine%s in %d bucket%s (%d retries, %d captures, %s)",
+		e.Count, plural(e.Count), len(e.Buckets), plural(len(e.Buckets)), e.Retries, e.Captures, e.Elapsed.Round(time.Millisecond))
+	for _, bk := range e.Buckets {
+		b.WriteString("\n\n")
+		op := bk.State
+		if op == "" {
+			op = bk.Op.String()
+		}
+		fmt.Fprintf(&b, "%d goroutine%s", bk.Count, plural(bk.Count))
+		if bk.Growth > 0 {
+			fmt.Fprintf(&b, " (+%d over baseline)", bk.Growth)
+		}
+		fmt.Fprintf(&b, " [%s] at %s (%s:%d)", op, bk.Where.Func, bk.Where.File, bk.Where.Line)
+		if bk.CreatedBy.Func != "" {
+			fmt.Fprintf(&b, "\n    created by %s (%s:%d)", bk.CreatedBy.Func, bk.CreatedBy.File, bk.CreatedBy.Line)
+		}
+		if len(bk.Tests) > 0 {
+			b.WriteString("\n    started by test")
+			for i, tc := range bk.Tests {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, " %s (%d)", tc.Test, tc.Count)
+			}
+		}
+		if len(bk.IDs) > 0 {
+			b.WriteString("\n    goroutines")
+			for i, id := range bk.IDs {
+				if i == maxIDs {
+					fmt.Fprintf(&b, " … %d more", len(bk.IDs)-maxIDs)
+					break
+				}
+				fmt.Fprintf(&b, " %d", id)
+			}
+		}
+		if bk.Stack != nil {
+			for _, f := range bk.Stack.Frames {
+				fmt.Fprintf(&b, "\n      %s\n          %s:%d", f.Func, f.File, f.Line)
+			}
+		}
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
