@@ -25,7 +25,8 @@ type DiffOptions struct {
 	Similarity stack.Similarity
 	TopFrames  int
 	// MinGrowth is the net growth from the first to the last snapshot a
-	// bucket needs to count as growing steadily (0 = 3 goroutines).
+	// bucket needs to count as growing steadily (0 = 10 goroutines): a
+	// smaller change is within what load fluctuations produce.
 	MinGrowth int
 }
 
@@ -40,6 +41,9 @@ type History struct {
 	Timed bool
 	// Span is the time from the first to the last sample (0 when not Timed).
 	Span time.Duration
+	// MinGrowth is the growth threshold used (DiffOptions.MinGrowth or its
+	// default).
+	MinGrowth int
 	// Buckets hold every bucket seen in any sample: growing ones first
 	// (by growth, largest first), then by last count and signature.
 	Buckets []BucketHistory
@@ -67,9 +71,21 @@ type BucketHistory struct {
 	// PerMinute is Growth per minute between the first and the last sample
 	// (0 when the samples have no times).
 	PerMinute float64
-	// Sustained: three or more samples, the count never falls, and it grows
-	// by at least DiffOptions.MinGrowth overall.
+	// Sustained: three or more samples, the count grows by at least
+	// DiffOptions.MinGrowth overall and rises in every step at no less than a
+	// quarter of the overall rate (per minute when Timed, per step
+	// otherwise). A pool filling up to its size grows fast and then stops;
+	// a leak keeps going.
 	Sustained bool
+	// GrowingNow: the last step rose at no less than a quarter of the
+	// overall rate.
+	GrowingNow bool
+	// Left counts goroutine ids that were in this bucket in an earlier
+	// sample and were missing from it in a later one: goroutines that moved
+	// on (or finished), which leaked goroutines never do. It is 0 when the
+	// input has no ids. Tracked is the number of distinct ids seen in this
+	// bucket before the last sample.
+	Left, Tracked int
 	// Survivors counts goroutine ids of the last sample's bucket that were
 	// already in this bucket in an earlier sample: they are at least as old
 	// as the time between. SurvivorsSince is the index of the earliest
@@ -92,9 +108,10 @@ func Diff(samples []Sample, opts DiffOptions) *History {
 	n := len(samples)
 	gopts := stack.GroupOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames}
 	index := map[string]int{}
-	// firstSeen maps a bucket signature to the goroutine ids it held and
-	// the earliest sample each id was seen in that bucket.
-	firstSeen := map[string]map[int64]int{}
+	// seen maps a bucket signature to the goroutine ids it held: the
+	// earliest sample each id was seen in that bucket, the latest, and in
+	// how many samples.
+	seen := map[string]map[int64]*idSeen{}
 	for si, s := range samples {
 		info := SampleInfo{Name: s.Name, Time: s.Time}
 		if s.Snapshot != nil {
@@ -117,14 +134,17 @@ func Diff(samples []Sample, opts DiffOptions) *History {
 			bd := &d.Buckets[bi]
 			bd.Counts[si] = b.Count
 			bd.Bucket = b
-			seen := firstSeen[b.Signature]
-			if seen == nil {
-				seen = map[int64]int{}
-				firstSeen[b.Signature] = seen
+			ids := seen[b.Signature]
+			if ids == nil {
+				ids = map[int64]*idSeen{}
+				seen[b.Signature] = ids
 			}
 			for _, id := range b.IDs {
-				if _, ok := seen[id]; !ok {
-					seen[id] = si
+				if v, ok := ids[id]; ok {
+					v.last = si
+					v.samples++
+				} else {
+					ids[id] = &idSeen{first: si, last: si, samples: 1}
 				}
 			}
 		}
@@ -132,7 +152,8 @@ func Diff(samples []Sample, opts DiffOptions) *History {
 	if d.Timed && n > 1 {
 		d.Span = samples[n-1].Time.Sub(samples[0].Time)
 	}
-	minGrowth := orInt(opts.MinGrowth, 3)
+	minGrowth := orInt(opts.MinGrowth, 10)
+	d.MinGrowth = minGrowth
 	for i := range d.Buckets {
 		bd := &d.Buckets[i]
 		first, last := bd.Counts[0], bd.Counts[n-1]
@@ -142,21 +163,30 @@ func Diff(samples []Sample, opts DiffOptions) *History {
 		if d.Span > 0 {
 			bd.PerMinute = float64(bd.Growth) / d.Span.Minutes()
 		}
-		bd.Sustained = n >= 3 && bd.Growth >= minGrowth
-		for j := 1; j < n && bd.Sustained; j++ {
-			if bd.Counts[j] < bd.Counts[j-1] {
-				bd.Sustained = false
+		if n > 1 && bd.Growth > 0 {
+			bd.GrowingNow = d.stepKeepsUp(samples, bd, n-1)
+			bd.Sustained = n >= 3 && bd.Growth >= minGrowth
+			for j := 1; j < n && bd.Sustained; j++ {
+				bd.Sustained = d.stepKeepsUp(samples, bd, j)
+			}
+		}
+		for _, v := range seen[bd.Signature] {
+			if v.first < n-1 {
+				bd.Tracked++
+			}
+			if v.last < n-1 || v.samples < v.last-v.first+1 {
+				bd.Left++
 			}
 		}
 		if last > 0 && n > 1 {
 			bd.SurvivorsSince = n - 1
 			youngest := 0
-			seen := firstSeen[bd.Signature]
+			ids := seen[bd.Signature]
 			for _, id := range bd.Bucket.IDs {
-				if s, ok := seen[id]; ok && s < n-1 {
+				if v, ok := ids[id]; ok && v.first < n-1 {
 					bd.Survivors++
-					bd.SurvivorsSince = min(bd.SurvivorsSince, s)
-					youngest = max(youngest, s)
+					bd.SurvivorsSince = min(bd.SurvivorsSince, v.first)
+					youngest = max(youngest, v.first)
 				}
 			}
 			if bd.Survivors > 0 && d.Timed {
@@ -175,4 +205,26 @@ func Diff(samples []Sample, opts DiffOptions) *History {
 		return cmp.Compare(a.Signature, b.Signature)
 	})
 	return d
+}
+
+// idSeen records where one goroutine id was seen in one bucket.
+type idSeen struct {
+	first, last, samples int
+}
+
+// stepKeepsUp reports whether the bucket rose from sample j-1 to j at no
+// less than a quarter of its overall rate: per minute when the samples are
+// timed, per step otherwise.
+func (d *History) stepKeepsUp(samples []Sample, bd *BucketHistory, j int) bool {
+	step := bd.Counts[j] - bd.Counts[j-1]
+	if step <= 0 {
+		return false
+	}
+	n := len(bd.Counts)
+	if d.Timed && d.Span > 0 {
+		dt := samples[j].Time.Sub(samples[j-1].Time)
+		// step/dt >= Growth/Span/4
+		return 4*float64(step)*d.Span.Seconds() >= float64(bd.Growth)*dt.Seconds()
+	}
+	return 4*step*(n-1) >= bd.Growth
 }

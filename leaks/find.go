@@ -188,7 +188,7 @@ func blockingFrame(s *stack.Stack) (stack.Frame, bool) {
 	if s == nil || len(s.Frames) == 0 {
 		return stack.Frame{}, false
 	}
-	if f, ok := s.FirstUser(); ok {
+	if f, ok := firstUser(s); ok {
 		return f, true
 	}
 	for _, f := range s.Frames {
@@ -197,6 +197,27 @@ func blockingFrame(s *stack.Stack) (stack.Frame, bool) {
 		}
 	}
 	return s.Frames[0], false
+}
+
+// directUser reports whether the operation a stack blocks in is written in
+// user code: the first frame outside the runtime and package sync is outside
+// the standard library. A user function waiting inside net/http's client (a
+// select in persistConn.roundTrip) is not: the library has its own timeouts.
+func directUser(s *stack.Stack) bool {
+	if s == nil {
+		return false
+	}
+	for _, f := range s.Frames {
+		if f.IsRuntime() {
+			continue
+		}
+		switch f.Package() {
+		case "sync", "sync/atomic":
+			continue
+		}
+		return !isStd(f)
+	}
+	return false
 }
 
 // isHTTPBodyWait reports a client connection reader waiting for its
@@ -209,7 +230,7 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 		if f.Func == "net/http.(*persistConn).readLoop" {
 			return true
 		}
-		if !f.IsRuntime() && !f.IsStdlib() {
+		if !isStd(f) {
 			return false
 		}
 	}
@@ -217,7 +238,12 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 }
 
 func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory) Finding {
+	minGrowth := 1
+	if opts.History != nil {
+		minGrowth = max(opts.History.MinGrowth, 1)
+	}
 	blocking, inUser := blockingFrame(b.Stack)
+	direct := directUser(b.Stack)
 	f := Finding{
 		Op: b.Op, State: b.State, Count: b.Count, IDs: b.IDs, MinWait: b.MinWait, MaxWait: b.MaxWait,
 		Blocking: blocking, CreatedBy: b.CreatedBy, Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
@@ -266,7 +292,7 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		if classOf(b.Op) != classSync {
 			f.Check = CheckProven
 		}
-		addHistory(&f, bd, opts, b, false)
+		addHistory(&f, bd, minGrowth, b, false)
 		return finish(f, opts)
 	}
 
@@ -275,7 +301,7 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		if matchBucket(&benign[i], gs, b) {
 			f.Verdict, f.Rule = Benign, benign[i].Name
 			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBenign, Text: "known idle pattern: " + benign[i].Name})
-			if pts := addHistory(&f, bd, opts, b, true); pts >= 2 {
+			if pts := addHistory(&f, bd, minGrowth, b, true); pts >= 2 {
 				// A benign pattern that keeps growing is a leak of its
 				// owner (a new http.Transport per request, a server per
 				// call): say so, but only as a suspicion.
@@ -289,7 +315,7 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		f.Verdict = Proven
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceForever,
 			Text: fmt.Sprintf("%s can never complete", b.Op)})
-		addHistory(&f, bd, opts, b, false)
+		addHistory(&f, bd, minGrowth, b, false)
 		return finish(f, opts)
 	}
 
@@ -298,13 +324,13 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 	switch class {
 	case classSync:
 		points += waitEvidence(&f, b, opts)
-		points += pileUpEvidence(&f, b, inUser, opts)
+		points += pileUpEvidence(&f, b, direct, opts)
 		if opts.Quiescent && inUser {
 			points += 2
 			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,
 				Text: "blocked in user code although the program should be idle"})
 		}
-		points += addHistory(&f, bd, opts, b, false)
+		points += addHistory(&f, bd, minGrowth, b, false)
 	case classIO:
 		// Long-lived connections wait in IO for hours by design: only
 		// growth makes IO a leak; a long wait with a pile-up is a suspicion.
@@ -313,7 +339,7 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		if w > 0 && p > 0 {
 			points = 1
 		}
-		if h := addHistory(&f, bd, opts, b, true); h >= 2 {
+		if h := addHistory(&f, bd, minGrowth, b, true); h >= 2 {
 			points = 2
 		} else if h > 0 && points == 0 {
 			points = 1
@@ -321,7 +347,7 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 	default:
 		// Running, sleeping and runtime goroutines make progress; only
 		// sustained growth makes them a leak.
-		if h := addHistory(&f, bd, opts, b, true); h >= 2 {
+		if h := addHistory(&f, bd, minGrowth, b, true); h >= 2 {
 			points = 2
 			f.Check = CheckGrowth
 		}
@@ -359,7 +385,11 @@ func waitEvidence(f *Finding, b *stack.Bucket, opts Options) int {
 }
 
 func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int {
-	if !inUser || b.CreatedBy.Func == "" || b.CreatedBy.IsStdlib() {
+	// Goroutines the standard library starts (net/http's per-connection
+	// ones) pile up with load; a client connection held by an unclosed
+	// body is the exception: it piles up only when bodies leak.
+	bodyWait := f.Check == CheckHTTPBodyNotClosed
+	if !bodyWait && (!inUser || b.CreatedBy.Func == "" || isStd(b.CreatedBy)) {
 		return 0
 	}
 	w := 0
@@ -371,36 +401,42 @@ func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int 
 	default:
 		return 0
 	}
-	f.Evidence = append(f.Evidence, Evidence{Kind: EvidencePileUp, Weight: w,
-		Text: fmt.Sprintf("%s goroutines from one creation site (%s) blocked at one place in user code", num(b.Count), frameText(b.CreatedBy))})
+	text := fmt.Sprintf("%s goroutines from one creation site (%s) blocked at one place in user code", num(b.Count), frameText(b.CreatedBy))
+	if bodyWait {
+		text = fmt.Sprintf("%s client connections wait for their response bodies to be read or closed", num(b.Count))
+	}
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidencePileUp, Weight: w, Text: text})
 	return w
 }
 
 // addHistory adds growth and age evidence from the bucket's history and
 // returns its weight. When growthOnly is set only sustained growth counts
 // (age says nothing for goroutines that are idle by design).
-func addHistory(f *Finding, bd *BucketHistory, opts Options, b *stack.Bucket, growthOnly bool) int {
+func addHistory(f *Finding, bd *BucketHistory, minGrowth int, b *stack.Bucket, growthOnly bool) int {
 	if bd == nil {
 		return 0
 	}
 	points := 0
 	n := len(bd.Counts)
-	if n >= 2 && bd.Growth > 0 {
-		w := 0
-		switch {
-		case bd.Sustained && (len(b.IDs) == 0 || bd.Survivors > 0):
+	// Growth counts when it is large enough and still going on: a bucket
+	// that filled up and then stayed flat is a pool that reached its size.
+	if n >= 2 && bd.Growth >= minGrowth && bd.GrowingNow {
+		// Sustained growth is strong when the goroutines that were here
+		// stayed (leaked goroutines never leave; 10% may have been caught
+		// awake, like a leaked ticker loop at its tick) or the input has no
+		// ids; a bucket whose members come and go grows with load.
+		w := 1
+		if bd.Sustained && bd.Left*10 <= bd.Tracked {
 			w = 2
-		case bd.Sustained:
-			// Ids churn: the bucket grows with load but its goroutines
-			// finish.
-			w = 1
-		default:
-			w = 1
 		}
 		if growthOnly && !bd.Sustained {
 			w = 0
 		}
-		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceGrowth, Weight: w, Text: growthText(bd)})
+		text := growthText(bd)
+		if bd.Left > 0 {
+			text += fmt.Sprintf("; %s of its goroutines left it in between (they make progress)", num(bd.Left))
+		}
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceGrowth, Weight: w, Text: text})
 		points += w
 	}
 	if !growthOnly && bd.Survivors > 0 {
@@ -499,7 +535,7 @@ func growthText(bd *BucketHistory) string {
 		s += fmt.Sprintf(" (+%.1f/min)", bd.PerMinute)
 	}
 	if bd.Sustained {
-		s += fmt.Sprintf(", never falling over %d snapshots", len(bd.Counts))
+		s += fmt.Sprintf(", rising in each of %d snapshots", len(bd.Counts))
 	}
 	return s
 }
