@@ -99,7 +99,11 @@ func New(opts ...Option) (*Collector, error) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if cfg.flight {
 		fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: cfg.flightMinAge, MaxBytes: cfg.flightMaxBytes})
-		if err := fr.Start(); err != nil {
+		// The recorder's reader goroutine inherits the labels of the
+		// goroutine that starts it.
+		var err error
+		pprof.Do(c.ctx, pprof.Labels(LabelKey, LabelValue, "task", "flight-recorder"), func(context.Context) { err = fr.Start() })
+		if err != nil {
 			c.flightErr = fmt.Errorf("collector: flight recorder: %w", err)
 			c.report(c.flightErr)
 		} else {

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +33,16 @@ import (
 // beyond the one running get 429 with Retry-After.
 func (c *Collector) Handler() http.Handler { return http.HandlerFunc(c.serveHTTP) }
 
+// serveHTTP labels the serving goroutine gdiag=collector for the duration
+// of the request, so that profiles and dumps taken meanwhile (the bundle's
+// own among them) attribute it to the collector.
 func (c *Collector) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	pprof.Do(r.Context(), pprof.Labels(LabelKey, LabelValue, "task", "handler"), func(ctx context.Context) {
+		c.route(w, r.WithContext(ctx))
+	})
+}
+
+func (c *Collector) route(w http.ResponseWriter, r *http.Request) {
 	if status, msg := c.authorize(r); status != http.StatusOK {
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gdiag"`)

@@ -1,0 +1,203 @@
+package collector_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/collector"
+	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/fixtures/flashsale"
+)
+
+// TestBundleFromFixture mounts the collector in the flash-sale service with
+// its leak faults on, drives load through a real loopback server, captures a
+// bundle over HTTP while the load runs, and checks the bundle: every
+// profile opens with github.com/google/pprof/profile, the manifest matches
+// this process, and the leaked goroutines are in the stacks.
+func TestBundleFromFixture(t *testing.T) {
+	c := newCollector(t, collector.WithMetricsInterval(50*time.Millisecond))
+	svc, err := flashsale.New(flashsale.Config{
+		Faults:        flashsale.Faults{LeakTimeout: true, TickerLeak: true, ContextLeak: true, AllocChurn: true},
+		RiskSlowEvery: 2,
+		Mount:         map[string]http.Handler{"/debug/gdiag/": c.Handler()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(svc.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		if err := svc.Close(); err != nil {
+			t.Errorf("fixture Close: %v", err)
+		}
+	})
+	loaded := make(chan flashsale.Result, 1)
+	go func() {
+		res, err := flashsale.Load(context.Background(), ts.URL, flashsale.Shape{Steady: 1200 * time.Millisecond, Concurrency: 4})
+		if err != nil {
+			t.Error(err)
+		}
+		loaded <- res
+	}()
+	time.Sleep(600 * time.Millisecond) // leaks pile up
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, body := get(t, client, ts.URL+"/debug/gdiag/bundle?seconds=0.3&full=1")
+	res := <-loaded
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	if res.Requests == 0 {
+		t.Fatal("no load")
+	}
+	st := svc.Stats()
+	b := openBundle(t, body)
+	m := &b.Manifest
+
+	if m.PID != os.Getpid() || m.GoVersion != runtime.Version() || m.NumCPU != runtime.NumCPU() {
+		t.Errorf("manifest pid %d go %s cpus %d: not this process", m.PID, m.GoVersion, m.NumCPU)
+	}
+	if m.Settings.GOMAXPROCS.Value != int64(runtime.GOMAXPROCS(0)) {
+		t.Errorf("manifest GOMAXPROCS %d, process %d", m.Settings.GOMAXPROCS.Value, runtime.GOMAXPROCS(0))
+	}
+	leaked := int(st.LeakedPollers + st.LeakedWatchers)
+	if m.Goroutines < leaked/2 {
+		t.Errorf("manifest goroutines %d, but the service reports %d leaked pollers and watchers", m.Goroutines, leaked)
+	}
+
+	// Every profile opens and is valid.
+	profiles := 0
+	for _, e := range m.Entries {
+		if !strings.HasSuffix(e.Name, ".pb.gz") {
+			continue
+		}
+		if e.Error != "" {
+			if e.Kind != dump.KindGoroutineLeak && e.Kind != dump.KindTrace {
+				t.Errorf("entry %s failed: %s", e.Name, e.Error)
+			}
+			continue
+		}
+		data, err := b.ReadFile(e.Name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := profile.ParseData(data)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+			continue
+		}
+		if err := p.CheckValid(); err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+		}
+		profiles++
+	}
+	if profiles < 8 {
+		t.Errorf("%d profiles opened, want goroutine, heap, allocs, block, mutex, threadcreate, cpu, fgprof", profiles)
+	}
+
+	// The leaks are in the text dump the bundle holds.
+	text, err := b.ReadFile("goroutines.txt", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range []string{"(*Service).pollHoldExpiry", "(*Service).awaitSettlement", "(*Service).sendRiskResult"} {
+		if n := bytes.Count(text, []byte("flashsale."+fn+"(")); n == 0 {
+			t.Errorf("goroutines.txt has no %s goroutine", fn)
+		}
+	}
+	h, err := b.Metrics()
+	if err != nil || len(h.Samples) < 5 {
+		t.Errorf("metrics: %v", err)
+	}
+}
+
+// TestCollectorGoroutinesLabelled runs the sampler, the watcher, the flight
+// recorder and a capture with a profiling window, and checks in a real
+// goroutine profile that every goroutine running collector code carries the
+// pprof label gdiag=collector, the HTTP handler's goroutine included while it
+// serves a bundle.
+func TestCollectorGoroutinesLabelled(t *testing.T) {
+	c := newCollector(t,
+		collector.WithMetricsInterval(10*time.Millisecond),
+		collector.WithFlightRecorder(0, 1<<20),
+		collector.WithWatch(collector.WatchOptions{Dir: t.TempDir(), Goroutines: 1 << 30}))
+	ts, client := serve(t, c)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, body := get(t, client, ts.URL+"/debug/gdiag/bundle?seconds=0.5")
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("status %d: %s", resp.StatusCode, body)
+		}
+	}()
+	// Profile the process every 50 ms until the capture ends.
+	tasks := map[string]bool{}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(50 * time.Millisecond):
+		}
+		var buf bytes.Buffer
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 0); err != nil {
+			t.Fatal(err)
+		}
+		p, err := profile.Parse(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Sample {
+			var inCollector, handler bool
+			for _, loc := range s.Location {
+				for _, l := range loc.Line {
+					fn := l.Function.Name
+					// The flight recorder's reader goroutines are the
+					// collector's too: it started them.
+					if strings.HasPrefix(fn, "github.com/gdiag/gdiag/collector.") || strings.HasPrefix(fn, "runtime/trace.") {
+						inCollector = true
+					}
+					if strings.HasPrefix(fn, "github.com/gdiag/gdiag/collector.(*Collector).serveHTTP") {
+						handler = true
+					}
+				}
+			}
+			if !inCollector {
+				continue
+			}
+			if got := s.Label[collector.LabelKey]; len(got) != 1 || got[0] != collector.LabelValue {
+				t.Fatalf("goroutine in collector code without %s=%s: labels %v, stack %s", collector.LabelKey, collector.LabelValue, s.Label, stackOf(s))
+			}
+			for _, task := range s.Label["task"] {
+				tasks[task] = true
+			}
+			if handler {
+				tasks["handler"] = true
+			}
+		}
+	}
+	for _, want := range []string{"metrics", "watch", "capture-cpu", "capture-fgprof", "handler"} {
+		if !tasks[want] {
+			t.Errorf("no labelled %s goroutine found; tasks %v", want, tasks)
+		}
+	}
+}
+
+func stackOf(s *profile.Sample) string {
+	var fns []string
+	for _, loc := range s.Location {
+		for _, l := range loc.Line {
+			fns = append(fns, l.Function.Name)
+		}
+	}
+	return strings.Join(fns, " ← ")
+}
