@@ -109,6 +109,20 @@ func Load(path string, opts LoadOptions) (*Input, error) {
 // A bundle read from a stream without io.ReaderAt is buffered in memory up to
 // MaxProfileBytes.
 func LoadReader(name string, r io.Reader, size int64, opts LoadOptions) (*Input, error) {
+	in, err := loadReader(name, r, size, opts)
+	if err != nil && in != nil && in.empty() {
+		return nil, err
+	}
+	return in, err
+}
+
+// empty reports whether nothing usable was loaded.
+func (in *Input) empty() bool {
+	return in.Goroutines == nil && in.Leaked == nil && in.Manifest == nil && len(in.Profiles) == 0 &&
+		in.Metrics == nil && in.GCTrace == nil
+}
+
+func loadReader(name string, r io.Reader, size int64, opts LoadOptions) (*Input, error) {
 	orig := r
 	if opts.Progress != nil {
 		r = &progressReader{r: r, total: size, fn: opts.Progress}
@@ -170,11 +184,11 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 		return nil
 	}
 	snap, err := stack.Parse(r, stack.ParseOptions{Workers: opts.Workers})
-	if snap == nil {
+	if snap == nil || snap.Total == 0 && errors.Is(err, stack.ErrNoGoroutine) {
 		if err == nil {
-			err = ErrUnrecognized
+			err = errors.New("no goroutine")
 		}
-		return fmt.Errorf("analyzer: %s: %w", name, err)
+		return fmt.Errorf("analyzer: %s: %w: text that is not a goroutine dump, gctrace log or metrics history (%w)", name, ErrUnrecognized, err)
 	}
 	in.Kind = KindGoroutineText
 	if snap.Format == stack.FormatDebug1 {
