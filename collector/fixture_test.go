@@ -3,6 +3,7 @@ package collector_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -200,4 +201,70 @@ func stackOf(s *profile.Sample) string {
 		}
 	}
 	return strings.Join(fns, " ← ")
+}
+
+// hostAddr returns a non-loopback IP address of this host, or "" when it
+// has none.
+func hostAddr() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+// TestRemoteClientRefused serves the handler on the host's non-loopback
+// address, so that the connection really comes from a non-loopback peer:
+// refused without a token, served with the right one.
+func TestRemoteClientRefused(t *testing.T) {
+	ip := hostAddr()
+	if ip == "" {
+		t.Skip("host has no non-loopback IPv4 address")
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", ip, err)
+	}
+	plain := newCollector(t)
+	withToken := newCollector(t, collector.WithToken("s3cret"))
+	mux := http.NewServeMux()
+	mux.Handle("/plain/", plain.Handler())
+	mux.Handle("/token/", withToken.Handler())
+	ts := httptest.NewUnstartedServer(mux)
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
+	defer ts.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+
+	tests := []struct {
+		name, path, auth string
+		want             int
+	}{
+		{"no token", "/plain/bundle?seconds=0&include=heap", "", http.StatusForbidden},
+		{"index too", "/plain/", "", http.StatusForbidden},
+		{"token missing", "/token/bundle?seconds=0&include=heap", "", http.StatusUnauthorized},
+		{"token right", "/token/bundle?seconds=0&include=heap", "Bearer s3cret", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.auth != "" {
+				hdr = []string{"Authorization", tt.auth}
+			}
+			resp, body := get(t, client, ts.URL+tt.path, hdr...)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, body)
+			}
+			if tt.want == http.StatusOK {
+				openBundle(t, body)
+			}
+		})
+	}
 }
