@@ -3,6 +3,7 @@ package gctune
 import (
 	"errors"
 	"math"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,7 +33,8 @@ type Input struct {
 type Options struct {
 	// Warmup is the time from process start to ignore in a gctrace (the
 	// heap ramps up from 4 MiB at start). Zero means automatic: cycles
-	// before the live heap first reaches half its median are ignored.
+	// before the live heap first reaches half its median are ignored. A
+	// metrics history always drops its ramp automatically.
 	Warmup time.Duration
 }
 
@@ -104,6 +106,11 @@ type Result struct {
 	GOMEMLIMIT dump.Setting `json:"gomemlimit"`
 	GOMAXPROCS dump.Setting `json:"gomaxprocs"`
 	GODEBUG    string       `json:"godebug,omitempty"`
+	// DefaultGODEBUG is the binary's default GODEBUG from its build info,
+	// set by the go line of the main module's go.mod (a go 1.24 module
+	// built with Go 1.25 defaults to containermaxprocs=0,updatemaxprocs=0).
+	// The GODEBUG environment variable overrides it key by key.
+	DefaultGODEBUG string `json:"default_godebug,omitempty"`
 	// GOGCInferred is GOGC estimated from the trace's heap goals, 0 if not
 	// computable.
 	GOGCInferred float64 `json:"gogc_inferred,omitempty"`
@@ -154,7 +161,7 @@ func (r *Result) Current() Candidate {
 // Pure: no I/O; cost O(samples + cycles); safe for concurrent use.
 func Analyze(in Input, opts Options) (*Result, error) {
 	r := &Result{}
-	samples := historySamples(in.History)
+	samples := steadySamples(historySamples(in.History))
 	cycles := steadyCycles(in.Cycles, opts.Warmup)
 	r.HasHistory = len(samples) >= 2
 	r.HasTrace = len(cycles) >= 1
@@ -217,6 +224,28 @@ func historySamples(h *dump.MetricsHistory) []dump.MetricsSample {
 		out = append(out, s)
 	}
 	return out
+}
+
+// steadySamples drops the start-up ramp of a history, as steadyCycles does
+// for a trace: samples before the live heap first reaches half its median
+// (a process still loading its caches is not the steady state the model
+// replays). At least two samples are kept.
+func steadySamples(ss []dump.MetricsSample) []dump.MetricsSample {
+	if len(ss) < 3 {
+		return ss
+	}
+	lives := make([]uint64, len(ss))
+	for i, s := range ss {
+		lives[i] = s.HeapLiveBytes
+	}
+	slices.Sort(lives)
+	half := lives[len(lives)/2] / 2
+	for i, s := range ss {
+		if s.HeapLiveBytes >= half {
+			return ss[min(i, len(ss)-2):]
+		}
+	}
+	return ss
 }
 
 // steadyCycles drops the start-up ramp of a trace.
@@ -399,6 +428,15 @@ func applyManifest(r *Result, m *dump.Manifest) {
 	set(&r.GOMEMLIMIT, m.Settings.GOMEMLIMIT)
 	set(&r.GOMAXPROCS, m.Settings.GOMAXPROCS)
 	r.GODEBUG = m.Settings.GODEBUG
+	if m.BuildInfo != "" {
+		if bi, err := debug.ParseBuildInfo(m.BuildInfo); err == nil {
+			for _, s := range bi.Settings {
+				if s.Key == "DefaultGODEBUG" {
+					r.DefaultGODEBUG = s.Value
+				}
+			}
+		}
+	}
 	r.GoVersion = m.GoVersion
 	r.NumCPU = m.NumCPU
 	r.Cgroup = m.Cgroup

@@ -96,13 +96,26 @@ func AdviseMaxProcs(r *Result) MaxProcsAdvice {
 	return a
 }
 
-func godebugHas(godebug, kv string) bool {
-	for _, f := range strings.Split(godebug, ",") {
-		if strings.TrimSpace(f) == kv {
-			return true
+// godebug returns the effective value of a GODEBUG key and where it comes
+// from: the GODEBUG environment variable (the last occurrence wins, as in
+// the runtime) over the binary's default from its go.mod go line.
+func godebug(r *Result, key string) (value, from string) {
+	find := func(list string) (string, bool) {
+		v, ok := "", false
+		for _, f := range strings.Split(list, ",") {
+			if k, val, found := strings.Cut(strings.TrimSpace(f), "="); found && k == key {
+				v, ok = val, true
+			}
 		}
+		return v, ok
 	}
-	return false
+	if v, ok := find(r.GODEBUG); ok {
+		return v, "GODEBUG"
+	}
+	if v, ok := find(r.DefaultGODEBUG); ok {
+		return v, "the go.mod go line (default GODEBUG)"
+	}
+	return "", ""
 }
 
 // maxprocsChecks compares GOMAXPROCS with the CPU quotas, throttling and
@@ -135,10 +148,15 @@ func maxprocsChecks(r *Result) []Recommendation {
 			return fmt.Sprintf("GOMAXPROCS is set in the environment (%q), which overrides the runtime's cgroup-aware default and turns off its live updates.", r.GOMAXPROCS.Env)
 		case minor > 0 && minor < 25:
 			return fmt.Sprintf("Go 1.%d ignores cgroup CPU limits (Go 1.25+ defaults GOMAXPROCS to the quota and follows changes); upgrade or set GOMAXPROCS.", minor)
-		case godebugHas(r.GODEBUG, "containermaxprocs=0"):
-			return "GODEBUG=containermaxprocs=0 turns off the Go 1.25+ cgroup-aware default; remove it or set GOMAXPROCS."
-		case godebugHas(r.GODEBUG, "updatemaxprocs=0"):
-			return "GODEBUG=updatemaxprocs=0 stops the runtime from following quota changes after start."
+		}
+		if v, from := godebug(r, "containermaxprocs"); v == "0" {
+			if from == "GODEBUG" {
+				return "GODEBUG=containermaxprocs=0 turns off the Go 1.25+ cgroup-aware default; remove it or set GOMAXPROCS."
+			}
+			return "containermaxprocs=0 comes from " + from + ": the main module's go.mod says go < 1.25, which keeps the pre-1.25 default (all CPUs); raise the go line to 1.25 or set GOMAXPROCS."
+		}
+		if v, from := godebug(r, "updatemaxprocs"); v == "0" {
+			return "updatemaxprocs=0 (from " + from + ") stops the runtime from following quota changes after start: a resized container keeps the old GOMAXPROCS."
 		}
 		return ""
 	}

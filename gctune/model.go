@@ -26,6 +26,7 @@ const (
 	minTriggerShare         = 45.0 / 64 // minTriggerRatioNum / triggerRatioDen
 	maxTriggerShare         = 61.0 / 64 // maxTriggerRatioNum / triggerRatioDen
 	goalUtilization         = 0.25      // gcGoalUtilization
+	minAffineR2             = 0.5       // below this the cost is taken as proportional
 )
 
 // Model is the GC cost model of the Go GC guide, calibrated from observed
@@ -335,7 +336,7 @@ func CalibrateTrace(cs []Cycle) (Model, Workload) {
 // CalibrateHistory fits the model to a metrics history and derives the
 // workload (one segment per sampling interval, with the mutator CPU).
 func CalibrateHistory(h *dump.MetricsHistory) (Model, Workload) {
-	return calibrateHistory(historySamples(h))
+	return calibrateHistory(steadySamples(historySamples(h)))
 }
 
 func calibrateTrace(cs []Cycle) (Model, Workload) { return CalibrateTrace(cs) }
@@ -353,8 +354,8 @@ func calibrateHistory(ss []dump.MetricsSample) (Model, Workload) {
 	if span := last.Time.Sub(first.Time).Seconds(); span > 0 {
 		mutator = (last.CPUUserSeconds - first.CPUUserSeconds) / span
 	}
-	var xs, ys, ws, nonHeap []float64
-	var allocated, runway float64
+	var xs, ys, ws, nonHeap, markRates []float64
+	var allocated, runway, paced, pacedAlloc, pacedMark float64
 	for i, s := range ss {
 		w.GOMAXPROCS = int(s.GOMAXPROCS)
 		nh := int64(s.TotalMemoryBytes) - int64(s.HeapReleasedBytes) - int64(s.HeapFreeMemBytes) - int64(s.HeapObjectsBytes)
@@ -385,11 +386,35 @@ func calibrateHistory(ss []dump.MetricsSample) (Model, Workload) {
 		ys = append(ys, (s.GCTotalSeconds-p.GCTotalSeconds)/n)
 		ws = append(ws, n)
 		// Forced cycles do not wait for the runway to be used up.
-		if paced := n - float64(s.GCCyclesForced-p.GCCyclesForced); paced > 0 && p.HeapGoalBytes > p.HeapLiveBytes {
-			runway += paced * float64(p.HeapGoalBytes-p.HeapLiveBytes)
+		if pc := n - float64(s.GCCyclesForced-p.GCCyclesForced); pc > 0 && p.HeapGoalBytes > p.HeapLiveBytes {
+			runway += pc * float64(p.HeapGoalBytes-p.HeapLiveBytes)
+			// The background mark workers run at 25% of GOMAXPROCS while
+			// marking, so their CPU per cycle gives the mark phase's wall
+			// time (assists and idle workers come on top of them).
+			if procs := float64(s.GOMAXPROCS); procs > 0 && live+roots > 0 && s.GCDedicatedSecs > p.GCDedicatedSecs && pc == n {
+				mark := (s.GCDedicatedSecs - p.GCDedicatedSecs) / n / (goalUtilization * procs)
+				markRates = append(markRates, mark/float64(live+roots))
+				paced += n
+				pacedAlloc += alloc
+				pacedMark += mark * n * alloc / sec
+			}
 		}
 	}
 	fitCost(&m, xs, ys, ws)
+	// The pacer's trigger (runtime/mgcpacer.go): goal − runway, where the
+	// runway is what the pacer expects to be allocated while marking. From
+	// the allocation per paced cycle A, the bytes allocated during marking
+	// D and the runway t = goal − live: trigger − live = A − D, so the
+	// pacer's runway is t − A + D, PacerRunwayFactor (t − A + D) / D.
+	// Unlike a fixed RunwayRatio this carries over to other GOGC values: the
+	// runway is an amount of allocation, not a share of t.
+	if len(markRates) >= 3 && paced > 0 && runway > 0 {
+		a, d, t := pacedAlloc/paced, pacedMark/paced, runway/paced
+		if d > 0 && t-a+d > 0 {
+			m.MarkSecondsPerByte = median(markRates)
+			m.PacerRunwayFactor = (t - a + d) / d
+		}
+	}
 	if runway > 0 {
 		m.RunwayRatio = clamp(allocated/runway, minRunwayRatio, maxRunwayRatio)
 	} else {
@@ -434,7 +459,9 @@ func fitCost(m *Model, xs, ys, ws []float64) {
 	cv := math.Sqrt(v/sw) / mean
 	if cv >= minRootsForProportional && len(xs) >= 3 {
 		b, a, r2 := linearFit(xs, ys, ws)
-		if b > 0 && a >= 0 {
+		// A fixed cost is kept only when the heap size explains the cost;
+		// otherwise noise (a cycle stretched by a CPU stall) would pass for it.
+		if b > 0 && a >= 0 && r2 >= minAffineR2 {
 			m.CPUPerByte, m.FixedCPUPerCycle, m.FitR2 = b, time.Duration(a*1e9), r2
 			return
 		}
