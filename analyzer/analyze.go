@@ -31,6 +31,8 @@ type Options struct {
 	// GC is the objective of the GC recommendations (zero: the defaults of
 	// gctune.Objective).
 	GC gctune.Objective
+	// Leaks tunes the leak checks (thresholds, ignore rules); see leaks.go.
+	Leaks LeakOptions
 }
 
 func (o Options) top() int {
@@ -71,8 +73,13 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
 	heapSecs, heapFindings, heapWarns := heapChecks(inputs) // heap.go: heap sites, pool advice, pool hit rates
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, heapSecs...), append(r.Findings, heapFindings...), append(r.Warnings, heapWarns...)
+	if opts.Focus != FocusRecommend {
+		leakSecs, leakFindings, leakWarns := leakChecks(inputs, opts) // leaks.go: verdicts, growth, goroutineleak profile
+		r.Sections, r.Findings, r.Warnings = append(leakSecs, r.Sections...), append(r.Findings, leakFindings...), append(r.Warnings, leakWarns...)
+	}
 	linkLeakFindings(r) // gc.go
 	r.Sort()
+	leaksFirst(r) // leaks.go: leak findings lead the report
 	return r
 }
 

@@ -352,6 +352,11 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 			f.Check = CheckGrowth
 		}
 	}
+	if bd != nil && bd.Tracked > 0 && bd.Survivors == 0 && bd.Counts[len(bd.Counts)-1] > 0 {
+		// Every goroutine of this bucket in earlier snapshots has gone: a
+		// pile-up here is load, not a leak.
+		points = min(points, 1)
+	}
 	switch {
 	case points >= 2:
 		f.Verdict = Likely
@@ -426,14 +431,20 @@ func addHistory(f *Finding, bd *BucketHistory, minGrowth int, b *stack.Bucket, g
 		// awake, like a leaked ticker loop at its tick) or the input has no
 		// ids; a bucket whose members come and go grows with load.
 		w := 1
-		if bd.Sustained && bd.Left*10 <= bd.Tracked {
+		churned := bd.Tracked > 0 && bd.Survivors == 0
+		switch {
+		case churned:
+			w = 0 // every goroutine seen here before has moved on
+		case bd.Sustained && bd.Left*10 <= bd.Tracked:
 			w = 2
 		}
 		if growthOnly && !bd.Sustained {
 			w = 0
 		}
 		text := growthText(bd)
-		if bd.Left > 0 {
+		if churned {
+			text += fmt.Sprintf("; but all %s goroutines seen here before have moved on: the bucket grows with load, its goroutines finish", num(bd.Tracked))
+		} else if bd.Left > 0 {
 			text += fmt.Sprintf("; %s of its goroutines left it in between (they make progress)", num(bd.Left))
 		}
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceGrowth, Weight: w, Text: text})

@@ -22,6 +22,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out        = outputFlags(fs)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		workers    = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
+		leak       = addLeakFlags(fs) // diff.go: --ignore, --all-buckets, --quiescent, --pile-up, --long-wait
 	)
 	files, err := parseFlags(fs, args)
 	if err != nil {
@@ -42,6 +43,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "gdiag analyze: --filter: %v\n", err)
 			return exitUsage
 		}
+	}
+	if opts.Leaks, err = leak.options(); err != nil {
+		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
+		return exitUsage
 	}
 	var threshold *report.Severity
 	if *failOn != "" {

@@ -28,6 +28,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"analyze", "FILE...", "analyse goroutine dumps, profiles, gctrace logs or bundles", runAnalyze},
+		{"diff", "A B [C...]", "compare goroutine dumps or bundles over time: growth, new buckets, leaks", runDiff},
 		{"capture", "URL", "download a bundle from a running collector and validate it", runCapture},
 		{"demo", "", "run a flash-sale with faults, capture a bundle and analyse it", runDemo},
 		{"recommend", "BUNDLE...", "GOGC, GOMEMLIMIT and GOMAXPROCS advice with predicted effect", runRecommend},

@@ -1,0 +1,308 @@
+package analyzer
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/leaks"
+	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/stack"
+)
+
+// LeakOptions tune the leak checks of Analyze and Diff. The zero value is the
+// documented default.
+type LeakOptions struct {
+	// Find holds the thresholds and rules of leaks.Find (Ignore, Benign,
+	// PileUp, PileUpLarge, LongWait, Quiescent). Similarity, TopFrames,
+	// Leaked and History are set by Analyze from its inputs and options.
+	Find leaks.Options
+	// All reports every bucket, benign and active ones too (as info
+	// findings); by default only suspects and leaks become findings.
+	All bool
+}
+
+// leakSample is one goroutine snapshot of the inputs with what belongs to
+// the same moment.
+type leakSample struct {
+	leaks.Sample
+	leaked []*stack.Snapshot
+}
+
+// leakSamples returns the inputs' goroutine snapshots in order, filtered
+// like the rest of the report, each with the goroutineleak profiles of the
+// same moment: the one inside the same bundle, and loose goroutineleak files
+// given next to it (after it, or before the first dump).
+func leakSamples(inputs []*Input, opts Options) []leakSample {
+	var out []leakSample
+	var pending []*stack.Snapshot // leak profiles before the first dump
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		if in.Goroutines == nil {
+			if in.Leaked == nil {
+				continue
+			}
+			if len(out) == 0 {
+				pending = append(pending, in.Leaked)
+			} else {
+				out[len(out)-1].leaked = append(out[len(out)-1].leaked, in.Leaked)
+			}
+			continue
+		}
+		s := leakSample{Sample: leaks.Sample{Name: in.Name, Snapshot: in.Goroutines}}
+		if opts.Filter != nil {
+			snap := *in.Goroutines
+			snap.Goroutines = filter(in.Goroutines.Goroutines, opts.Filter)
+			snap.Total = 0
+			for _, g := range snap.Goroutines {
+				snap.Total += g.Count
+			}
+			s.Snapshot = &snap
+		}
+		if in.Manifest != nil {
+			s.Time = in.Manifest.CapturedAt
+		}
+		if in.Leaked != nil {
+			s.leaked = append(s.leaked, in.Leaked)
+		}
+		if len(out) == 0 {
+			s.leaked = append(s.leaked, pending...)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// mergeLeaked joins goroutineleak profiles of one moment into one snapshot.
+func mergeLeaked(ss []*stack.Snapshot) *stack.Snapshot {
+	switch len(ss) {
+	case 0:
+		return nil
+	case 1:
+		return ss[0]
+	}
+	m := &stack.Snapshot{Format: ss[0].Format}
+	for _, s := range ss {
+		m.Goroutines = append(m.Goroutines, s.Goroutines...)
+		m.Total += s.Total
+	}
+	return m
+}
+
+// findLeaks judges the last goroutine snapshot of the inputs with the
+// history of the earlier ones. It returns nil findings when no input has
+// goroutines.
+func findLeaks(samples []leakSample, opts Options) ([]leaks.Finding, *leaks.History, leaks.Options) {
+	if len(samples) == 0 {
+		return nil, nil, leaks.Options{}
+	}
+	lo := opts.Leaks.Find
+	lo.Similarity, lo.TopFrames = opts.Similarity, opts.TopFrames
+	last := samples[len(samples)-1]
+	lo.Leaked = mergeLeaked(last.leaked)
+	var h *leaks.History
+	if len(samples) > 1 {
+		ss := make([]leaks.Sample, len(samples))
+		for i, s := range samples {
+			ss[i] = s.Sample
+		}
+		h = leaks.Diff(ss, leaks.DiffOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames})
+		lo.History = h
+	}
+	return leaks.Find(last.Snapshot, lo), h, lo
+}
+
+// leakChecks runs the leak checks for Analyze: findings for suspects and
+// leaks (every bucket with LeakOptions.All) and a section that sums up the
+// verdicts and the evidence used.
+func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Finding, []string) {
+	samples := leakSamples(inputs, opts)
+	fs, h, lo := findLeaks(samples, opts)
+	if len(samples) == 0 {
+		return nil, nil, nil
+	}
+	min := leaks.Suspect
+	if opts.Leaks.All {
+		min = leaks.Active
+	}
+	sec := report.Section{ID: "leaks", Title: "Goroutine leaks"}
+	var warns []string
+	buckets := map[leaks.Verdict]int{}
+	gs := map[leaks.Verdict]int{}
+	ignored := 0
+	for _, f := range fs {
+		if f.Ignored {
+			ignored += f.Count
+			continue
+		}
+		buckets[f.Verdict]++
+		gs[f.Verdict] += f.Count
+	}
+	t := report.Table{Title: "Verdicts", Columns: []string{"verdict", "buckets", "goroutines"}}
+	for v := leaks.Proven; v >= leaks.Active; v-- {
+		if buckets[v] > 0 {
+			t.Rows = append(t.Rows, []string{v.String(), thousands(buckets[v]), thousands(gs[v])})
+		}
+		if v == leaks.Active {
+			break
+		}
+	}
+	sec.Tables = append(sec.Tables, t)
+	last := samples[len(samples)-1]
+	if lo.Leaked != nil {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("judged with Go's goroutineleak profile (%s goroutines proven leaked by the runtime)", thousands(lo.Leaked.Total)))
+	} else {
+		sec.Notes = append(sec.Notes, "no goroutineleak profile: build with GOEXPERIMENT=goroutineleakprofile and add /debug/pprof/goroutineleak to prove channel and sync leaks")
+	}
+	if last.Snapshot.Format != stack.FormatText && last.Snapshot.Format != stack.FormatCrash {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s has no wait times or goroutine ids (%s): give a text dump (debug=2) for stronger evidence", last.Name, last.Snapshot.Format))
+	}
+	if h != nil {
+		sec.Notes = append(sec.Notes, historyNote(h))
+		if !h.Timed {
+			warns = append(warns, "leaks: the goroutine dumps carry no capture times; growth is judged in the order the files were given")
+		}
+	}
+	if ignored > 0 {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines ignored by --ignore rules", thousands(ignored)))
+	}
+	return []report.Section{sec}, leaks.Report(fs, min), warns
+}
+
+func historyNote(h *leaks.History) string {
+	if h.Timed {
+		return fmt.Sprintf("growth and age from %d snapshots over %s", len(h.Samples), h.Span.Round(time.Second))
+	}
+	return fmt.Sprintf("growth from %d snapshots in the order given (no capture times: rates per minute unknown)", len(h.Samples))
+}
+
+// leaksFirst moves the leak findings (check "leaks/…") before the others,
+// keeping the order within each group. Run after report.Sort.
+func leaksFirst(r *report.Report) {
+	out := make([]report.Finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Check, "leaks/") {
+			out = append(out, f)
+		}
+	}
+	for _, f := range r.Findings {
+		if !strings.HasPrefix(f.Check, "leaks/") {
+			out = append(out, f)
+		}
+	}
+	r.Findings = out
+}
+
+// Diff builds the report of `gdiag diff`: the inputs' goroutine snapshots in
+// time order (capture times of bundles; the order given for loose dumps),
+// each bucket's count in every snapshot, its growth per minute, new and
+// vanished buckets and surviving goroutine ids, and the leak findings of
+// the last snapshot judged with that history. Like Analyze it never fails;
+// fewer than two snapshots is a warning.
+func Diff(inputs []*Input, opts Options) *report.Report {
+	r := &report.Report{Schema: report.SchemaVersion}
+	var names []string
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		names = append(names, in.Name)
+		r.Inputs = append(r.Inputs, describe(in))
+		for _, w := range in.Warnings {
+			r.Warnings = append(r.Warnings, w.Error())
+		}
+	}
+	r.Title = "diff " + strings.Join(names, " → ")
+	samples := leakSamples(inputs, opts)
+	if len(samples) < 2 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("diff: %d goroutine snapshot(s) in the inputs; need two or more", len(samples)))
+	}
+	fs, h, _ := findLeaks(samples, opts)
+	if h == nil {
+		r.Findings = leaks.Report(fs, leaks.Suspect)
+		r.Sort()
+		return r
+	}
+	if !h.Timed {
+		r.Warnings = append(r.Warnings, "diff: the inputs carry no capture times (loose dumps); they are taken in the order given and rates per minute are not computed")
+	}
+	// Only growth-backed verdicts belong in a diff: a finding whose
+	// evidence includes growth, or a proven leak.
+	for _, f := range fs {
+		if f.Ignored || f.Verdict < leaks.Suspect {
+			continue
+		}
+		if f.Verdict == leaks.Proven || hasGrowth(f) {
+			r.Findings = append(r.Findings, f.Report())
+		}
+	}
+	r.Sort()
+	r.Sections = append(r.Sections, diffSection(h, opts))
+	return r
+}
+
+func hasGrowth(f leaks.Finding) bool {
+	for _, e := range f.Evidence {
+		if e.Kind == leaks.EvidenceGrowth && e.Weight > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func diffSection(h *leaks.History, opts Options) report.Section {
+	sec := report.Section{ID: "diff", Title: "Goroutine buckets over time"}
+	sec.Notes = append(sec.Notes, historyNote(h))
+	st := report.Table{Title: "Snapshots", Columns: []string{"#", "input", "captured", "goroutines"}}
+	for i, s := range h.Samples {
+		at := "-"
+		if !s.Time.IsZero() {
+			at = s.Time.UTC().Format(time.RFC3339)
+		}
+		st.Rows = append(st.Rows, []string{strconv.Itoa(i + 1), s.Name, at, thousands(s.Total)})
+	}
+	sec.Tables = append(sec.Tables, st)
+	n := len(h.Samples)
+	bt := report.Table{Title: "Buckets (growing first)", Columns: []string{"counts", "change", "per min", "status", "where", "created by"}}
+	var newB, gone int
+	for i, b := range h.Buckets {
+		if b.New {
+			newB++
+		}
+		if b.Vanished {
+			gone++
+		}
+		if i >= opts.top() {
+			continue
+		}
+		counts := make([]string, n)
+		for j, c := range b.Counts {
+			counts[j] = thousands(c)
+		}
+		per := "-"
+		if h.Timed {
+			per = fmt.Sprintf("%+.1f", b.PerMinute)
+		}
+		status := bucketState(b.Bucket)
+		switch {
+		case b.New:
+			status += ", new"
+		case b.Vanished:
+			status += ", vanished"
+		case b.Sustained:
+			status += ", growing"
+		}
+		if b.Survivors > 0 {
+			status += fmt.Sprintf(", %s same ids", thousands(b.Survivors))
+		}
+		bt.Rows = append(bt.Rows, []string{strings.Join(counts, " → "), fmt.Sprintf("%+d", b.Growth), per, status,
+			where(b.Bucket.Stack), creator(b.Bucket.CreatedBy)})
+	}
+	sec.Tables = append(sec.Tables, bt)
+	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets; %s new since the first snapshot, %s vanished by the last",
+		thousands(len(h.Buckets)), thousands(newB), thousands(gone)))
+	return sec
+}

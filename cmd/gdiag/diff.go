@@ -1,0 +1,138 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/analyzer"
+	"github.com/gdiag/gdiag/leaks"
+	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/stack"
+)
+
+// runDiff compares goroutine snapshots of one process taken in time order.
+func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("diff", "A B [C...] (bundles or goroutine dumps, oldest first)", stderr)
+	var (
+		top        = fs.Int("top", 20, "number of buckets to list (-1 = all)")
+		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
+		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
+		out        = outputFlags(fs)
+		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
+		workers    = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
+		leak       = addLeakFlags(fs)
+	)
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(files) < 2 {
+		fmt.Fprintln(stderr, "gdiag diff: need two or more inputs, oldest first")
+		fs.Usage()
+		return exitUsage
+	}
+	opts := analyzer.Options{Top: *top, TopFrames: *topFrames}
+	if opts.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
+		fmt.Fprintf(stderr, "gdiag diff: --similarity: %v\n", err)
+		return exitUsage
+	}
+	if opts.Leaks, err = leak.options(); err != nil {
+		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
+		return exitUsage
+	}
+	threshold, err := parseFailOn(*failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "gdiag diff: --fail-on: %v\n", err)
+		return exitUsage
+	}
+	if err := out.validate(); err != nil {
+		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
+		return exitUsage
+	}
+	inputs, code := loadAll(files, stdin, stderr, *workers)
+	if inputs == nil {
+		return code
+	}
+	rep := analyzer.Diff(inputs, opts)
+	if err := out.write(rep, stdout); err != nil {
+		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
+		return exitUsage
+	}
+	if code != exitOK {
+		return code
+	}
+	if threshold >= 0 {
+		for _, f := range rep.Findings {
+			if int(f.Severity) >= threshold {
+				return exitFindings
+			}
+		}
+	}
+	return exitOK
+}
+
+// parseFailOn returns the severity of --fail-on as an int, -1 when unset.
+func parseFailOn(s string) (int, error) {
+	if s == "" {
+		return -1, nil
+	}
+	var sev report.Severity
+	if err := sev.UnmarshalText([]byte(s)); err != nil {
+		return -1, err
+	}
+	return int(sev), nil
+}
+
+// leakFlags are the leak-detection flags of analyze and diff.
+type leakFlags struct {
+	ignore    ruleList
+	all       *bool
+	quiescent *bool
+	pileUp    *int
+	longWait  *time.Duration
+}
+
+func addLeakFlags(fs *flag.FlagSet) *leakFlags {
+	l := &leakFlags{}
+	fs.Var(&l.ignore, "ignore", "ignore goroutines matching KIND=REGEX, KIND one of func (any frame), top (where it blocks), entry (the function it started in), creator (its go statement) or label (key=value); repeatable")
+	l.all = fs.Bool("all-buckets", false, "report benign and active goroutine buckets too, as info findings")
+	l.quiescent = fs.Bool("quiescent", false, "the program should be idle at capture (after load, at the end of a test): every goroutine blocked in user code is a likely leak")
+	l.pileUp = fs.Int("pile-up", 10, "goroutines of one creation site blocked at one place that make a suspect (the strong sign is 50×)")
+	l.longWait = fs.Duration("long-wait", 10*time.Minute, "printed wait that makes a likely leak")
+	return l
+}
+
+func (l *leakFlags) options() (analyzer.LeakOptions, error) {
+	var o analyzer.LeakOptions
+	for _, s := range l.ignore {
+		r, err := leaks.ParseRule(s)
+		if err != nil {
+			return o, fmt.Errorf("--ignore: %w", err)
+		}
+		o.Find.Ignore = append(o.Find.Ignore, r)
+	}
+	if *l.pileUp < 1 || *l.longWait <= 0 {
+		return o, fmt.Errorf("--pile-up and --long-wait must be positive")
+	}
+	o.Find.PileUp, o.Find.PileUpLarge = *l.pileUp, 50**l.pileUp
+	o.Find.LongWait = *l.longWait
+	o.Find.Quiescent = *l.quiescent
+	o.All = *l.all
+	return o, nil
+}
+
+// ruleList is a repeatable flag; unlike list it does not split on commas,
+// which regular expressions may contain.
+type ruleList []string
+
+func (r *ruleList) String() string { return strings.Join(*r, " ") }
+func (r *ruleList) Set(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty rule")
+	}
+	*r = append(*r, s)
+	return nil
+}
