@@ -53,8 +53,23 @@ func (e *ParseError) Error() string {
 	} else {
 		b.WriteString("stack: parse error")
 	}
-	if n := len(e.Errs) - 1 + e.Dropped; n > 0 {
-		fmt.Fprintf(&b, " (and %d more)", n)
+	// Name the lines of the next few problems so that a one-line message
+	// still says where to look.
+	const listed = 8
+	if len(e.Errs) > 1 {
+		b.WriteString("; more at line")
+		if len(e.Errs) > 2 {
+			b.WriteString("s")
+		}
+		for i, le := range e.Errs[1:min(len(e.Errs), 1+listed)] {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, " %d", le.Line)
+		}
+	}
+	if n := len(e.Errs) - 1 - listed; n > 0 || e.Dropped > 0 {
+		fmt.Fprintf(&b, " (and %d more)", max(n, 0)+e.Dropped)
 	}
 	if e.Skipped > 0 {
 		fmt.Fprintf(&b, "; %d goroutines skipped", e.Skipped)
