@@ -1,0 +1,35 @@
+package analyzer
+
+import (
+	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/leaks"
+	"github.com/gdiag/gdiag/pool"
+	"github.com/gdiag/gdiag/report"
+)
+
+// poolSeverity is the highest severity package pool reports for each of its
+// checks (pool.Checks documents IDs and summaries only).
+func poolSeverity(id string) report.Severity {
+	switch id {
+	case pool.CheckCandidate, pool.CheckInuseGrowth:
+		return report.SeverityHigh
+	case pool.CheckAlreadyPooled, pool.CheckSizeVaries:
+		return report.SeverityLow
+	}
+	return report.SeverityInfo
+}
+
+// Checks returns the public description of every check Analyze runs: the
+// leak checks, the GC and scheduler checks and the pool and heap checks.
+// docs/checks.md holds the table report.CheckTable makes of it. It returns a
+// new slice on each call.
+func Checks() []report.Check {
+	out := leaks.Checks()
+	for _, c := range gctune.Checks() {
+		out = append(out, report.Check{ID: c.ID, Severity: c.Severity, Title: c.Title, Doc: c.Doc})
+	}
+	for _, c := range pool.Checks() {
+		out = append(out, report.Check{ID: c.ID, Severity: poolSeverity(c.ID), Title: c.Summary})
+	}
+	return out
+}
