@@ -6,6 +6,7 @@ require (
 	github.com/DataDog/gostackparse v0.7.0
 	github.com/gdiag/gdiag v0.0.0
 	github.com/maruel/panicparse/v2 v2.5.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (
@@ -30,7 +31,6 @@ require (
 	github.com/tklauser/go-sysconf v0.4.0 // indirect
 	github.com/tklauser/numcpus v0.12.0 // indirect
 	github.com/yusufpapurcu/wmi v1.2.4 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
 

@@ -32,28 +32,42 @@ func Find(opts ...Option) error {
 
 func find(c *config, self int64) error {
 	start := time.Now()
-	captures := 0
-	check := func() ([]stack.Goroutine, map[string]int, error) {
+	var profiles, captures int
+	// check judges the process now. It reads the goroutine profile first
+	// and is done when nothing unexpected is in it. Otherwise it captures
+	// the text dump, which has what the profile lacks (ids, states,
+	// creation sites), unless the rules look at frames only and this is not
+	// the final check: then the profile's answer stands.
+	var left []stack.Goroutine
+	var excess map[string]int
+	check := func(final bool) (clean bool, err error) {
+		profiles++
+		prof, err := captureProfile(c.needLabels())
+		if err != nil {
+			return false, err
+		}
+		if c.count(prof) == 0 {
+			return true, nil
+		}
+		if !final && c.framesOnly() {
+			return false, nil
+		}
 		captures++
 		snap, err := captureText()
 		if err != nil && len(snap.Goroutines) == 0 {
-			return nil, nil, err
+			return false, err
 		}
 		if c.needLabels() {
-			attachLabels(snap.Goroutines, captureLabels())
+			attachLabels(snap.Goroutines, labelSets(prof))
 		}
-		gs, excess := c.evaluate(snap.Goroutines, self)
-		return gs, excess, nil
+		left, excess = c.evaluate(snap.Goroutines, self)
+		return len(left) == 0, nil
 	}
-	left, excess, err := check()
-	if err != nil {
+	clean, err := check(false)
+	if clean || err != nil {
 		return err
 	}
-	if len(left) == 0 {
-		return nil
-	}
 	last := runtime.NumGoroutine()
-	stale := false
 	var waited time.Duration
 	retries := 0
 	for i := 0; i < c.maxRetries; i++ {
@@ -69,32 +83,78 @@ func find(c *config, self int64) error {
 		waited += d
 		retries++
 		if n := runtime.NumGoroutine(); n == last {
-			stale = true
 			continue
 		}
-		if left, excess, err = check(); err != nil {
+		if clean, err = check(false); clean || err != nil {
 			return err
 		}
-		if len(left) == 0 {
-			return nil
-		}
-		last, stale = runtime.NumGoroutine(), false
+		last = runtime.NumGoroutine()
 	}
-	if stale {
-		if left, excess, err = check(); err != nil {
-			return err
-		}
-		if len(left) == 0 {
-			return nil
-		}
+	if clean, err = check(true); clean || err != nil {
+		return err
 	}
 	if !c.needLabels() {
 		// Name the tests behind the leak where they used Check.
 		attachLabels(left, captureLabels())
 	}
 	e := newError(left, excess)
-	e.Retries, e.Captures, e.Elapsed = retries, captures, time.Since(start)
+	e.Retries, e.Profiles, e.Captures, e.Elapsed = retries, profiles, captures, time.Since(start)
 	return e
+}
+
+// framesOnly reports whether every rule can be decided on the goroutine
+// profile, which has frames, counts and labels but no ids, states or
+// creation sites.
+func (c *config) framesOnly() bool {
+	if c.growth != nil {
+		return false
+	}
+	for _, f := range c.filters {
+		if f.kind == filterCreatedBy || f.kind == filterIDs {
+			return false
+		}
+	}
+	return true
+}
+
+// count returns how many goroutines of a goroutine profile no frame or
+// label rule expects. Rules on ids, states and creation sites are left to
+// the text dump: count is never below what evaluate finds.
+func (c *config) count(prof []stack.Goroutine) int {
+	var defaults []string
+	if !c.noDefaults {
+		for _, d := range DefaultIgnores() {
+			defaults = append(defaults, d.Func)
+		}
+	}
+	n := 0
+outer:
+	for i := range prof {
+		g := &prof[i]
+		if builtinTop(topFunc(g.Stack)) || builtinFrames(g.Stack) {
+			continue
+		}
+		for _, d := range defaults {
+			if hasFunc(g.Stack, d) {
+				continue outer
+			}
+		}
+		for _, f := range c.filters {
+			switch f.kind {
+			case filterTop, filterAny, filterLabel:
+				if f.match(g) {
+					continue outer
+				}
+			}
+		}
+		if c.test != "" {
+			if v, _ := label(g.Labels, LabelKey); v != c.test {
+				continue
+			}
+		}
+		n += g.Count
+	}
+	return n
 }
 
 func (c *config) needLabels() bool {

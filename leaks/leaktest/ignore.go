@@ -38,22 +38,36 @@ func DefaultIgnores() []Ignore {
 }
 
 // builtin reports whether g is one of the goroutines goleak always
-// ignores: the testing package waiting for tests, os/signal, runtime/trace
-// readers and cgo callback threads in a system call.
+// ignores: the testing package waiting for tests (and, unlike goleak, for
+// benchmarks), os/signal, runtime/trace readers and cgo callback threads in
+// a system call.
 func builtin(g *stack.Goroutine) bool {
-	switch topFunc(g.Stack) {
-	case "testing.RunTests", "testing.(*T).Run", "testing.(*T).Parallel", "testing.runFuzzing", "testing.runFuzzTests",
-		"testing.(*F).Fuzz", "testing.tRunner.func1":
-		if strings.HasPrefix(g.State, "chan receive") || g.State == "select" {
+	if top := topFunc(g.Stack); builtinTop(top) {
+		if strings.HasPrefix(top, "os/signal.") || strings.HasPrefix(g.State, "chan receive") || g.State == "select" {
 			return true
 		}
-	case "os/signal.signal_recv", "os/signal.loop":
-		return true
 	}
 	if strings.HasPrefix(g.State, "syscall") && (g.CreatedBy.Func == "" || hasFunc(g.Stack, "runtime.goexit")) {
 		return true
 	}
-	return hasFunc(g.Stack, "runtime.ensureSigM") || hasFunc(g.Stack, "runtime.ReadTrace")
+	return builtinFrames(g.Stack)
+}
+
+// builtinTop reports whether f is a function of the testing package that
+// waits for tests, or os/signal's loop. In a goroutine profile, which has no
+// states, the function alone decides.
+func builtinTop(f string) bool {
+	switch f {
+	case "testing.RunTests", "testing.(*T).Run", "testing.(*T).Parallel", "testing.runFuzzing", "testing.runFuzzTests",
+		"testing.(*F).Fuzz", "testing.tRunner.func1", "testing.(*B).run1",
+		"os/signal.signal_recv", "os/signal.loop":
+		return true
+	}
+	return false
+}
+
+func builtinFrames(s *stack.Stack) bool {
+	return hasFunc(s, "runtime.ensureSigM") || hasFunc(s, "runtime.ReadTrace")
 }
 
 // topFunc is the innermost function outside package runtime, so stacks

@@ -69,9 +69,10 @@ func TestFindLeak(t *testing.T) {
 	if len(b.IDs) != 7 {
 		t.Errorf("%d ids, want 7", len(b.IDs))
 	}
-	// Nothing changed while it waited: one capture up front, one at the end.
-	if le.Captures != 2 || le.Retries != 3 {
-		t.Errorf("Captures = %d, Retries = %d, want 2 and 3", le.Captures, le.Retries)
+	// Nothing changed while it waited: one profile up front, one profile
+	// and the text dump at the end.
+	if le.Profiles != 2 || le.Captures != 1 || le.Retries != 3 {
+		t.Errorf("Profiles = %d, Captures = %d, Retries = %d, want 2, 1 and 3", le.Profiles, le.Captures, le.Retries)
 	}
 	for _, want := range []string{"7 unexpected goroutines in 1 bucket", "[chan receive] at github.com/gdiag/gdiag/leaks/leaktest_test.parked", "created by github.com/gdiag/gdiag/leaks/leaktest_test.startParked", "leaktest_test.go:"} {
 		if !strings.Contains(err.Error(), want) {

@@ -18,11 +18,12 @@ type Error struct {
 	// Count is the number of unexpected goroutines (with OnlyGrowth, those
 	// over the baseline).
 	Count int
-	// Retries is how many times leaktest waited; Captures how many times it
-	// captured all stacks; Elapsed the time from the first capture to the
-	// verdict.
-	Retries, Captures int
-	Elapsed           time.Duration
+	// Retries is how many times leaktest waited; Profiles how many times it
+	// read the goroutine profile and Captures how many times it captured
+	// the text dump of all stacks; Elapsed the time from the first look to
+	// the verdict.
+	Retries, Profiles, Captures int
+	Elapsed                     time.Duration
 }
 
 // Bucket is a set of unexpected goroutines with the same stack.
@@ -106,8 +107,8 @@ const maxIDs = 10
 // the goroutine ids and one stack.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "leaktest: %d unexpected goroutine%s in %d bucket%s (%d retries, %d captures, %s)",
-		e.Count, plural(e.Count), len(e.Buckets), plural(len(e.Buckets)), e.Retries, e.Captures, e.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "leaktest: %d unexpected goroutine%s in %d bucket%s (%d retries, %d profiles, %d dumps, %s)",
+		e.Count, plural(e.Count), len(e.Buckets), plural(len(e.Buckets)), e.Retries, e.Profiles, e.Captures, e.Elapsed.Round(time.Millisecond))
 	for _, bk := range e.Buckets {
 		b.WriteString("\n\n")
 		op := bk.State
