@@ -43,6 +43,13 @@ func snapTime(s heapSnapshot) time.Time {
 	return s.at
 }
 
+// heapOptions leave the collector's own allocations out of the sites: a
+// snapshot taken during a capture always shows its buffers, which are not
+// the service's.
+func heapOptions() pool.HeapOptions {
+	return pool.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}}
+}
+
 // looseMergeWindow is how far apart a loose heap profile and a loose allocs
 // profile may have been taken to count as one snapshot.
 const looseMergeWindow = 2 * time.Second
@@ -191,7 +198,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 		if (first.profile().TimeNanos == 0 || last.profile().TimeNanos == 0) && !first.at.IsZero() && last.at.After(first.at) {
 			elapsed = last.at.Sub(first.at)
 		}
-		h, err = pool.DiffHeap(first.profile(), last.profile(), elapsed, pool.HeapOptions{})
+		h, err = pool.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions())
 		if err != nil {
 			warns = append(warns, fmt.Sprintf("analyzer: heap snapshots %s and %s: %v; analysing %s alone", first.name, last.name, err, last.name))
 			h = nil
@@ -202,7 +209,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 	}
 	if h == nil {
 		last := snaps[len(snaps)-1]
-		h, err = pool.AnalyzeHeap(last.heap, last.allocs, pool.HeapOptions{})
+		h, err = pool.AnalyzeHeap(last.heap, last.allocs, heapOptions())
 		if err != nil {
 			return secs, nil, append(warns, fmt.Sprintf("analyzer: %s: %v", last.name, err))
 		}

@@ -40,6 +40,22 @@ type HeapOptions struct {
 	// function that called the allocator is kept in Site.Via. With
 	// SiteInStdlib the site is the first frame outside the runtime.
 	SiteInStdlib bool
+	// IgnorePackages lists import paths whose sites are left out of Sites
+	// (their bytes still count in the totals), for example the diagnostics
+	// collector's own capture buffers, which a heap snapshot taken during a
+	// capture always shows. A package's subpackages are ignored too.
+	IgnorePackages []string
+}
+
+// ignored reports whether fn belongs to one of the packages (or below).
+func ignored(fn string, pkgs []string) bool {
+	pkg := funcPackage(fn)
+	for _, p := range pkgs {
+		if pkg == p || strings.HasPrefix(pkg, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // Frame is one call in an allocation's call path.
@@ -490,6 +506,14 @@ func build(recs map[string]*record, order []string, growth map[string]counts, op
 		if si < len(r.frames) {
 			sf = r.frames[si]
 		}
+		h.AllocObjects += r.allocObj
+		h.AllocBytes += r.allocB
+		h.InuseObjects += r.inuseObj
+		h.InuseBytes += r.inuseB
+		h.GrowthBytes += g.inuseB
+		if ignored(sf.Func, opts.IgnorePackages) {
+			continue
+		}
 		sk := siteKey{sf.Func, sf.File, sf.Line}
 		a, ok := accs[sk]
 		if !ok {
@@ -504,11 +528,6 @@ func build(recs map[string]*record, order []string, growth map[string]counts, op
 		s.InuseBytes += r.inuseB
 		s.GrowthBytes += g.inuseB
 		s.GrowthObjects += g.inuseObj
-		h.AllocObjects += r.allocObj
-		h.AllocBytes += r.allocB
-		h.InuseObjects += r.inuseObj
-		h.InuseBytes += r.inuseB
-		h.GrowthBytes += g.inuseB
 		if r.size > 0 {
 			objs := r.allocObj
 			if objs == 0 {

@@ -616,3 +616,30 @@ func TestStandardLibrarySitesIgnored(t *testing.T) {
 	}
 	t.Logf("significant standard-library-only sites left out: %v", stdOnly)
 }
+
+func TestIgnorePackages(t *testing.T) {
+	f := mustWorkload(t)
+	all, err := AnalyzeHeap(nil, f.allocs, HeapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The workload's sites are all in package pool (this test package).
+	h, err := AnalyzeHeap(nil, f.allocs, HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.AllocBytes != all.AllocBytes || h.InuseBytes != all.InuseBytes {
+		t.Errorf("totals changed: %d/%d allocated, %d/%d in use", h.AllocBytes, all.AllocBytes, h.InuseBytes, all.InuseBytes)
+	}
+	if findSite(all, "pool.churnHandler", lines.churn) == nil {
+		t.Fatal("churnHandler missing without IgnorePackages")
+	}
+	for _, s := range h.Sites {
+		if strings.HasPrefix(s.Func, "github.com/gdiag/gdiag/") {
+			t.Errorf("site %s of an ignored package", s.Func)
+		}
+	}
+	if len(h.Sites) == 0 || len(h.Sites) >= len(all.Sites) {
+		t.Errorf("%d sites with the package ignored, %d without", len(h.Sites), len(all.Sites))
+	}
+}
