@@ -89,10 +89,17 @@ func heapSnapshots(inputs []*Input) []heapSnapshot {
 }
 
 // window returns the samples of h that span [from, to]: from the last one
-// at or before from to the first one at or after to. It returns nil when h
-// does not cover the window with at least two samples.
+// at or before from to the first one at or after to, where a sample less
+// than two intervals (at least a second) inside the window also counts as
+// its edge (a bundle's history ends a moment before its heap profile is
+// written). It returns nil when h does not cover the window with at least
+// two samples.
 func window(h *dump.MetricsHistory, from, to time.Time) *dump.MetricsHistory {
 	ss := h.Samples
+	if len(ss) < 2 {
+		return nil
+	}
+	tol := max(2*h.Interval, time.Second)
 	lo, hi := -1, -1
 	for i, s := range ss {
 		if !s.Time.After(from) {
@@ -101,6 +108,12 @@ func window(h *dump.MetricsHistory, from, to time.Time) *dump.MetricsHistory {
 		if hi < 0 && !s.Time.Before(to) {
 			hi = i
 		}
+	}
+	if lo < 0 && ss[0].Time.Sub(from) < tol {
+		lo = 0
+	}
+	if last := len(ss) - 1; hi < 0 && to.Sub(ss[last].Time) < tol {
+		hi = last
 	}
 	if lo < 0 || hi <= lo {
 		return nil

@@ -222,8 +222,10 @@ func TestWindow(t *testing.T) {
 	}{
 		{"inside", 2.5, 6.5, []uint64{2, 7}},
 		{"on samples", 2, 6, []uint64{2, 6}},
-		{"starts before the history", -1, 3, nil},
-		{"ends after the history", 5, 11, nil},
+		{"starts before the history", -1.5, 3, nil},
+		{"ends after the history", 5, 10.5, nil},
+		{"starts just before the history", -0.5, 3, []uint64{0, 3}},
+		{"ends just after the history", 5, 9.5, []uint64{5, 9}},
 		{"whole history", 0, 9, []uint64{0, 9}},
 	}
 	for _, tt := range tests {

@@ -192,8 +192,9 @@ func (f *fixtureProc) load(tb testing.TB, n int) flashsale.Result {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if res.ErrorCount() > res.Requests/100 {
-		tb.Fatalf("load: %d of %d requests failed: %v", res.ErrorCount(), res.Requests, res.Errors)
+	// 403 is the risk service refusing an order, a normal answer.
+	if failed := res.ErrorCount() - res.Errors["status-403"]; failed > res.Requests/100 {
+		tb.Fatalf("load: %d of %d requests failed: %v", failed, res.Requests, res.Errors)
 	}
 	return res
 }

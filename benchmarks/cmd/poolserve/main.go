@@ -97,7 +97,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	svc, err := flashsale.New(flashsale.Config{
 		Faults: f, UsePool: *usePool, Sessions: *sessions,
+		// No slow risk calls, and timeouts long enough that a loaded,
+		// shared machine does not turn orders into 504s.
 		RiskLatency: *latency, InventoryLatency: *latency, RiskSlowEvery: 1 << 30,
+		RiskTimeout: 2 * time.Second, OrderTimeout: 5 * time.Second,
 		Mount: map[string]http.Handler{
 			"/debug/gdiag/":   col.Handler(),
 			"/debug/counters": counters,
