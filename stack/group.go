@@ -2,8 +2,10 @@ package stack
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"time"
@@ -99,26 +101,41 @@ func Group(gs []Goroutine, opts GroupOptions) []Bucket {
 	if top <= 0 {
 		top = 5
 	}
-	// Stacks are compared through their signature text, computed once per
-	// distinct *Stack, so stacks from different Interners still match.
+	// Stacks are compared at the similarity level through a hash, computed
+	// once per distinct *Stack and confirmed frame by frame, so stacks from
+	// different Interners still match and no signature text is built.
 	sigIDs := map[*Stack]int{}
-	texts := map[string]int{}
-	var sigText []string
+	heads := map[uint64]int{}
+	type rep struct {
+		s    *Stack
+		next int // next rep with the same hash, -1 at the end
+	}
+	var reps []rep
+	seed := maphash.MakeSeed()
 	sigID := func(s *Stack) int {
 		if v, ok := sigIDs[s]; ok {
 			return v
 		}
-		t := stackSig(s, opts.Similarity, top)
-		v, ok := texts[t]
+		h := stackHash(seed, s, opts.Similarity, top)
+		head, ok := heads[h]
 		if !ok {
-			v = len(sigText)
-			texts[t] = v
-			sigText = append(sigText, t)
+			head = -1
+		}
+		v := -1
+		for i := head; i >= 0; i = reps[i].next {
+			if sameSig(reps[i].s, s, opts.Similarity, top) {
+				v = i
+				break
+			}
+		}
+		if v < 0 {
+			v = len(reps)
+			reps = append(reps, rep{s: s, next: head})
+			heads[h] = v
 		}
 		sigIDs[s] = v
 		return v
 	}
-	sigOf := func(s *Stack) string { return sigText[sigID(s)] }
 	index := make(map[groupKey]int)
 	var out []Bucket
 	for i := range gs {
@@ -158,7 +175,7 @@ func Group(gs []Goroutine, opts GroupOptions) []Bucket {
 		h.Write([]byte{0})
 		h.Write([]byte(b.State))
 		h.Write([]byte{0, byte(b.Op), 0})
-		h.Write([]byte(sigOf(b.Stack)))
+		h.Write([]byte(stackSig(b.Stack, opts.Similarity, top)))
 		switch opts.Similarity {
 		case SimilarityFunc:
 			h.Write([]byte(b.CreatedBy.Func))
@@ -208,6 +225,60 @@ func sameLabels(a, b []Label) bool {
 
 func frameString(f Frame) string {
 	return f.Func + "\x00" + f.File + ":" + strconv.Itoa(f.Line)
+}
+
+// sigFrames returns the frames compared at a similarity level and whether
+// the elided count is compared too.
+func sigFrames(s *Stack, sim Similarity, top int) ([]Frame, bool) {
+	if s == nil {
+		return nil, false
+	}
+	frames := s.Frames
+	if sim == SimilarityTop && len(frames) > top {
+		return frames[:top], false
+	}
+	return frames, sim != SimilarityFunc
+}
+
+// stackHash hashes what stackSig holds, without building it.
+func stackHash(seed maphash.Seed, s *Stack, sim Similarity, top int) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	frames, elided := sigFrames(s, sim, top)
+	var num [8]byte
+	for _, f := range frames {
+		h.WriteString(f.Func)
+		if sim != SimilarityFunc {
+			h.WriteByte(0)
+			h.WriteString(f.File)
+			binary.LittleEndian.PutUint64(num[:], uint64(f.Line))
+			h.Write(num[:])
+		}
+		h.WriteByte('\n')
+	}
+	if elided {
+		binary.LittleEndian.PutUint64(num[:], uint64(s.Elided))
+		h.Write(num[:])
+	}
+	return h.Sum64()
+}
+
+// sameSig reports whether stackSig(a) == stackSig(b), without building them.
+func sameSig(a, b *Stack, sim Similarity, top int) bool {
+	if a == b {
+		return true
+	}
+	fa, ea := sigFrames(a, sim, top)
+	fb, eb := sigFrames(b, sim, top)
+	if len(fa) != len(fb) || ea != eb || ea && a.Elided != b.Elided {
+		return false
+	}
+	for i := range fa {
+		if fa[i].Func != fb[i].Func || sim != SimilarityFunc && (fa[i].File != fb[i].File || fa[i].Line != fb[i].Line) {
+			return false
+		}
+	}
+	return true
 }
 
 // stackSig is the text a stack is compared by at a similarity level.

@@ -184,7 +184,10 @@ type merger struct {
 	lines    int
 	crash    bool
 	debug1   bool
-	reasonAt int
+	// parts are the chunks' goroutines, joined once at the end: one copy
+	// into an exactly sized slice instead of repeated doubling.
+	parts   [][]Goroutine
+	records int
 }
 
 func newMerger(maxErrs int, multi bool) *merger {
@@ -217,10 +220,9 @@ func (m *merger) add(res *result) {
 		}
 		m.snap.Total += g.Count
 	}
-	if m.snap.Goroutines == nil {
-		m.snap.Goroutines = res.gs
-	} else {
-		m.snap.Goroutines = append(m.snap.Goroutines, res.gs...)
+	if len(res.gs) > 0 {
+		m.parts = append(m.parts, res.gs)
+		m.records += len(res.gs)
 	}
 	for _, e := range res.errs {
 		if len(m.perr.Errs) < m.maxErrs {
@@ -243,6 +245,18 @@ func (m *merger) add(res *result) {
 
 func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 	s := &m.snap
+	switch len(m.parts) {
+	case 0:
+	case 1:
+		s.Goroutines = m.parts[0]
+	default:
+		s.Goroutines = make([]Goroutine, 0, m.records)
+		for i, p := range m.parts {
+			s.Goroutines = append(s.Goroutines, p...)
+			m.parts[i] = nil
+		}
+	}
+	m.parts = nil
 	switch {
 	case m.debug1:
 		s.Format = FormatDebug1
