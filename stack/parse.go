@@ -175,15 +175,15 @@ func parallel(ch *chunker, m *merger, workers, maxErrs int) {
 
 // merger joins chunk results in input order.
 type merger struct {
-	snap     Snapshot
-	maxErrs  int
-	perr     ParseError
-	global   *Interner
-	remap    map[*Stack]*Stack
-	headers  int
-	lines    int
-	crash    bool
-	debug1   bool
+	snap    Snapshot
+	maxErrs int
+	perr    ParseError
+	global  *Interner
+	remap   map[*Stack]*Stack
+	headers int
+	lines   int
+	crash   bool
+	debug1  bool
 	// parts are the chunks' goroutines, joined once at the end: one copy
 	// into an exactly sized slice instead of repeated doubling.
 	parts   [][]Goroutine
