@@ -282,10 +282,6 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
 			Text: fmt.Sprintf("the goroutineleak profile lists this stack (%s of %s goroutines): nothing reachable can wake them", num(profiled), num(b.Count))})
 	}
-	if proof.total > 0 && profiled == 0 && flagged == 0 && classOf(b.Op) == classSync {
-		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
-			Text: "not in the goroutineleak profile: the object they wait on is still reachable (the profile cannot see leaks held by globals or live goroutines)"})
-	}
 	f.Proven = flagged + profiled
 	if f.Proven > 0 {
 		f.Verdict = Proven
@@ -356,6 +352,10 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		// Every goroutine of this bucket in earlier snapshots has gone: a
 		// pile-up here is load, not a leak.
 		points = min(points, 1)
+	}
+	if proof.total > 0 && class == classSync && points > 0 {
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
+			Text: "not in the goroutineleak profile: what they wait on is still reachable (the profile cannot see leaks held by globals, timers or live goroutines)"})
 	}
 	switch {
 	case points >= 2:

@@ -84,8 +84,10 @@ func fixtureLine(t *testing.T, file, marker string) int {
 // goroutineleak profile of that moment when the toolchain has it).
 func underLoad(t *testing.T, faults flashsale.Faults) []leaks.Finding {
 	t.Helper()
-	svc, err := flashsale.New(flashsale.Config{Faults: faults, RiskSlowEvery: 3,
-		RiskTimeout: 10 * time.Millisecond, RiskSlowLatency: 30 * time.Millisecond})
+	// Every third risk call is slow (150ms against a 50ms timeout); the
+	// others answer in 1ms, so orders (and their payments) go through
+	// even under the race detector.
+	svc, err := flashsale.New(flashsale.Config{Faults: faults, RiskSlowEvery: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +102,16 @@ func underLoad(t *testing.T, faults flashsale.Faults) []leaks.Finding {
 	defer cancel()
 	loadDone := make(chan error, 1)
 	go func() {
-		_, err := flashsale.Load(ctx, ts.URL, flashsale.Shape{Steady: 10 * time.Second, Concurrency: 8, MaxRequests: 20_000})
+		_, err := flashsale.Load(ctx, ts.URL, flashsale.Shape{Steady: 10 * time.Second, Concurrency: 8, SpikeConcurrency: 8, MaxRequests: 20_000,
+			Mix: flashsale.Mix{Items: 10, Reserve: 30, Order: 30, Pay: 30}})
 		loadDone <- err
 	}()
+	// Snapshots of a running service: let the load generator's clients
+	// start first (a pool still being created grows like a leak).
+	time.Sleep(300 * time.Millisecond)
 	var samples []leaks.Sample
 	for i := range 3 {
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond)
 		samples = append(samples, leaks.Sample{Name: fmt.Sprintf("dump-%d", i+1), Time: time.Now(), Snapshot: liveDump(t)})
 	}
 	leaked := liveLeakProfile(t)
