@@ -66,8 +66,11 @@ func builtinTop(f string) bool {
 	return false
 }
 
+// builtinFrames reports goroutines ignored by a function anywhere in their
+// stack: os/signal's handler, runtime/trace's reader and the goroutine that
+// collects an Example's output.
 func builtinFrames(s *stack.Stack) bool {
-	return hasFunc(s, "runtime.ensureSigM") || hasFunc(s, "runtime.ReadTrace")
+	return hasFunc(s, "runtime.ensureSigM") || hasFunc(s, "runtime.ReadTrace") || hasFunc(s, "testing.runExample.func1")
 }
 
 // topFunc is the innermost function outside package runtime, so stacks

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/leaks/leaktest"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -73,6 +74,9 @@ func TestFindLeak(t *testing.T) {
 	// and the text dump at the end.
 	if le.Profiles != 2 || le.Captures != 1 || le.Retries != 3 {
 		t.Errorf("Profiles = %d, Captures = %d, Retries = %d, want 2, 1 and 3", le.Profiles, le.Captures, le.Retries)
+	}
+	if b.Verdict != leaks.Likely || b.Check != leaks.CheckChanReceive || b.Suggestion == "" {
+		t.Errorf("leaks judged the bucket %v (%s), suggestion %q; want a likely %s with a suggestion", b.Verdict, b.Check, b.Suggestion, leaks.CheckChanReceive)
 	}
 	for _, want := range []string{"7 unexpected goroutines in 1 bucket", "[chan receive] at github.com/gdiag/gdiag/leaks/leaktest_test.parked", "created by github.com/gdiag/gdiag/leaks/leaktest_test.startParked", "leaktest_test.go:"} {
 		if !strings.Contains(err.Error(), want) {
@@ -349,4 +353,28 @@ func TestAgreesWithGoleak(t *testing.T) {
 	check("leak")
 	stop()
 	waitGone(t)
+}
+
+func TestVerifyTestMainFails(t *testing.T) {
+	stop := make(chan struct{})
+	defer waitGone(t)
+	defer close(stop)
+	code := -1
+	m := fakeM{run: func() int {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go parked(stop, &wg)
+		wg.Wait()
+		return 0
+	}}
+	leaktest.VerifyTestMain(m, leaktest.MaxRetries(1), leaktest.Cleanup(func(c int) { code = c }))
+	if code != 1 {
+		t.Errorf("exit code %d after a leak, want 1", code)
+	}
+	code = -1
+	failing := fakeM{run: func() int { return 3 }}
+	leaktest.VerifyTestMain(failing, leaktest.Cleanup(func(c int) { code = c }))
+	if code != 3 {
+		t.Errorf("exit code %d for failed tests, want 3", code)
+	}
 }

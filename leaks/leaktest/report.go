@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -49,6 +50,14 @@ type Bucket struct {
 	IDs []int64
 	// Stack is the first goroutine's stack.
 	Stack *stack.Stack
+	// Verdict, Check, Rule and Suggestion are package leaks' judgement of
+	// the bucket at the end of a test (leaks.Options.Quiescent): the
+	// pattern's check ID, the benign rule that matched if any, and the
+	// change it proposes. They explain; they do not decide what fails.
+	Verdict    leaks.Verdict
+	Check      string
+	Rule       string
+	Suggestion string
 }
 
 // TestCount is how many goroutines of a bucket one test started.
@@ -59,6 +68,12 @@ type TestCount struct {
 
 func newError(gs []stack.Goroutine, excess map[string]int) *Error {
 	e := &Error{}
+	judged := make(map[string]*leaks.Finding)
+	fs := leaks.Find(&stack.Snapshot{Goroutines: gs, Format: stack.FormatText, Total: len(gs)},
+		leaks.Options{Similarity: growthGrouping().Similarity, Quiescent: true})
+	for i := range fs {
+		judged[fs[i].Signature] = &fs[i]
+	}
 	for _, bk := range stack.Group(gs, growthGrouping()) {
 		b := Bucket{
 			Count:     bk.Count,
@@ -68,6 +83,9 @@ func newError(gs []stack.Goroutine, excess map[string]int) *Error {
 			CreatedBy: bk.CreatedBy,
 			IDs:       bk.IDs,
 			Stack:     bk.Stack,
+		}
+		if f := judged[bk.Signature]; f != nil {
+			b.Verdict, b.Check, b.Rule, b.Suggestion = f.Verdict, f.Check, f.Rule, f.Suggestion
 		}
 		if f, ok := bk.Stack.FirstUser(); ok {
 			b.Where = f
@@ -122,6 +140,18 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " [%s] at %s (%s:%d)", op, bk.Where.Func, bk.Where.File, bk.Where.Line)
 		if bk.CreatedBy.Func != "" {
 			fmt.Fprintf(&b, "\n    created by %s (%s:%d)", bk.CreatedBy.Func, bk.CreatedBy.File, bk.CreatedBy.Line)
+		}
+		if bk.Check != "" || bk.Rule != "" {
+			fmt.Fprintf(&b, "\n    %s", bk.Verdict)
+			if bk.Check != "" {
+				fmt.Fprintf(&b, " (%s)", bk.Check)
+			}
+			if bk.Rule != "" {
+				fmt.Fprintf(&b, ", known pattern: %s", bk.Rule)
+			}
+			if bk.Suggestion != "" {
+				fmt.Fprintf(&b, "\n    fix: %s", bk.Suggestion)
+			}
 		}
 		if len(bk.Tests) > 0 {
 			b.WriteString("\n    started by test")
