@@ -249,6 +249,11 @@ func TestAnalyzeRealHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []*Result{r100, r200} {
+		if r.HasHistory && r.Cycles < 3 && r.AllocBytesPerSec < rate/2 {
+			// The paced allocator got less than half its CPU: a machine
+			// this loaded says nothing about the model.
+			t.Skipf("starved: %d cycles, %.0f MiB/s of the %d MiB/s asked", r.Cycles, r.AllocBytesPerSec/mib, rate/mib)
+		}
 		if !r.HasHistory || r.ShareBasis != "busy" || r.Cycles < 3 {
 			t.Fatalf("analysis: history %v basis %q cycles %d", r.HasHistory, r.ShareBasis, r.Cycles)
 		}

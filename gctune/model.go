@@ -27,6 +27,7 @@ const (
 	maxTriggerShare         = 61.0 / 64 // maxTriggerRatioNum / triggerRatioDen
 	goalUtilization         = 0.25      // gcGoalUtilization
 	minAffineR2             = 0.5       // below this the cost is taken as proportional
+	maxSelfError            = 0.1       // the pacer form's allowed miss of its own calibration run
 )
 
 // Model is the GC cost model of the Go GC guide, calibrated from observed
@@ -396,23 +397,16 @@ func calibrateHistory(ss []dump.MetricsSample) (Model, Workload) {
 				markRates = append(markRates, mark/float64(live+roots))
 				paced += n
 				pacedAlloc += alloc
-				pacedMark += mark * n * alloc / sec
+				pacedMark += n * alloc / sec * float64(live+roots) // × mark s/byte below
 			}
 		}
 	}
+	w.Segments = mergeSegments(w.Segments, costBlock)
 	fitCost(&m, xs, ys, ws)
-	// The pacer's trigger (runtime/mgcpacer.go): goal − runway, where the
-	// runway is what the pacer expects to be allocated while marking. From
-	// the allocation per paced cycle A, the bytes allocated during marking
-	// D and the runway t = goal − live: trigger − live = A − D, so the
-	// pacer's runway is t − A + D, PacerRunwayFactor (t − A + D) / D.
-	// Unlike a fixed RunwayRatio this carries over to other GOGC values: the
-	// runway is an amount of allocation, not a share of t.
-	if len(markRates) >= 3 && paced > 0 && runway > 0 {
-		a, d, t := pacedAlloc/paced, pacedMark/paced, runway/paced
-		if d > 0 && t-a+d > 0 {
-			m.MarkSecondsPerByte = median(markRates)
-			m.PacerRunwayFactor = (t - a + d) / d
+	if m.FixedCPUPerCycle == 0 && mutator > 0 && allocated > 0 {
+		if k, ok := typicalCostRatio(ss); ok {
+			span := last.Time.Sub(first.Time).Seconds()
+			m.CPUPerByte = k * mutator / (allocated / span)
 		}
 	}
 	if runway > 0 {
@@ -423,7 +417,130 @@ func calibrateHistory(ss []dump.MetricsSample) (Model, Workload) {
 	if len(nonHeap) > 0 {
 		m.NonHeapBytes = int64(median(nonHeap))
 	}
+	// The pacer's trigger (runtime/mgcpacer.go): goal − runway, where the
+	// runway is what the pacer expects to be allocated while marking. From
+	// the allocation per paced cycle A, the bytes allocated during marking
+	// D and the runway t = goal − live: trigger − live = A − D, so the
+	// pacer's runway is t − A + D, PacerRunwayFactor (t − A + D) / D.
+	// Unlike a fixed RunwayRatio this carries over to other GOGC values: the
+	// runway is an amount of allocation, not a share of t.
+	// The mark rate is the median over intervals (a starved cycle marks
+	// slowly), and D uses it as Simulate will. The pacer form is kept
+	// unless it misses the calibration run's own cycle count by more than
+	// maxSelfError and by more than the plain runway ratio does (which
+	// matches it by construction, at this GOGC only).
+	if len(markRates) >= 3 && paced > 0 && runway > 0 {
+		mr := median(markRates)
+		a, d, t := pacedAlloc/paced, pacedMark*mr/paced, runway/paced
+		if d > 0 && t-a+d > 0 {
+			pm := m
+			pm.MarkSecondsPerByte, pm.PacerRunwayFactor = mr, (t-a+d)/d
+			if observed := float64(last.GCCycles - first.GCCycles); observed > 0 {
+				cur := Candidate{GOGC: int(last.GOGC), MemoryLimitBytes: last.GOMEMLIMIT}
+				span := last.Time.Sub(first.Time).Seconds()
+				errPacer := math.Abs(Simulate(pm, cur, w).CyclesPerSec*span/observed - 1)
+				errRatio := math.Abs(Simulate(m, cur, w).CyclesPerSec*span/observed - 1)
+				if errPacer <= max(errRatio, maxSelfError) {
+					m = pm
+				}
+			}
+		}
+	}
 	return m, w
+}
+
+// mergeSegments joins consecutive segments until each lasts at least min
+// (time-weighted means of the rates and sizes). Simulate treats a segment
+// as a steady state of many cycles; a sampling interval shorter than a
+// cycle is not one, and its allocation burst would pass for the peak.
+func mergeSegments(segs []Segment, min time.Duration) []Segment {
+	var out []Segment
+	var acc Segment
+	var alloc, live, roots, mut float64
+	flush := func() {
+		sec := acc.Duration.Seconds()
+		acc.AllocBytesPerSec, acc.LiveHeapBytes, acc.RootsBytes, acc.MutatorCores = alloc/sec, int64(live/sec), int64(roots/sec), mut/sec
+		out = append(out, acc)
+		acc, alloc, live, roots, mut = Segment{}, 0, 0, 0, 0
+	}
+	for _, s := range segs {
+		sec := s.Duration.Seconds()
+		if sec <= 0 {
+			continue
+		}
+		acc.Duration += s.Duration
+		alloc += s.AllocBytesPerSec * sec
+		live += float64(s.LiveHeapBytes) * sec
+		roots += float64(s.RootsBytes) * sec
+		mut += s.MutatorCores * sec
+		if acc.Duration >= min {
+			flush()
+		}
+	}
+	if acc.Duration > 0 {
+		if len(out) > 0 && acc.Duration < min/2 {
+			// A short tail joins the last segment.
+			last := out[len(out)-1]
+			out = out[:len(out)-1]
+			ls := last.Duration.Seconds()
+			acc.Duration += last.Duration
+			alloc += last.AllocBytesPerSec * ls
+			live += float64(last.LiveHeapBytes) * ls
+			roots += float64(last.RootsBytes) * ls
+			mut += last.MutatorCores * ls
+		}
+		flush()
+	}
+	return out
+}
+
+// Cost blocks of typicalCostRatio.
+const (
+	costBlock     = 2 * time.Second
+	minCostBlocks = 5
+)
+
+// typicalCostRatio returns the median over blocks of about two seconds of
+// the GC's cost per byte of live heap and roots per cycle times the bytes
+// allocated per second of mutator CPU: the quantity the GC CPU share
+// depends on (share = k·x/runway / (k·x/runway + 1) for a live heap + roots x).
+// Blocks start and end at samples in which a cycle ended, since the
+// /cpu/classes counters advance only then.
+//
+// The runtime books GC and user CPU as wall time. When the process is
+// starved of CPU (a noisy neighbour, cgroup throttling) a cycle stretches
+// and its idle-priority mark workers fill the Ps the blocked mutator
+// leaves: GC CPU inflates several times more than user CPU for as long as
+// the episode lasts. A mean over the window would carry such an episode
+// over to every setting; the median block keeps the ratio of normal
+// operation, and GC and user CPU come from the same blocks.
+func typicalCostRatio(ss []dump.MetricsSample) (float64, bool) {
+	var ks []weighted
+	start := -1
+	for i := 1; i < len(ss); i++ {
+		if ss[i].GCCycles == ss[i-1].GCCycles {
+			continue
+		}
+		if start < 0 {
+			start = i
+			continue
+		}
+		a, b := ss[start], ss[i]
+		if b.Time.Sub(a.Time) < costBlock {
+			continue
+		}
+		n := float64(b.GCCycles - a.GCCycles)
+		x := float64(b.HeapLiveBytes + b.ScanStackBytes + b.ScanGlobalsBytes)
+		user, alloc := b.CPUUserSeconds-a.CPUUserSeconds, float64(b.HeapAllocBytes-a.HeapAllocBytes)
+		if forced := b.GCCyclesForced - a.GCCyclesForced; forced == 0 && x > 0 && user > 0 && alloc > 0 {
+			ks = append(ks, weighted{(b.GCTotalSeconds - a.GCTotalSeconds) / (n * x) * alloc / user, n})
+		}
+		start = i
+	}
+	if len(ks) < minCostBlocks {
+		return 0, false
+	}
+	return weightedQuantile(ks, 0.5), true
 }
 
 // fitCost fits cost = fixed + perByte·x. When x barely varies (a steady
