@@ -175,7 +175,6 @@ func (cp *capture) start(part Part, f stepFunc) <-chan stepResult {
 	left := cp.cw.limit - cp.cw.n - manifestReserve
 	cp.hold()
 	ok := cp.c.spawn(cp.ctx, "capture-"+string(part), func(ctx context.Context) {
-		defer cp.drop()
 		buf := &limitBuffer{max: max(left, 0)}
 		t0 := time.Now()
 		var err error
@@ -187,6 +186,10 @@ func (cp *capture) start(part Part, f stepFunc) <-chan stepResult {
 			}()
 			err = f(ctx, buf)
 		}()
+		// Let go of the slot before handing over the result: once the
+		// capture has every result and returns, the slot must be free,
+		// or a capture started right after would be refused as busy.
+		cp.drop()
 		ch <- stepResult{data: buf.Bytes(), took: time.Since(t0), err: err}
 	})
 	if !ok {

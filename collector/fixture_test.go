@@ -3,6 +3,7 @@ package collector_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -266,5 +267,17 @@ func TestRemoteClientRefused(t *testing.T) {
 				openBundle(t, body)
 			}
 		})
+	}
+}
+
+// TestBackToBackCaptures: a capture that has returned has freed the slot,
+// so the next one, started at once, is never refused as busy.
+func TestBackToBackCaptures(t *testing.T) {
+	c := newCollector(t)
+	req := collector.CaptureRequest{Include: []collector.Part{collector.PartHeap, collector.PartMetrics}}
+	for i := range 60 {
+		if _, err := c.Capture(context.Background(), io.Discard, req); err != nil {
+			t.Fatalf("capture %d: %v", i, err)
+		}
 	}
 }
