@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -65,7 +66,10 @@ func runCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if d <= 0 {
 		d = time.Duration(*seconds*float64(time.Second)) + 2*time.Minute
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	// Ctrl-C hangs up, which makes the collector stop the capture too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	res, err := fetchBundle(ctx, req, progressTo(stderr))
 	if err != nil {
