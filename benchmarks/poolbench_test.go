@@ -9,8 +9,8 @@ import (
 )
 
 var (
-	poolRequests = flag.Int("gdiag.pool-requests", 6000, "BenchmarkPoolAdvice: requests per measured run")
-	poolSessions = flag.Int("gdiag.pool-sessions", 20000, "BenchmarkPoolAdvice: fixture sessions (live heap, about 1 KiB each)")
+	poolRequests = flag.Int("gdiag.pool-requests", 8000, "BenchmarkPoolAdvice: requests per measured run")
+	poolSessions = flag.Int("gdiag.pool-sessions", 10000, "BenchmarkPoolAdvice: fixture sessions (live heap, about 1 KiB each)")
 )
 
 // poolRun is one measured run of the fixture: heap bytes allocated per
@@ -64,16 +64,16 @@ func median(xs []float64) float64 {
 // from the fixture's runtime/metrics, and the medians over the iterations
 // must match both predictions within 25%.
 //
-//	go test -run '^$' -bench BenchmarkPoolAdvice -benchtime 7x
+//	go test -run '^$' -bench BenchmarkPoolAdvice -benchtime 11x
 func BenchmarkPoolAdvice(b *testing.B) {
 	f := startFixture(b, "alloc-churn", "-sessions", fmt.Sprint(*poolSessions))
 	n := *poolRequests
 
 	// The advice, from real bundles of the unpooled fixture under load: the
-	// window between them and the metrics history cover 3n requests.
+	// window between them (profiles and metrics history) covers 3n requests.
 	f.load(b, n)
 	first := f.bundle(b, "advice-first")
-	f.load(b, 2*n)
+	f.load(b, 3*n)
 	second := f.bundle(b, "advice-second")
 	r := analyze(b, first, second)
 	cs := candidates(r)
