@@ -246,3 +246,15 @@ func TestWindow(t *testing.T) {
 		})
 	}
 }
+
+// gdiag recommend runs Analyze with FocusRecommend: the heap section and the
+// pool advice are part of the tuning advice and stay.
+func TestFocusRecommendKeepsPoolAdvice(t *testing.T) {
+	r := Analyze(loadAll(t, "allocs.pb.gz"), Options{Focus: FocusRecommend})
+	if ids := sectionIDs(r); !slices.Contains(ids, pool.SectionHeapSites) || !slices.Contains(ids, pool.SectionPoolCandidates) {
+		t.Errorf("sections %v, want %s and %s", ids, pool.SectionHeapSites, pool.SectionPoolCandidates)
+	}
+	if !slices.ContainsFunc(r.Findings, func(f report.Finding) bool { return f.Check == pool.CheckCandidate }) {
+		t.Error("no pool/candidate finding under FocusRecommend")
+	}
+}
