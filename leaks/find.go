@@ -136,10 +136,16 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 			hist[bd.Signature] = bd
 		}
 	}
+	live := make(map[int64]bool, len(gs))
+	for i := range gs {
+		if gs[i].ID != 0 {
+			live[gs[i].ID] = true
+		}
+	}
 	out := make([]Finding, 0, len(buckets))
 	for i := range buckets {
 		b := &buckets[i]
-		f := judge(gs, b, opts, benign, proof, hist[b.Signature])
+		f := judge(gs, b, opts, benign, proof, hist[b.Signature], live)
 		out = append(out, f)
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
@@ -237,7 +243,7 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 	return false
 }
 
-func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory) Finding {
+func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory, live map[int64]bool) Finding {
 	minGrowth := 1
 	if opts.History != nil {
 		minGrowth = max(opts.History.MinGrowth, 1)
@@ -321,6 +327,9 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 	case classSync:
 		points += waitEvidence(&f, b, opts)
 		points += pileUpEvidence(&f, b, direct, opts)
+		if direct {
+			points += orphanEvidence(&f, gs, b, live)
+		}
 		if opts.Quiescent && inUser {
 			points += 2
 			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,
@@ -412,6 +421,38 @@ func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int 
 	}
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidencePileUp, Weight: w, Text: text})
 	return w
+}
+
+// minOrphanParents is how many distinct creator goroutines, most of them
+// gone, make goroutines of one bucket "orphans".
+const minOrphanParents = 5
+
+// orphanEvidence weighs goroutines started by many different goroutines
+// that have since exited (one per request or per task): they outlived the
+// work that started them, which idle pool workers (started together by one
+// goroutine) do not.
+func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]bool) int {
+	parents := map[int64]bool{}
+	for _, gi := range b.Goroutines {
+		if p := gs[gi].ParentID; p != 0 {
+			parents[p] = true
+		}
+	}
+	if len(parents) < minOrphanParents {
+		return 0
+	}
+	gone := 0
+	for p := range parents {
+		if !live[p] {
+			gone++
+		}
+	}
+	if 2*gone < len(parents) {
+		return 0
+	}
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOrphaned, Weight: 1,
+		Text: fmt.Sprintf("started by %s different goroutines, %s of which have exited: they outlived the work that started them", num(len(parents)), num(gone))})
+	return 1
 }
 
 // addHistory adds growth and age evidence from the bucket's history and

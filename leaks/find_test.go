@@ -25,6 +25,7 @@ func TestPatterns(t *testing.T) {
 	snap := load(t, "patterns.txt").Goroutines
 	leaked := load(t, "patterns.goroutineleak.pb.gz").Leaked
 	waited := load(t, "patterns-waited.txt").Goroutines
+	handler := load(t, "handlerleak.txt").Goroutines
 	tests := []struct {
 		name  string
 		give  *stack.Snapshot
@@ -54,6 +55,8 @@ func TestPatterns(t *testing.T) {
 		{"persistConn writeLoop is benign", snap, leaks.Options{}, "net/http.(*persistConn).writeLoop", leaks.CheckSelect, leaks.Benign},
 		{"unclosed bodies hold readLoop in select", snap, leaks.Options{PileUp: 5}, "net/http.(*persistConn).readLoop", leaks.CheckHTTPBodyNotClosed, leaks.Suspect},
 		{"small idle worker pool is benign", snap, leaks.Options{}, "main.worker", leaks.CheckChanReceive, leaks.Benign},
+		{"per-request senders orphaned by exited connections are likely", handler, leaks.Options{}, "main.quote.func1", leaks.CheckChanSend, leaks.Likely},
+		{"a pool started by one goroutine is not orphaned", handler, leaks.Options{}, "main.worker", leaks.CheckChanReceive, leaks.Suspect},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,6 +92,9 @@ const (
 	// EvidenceBlocked: where and on what the goroutines block; descriptive,
 	// it adds no weight on its own.
 	EvidenceBlocked
+	// EvidenceOrphaned: the goroutines were started by many different
+	// goroutines that have exited since (one per request).
+	EvidenceOrphaned
 )
 
 // String returns a stable kebab-case name ("pile-up").
@@ -117,6 +120,8 @@ func (k EvidenceKind) String() string {
 		return "benign-rule"
 	case EvidenceBlocked:
 		return "blocked"
+	case EvidenceOrphaned:
+		return "orphaned"
 	}
 	return fmt.Sprintf("evidence(%d)", uint8(k))
 }
