@@ -23,6 +23,8 @@ type heapSnapshot struct {
 	heap, allocs *profile.Profile
 	// at is the bundle's capture time; zero for loose profiles.
 	at time.Time
+	// proc is "host pid" from the bundle's manifest; "" for loose profiles.
+	proc string
 }
 
 // profile returns the snapshot's profile for diffing: the heap profile when
@@ -68,8 +70,11 @@ func heapSnapshots(inputs []*Input) []heapSnapshot {
 			continue
 		}
 		s := heapSnapshot{name: in.Name, heap: h, allocs: a}
-		if in.Manifest != nil {
-			s.at = in.Manifest.CapturedAt
+		if m := in.Manifest; m != nil {
+			s.at = m.CapturedAt
+			if m.PID != 0 {
+				s.proc = fmt.Sprintf("%s pid %d", m.Host, m.PID)
+			}
 		}
 		if n := len(out); n > 0 && in.Manifest == nil && out[n-1].at.IsZero() {
 			prev := &out[n-1]
@@ -212,6 +217,9 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 			elapsed = last.at.Sub(first.at)
 		}
 		h, err = pool.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions())
+		if err == nil && first.proc != "" && last.proc != "" && first.proc != last.proc {
+			err = fmt.Errorf("captured from different processes (%s, %s)", first.proc, last.proc)
+		}
 		if err != nil {
 			warns = append(warns, fmt.Sprintf("analyzer: heap snapshots %s and %s: %v; analysing %s alone", first.name, last.name, err, last.name))
 			h = nil
