@@ -79,3 +79,48 @@ func ExampleParseRule() {
 	// creator=^main\.startPool$ true
 	// leaks: rule "file=x": unknown kind "file" (want top, func, entry, creator or label)
 }
+
+func ExampleFinding_Report() {
+	snap, _ := stack.Parse(strings.NewReader(exampleDump), stack.ParseOptions{})
+	fs := leaks.Find(snap, leaks.Options{})
+	rf := fs[1].Report() // the sender blocked for 12 minutes
+	fmt.Println(rf.Check, rf.Verdict, rf.Severity)
+	fmt.Println(rf.Title)
+	fmt.Println(rf.Location, "created by", rf.CreatedBy)
+	fmt.Println(rf.GoroutineIDs, rf.Metrics["wait_minutes_max"])
+	// Output:
+	// leaks/chan-send-forever likely-leak high
+	// 1 goroutine blocked sending on a channel in main.fetch.func1
+	// /app/fetch.go:31 created by main.fetch at /app/fetch.go:29
+	// [7] 12
+}
+
+func ExampleBenignRules() {
+	rules := leaks.BenignRules()
+	// Add a pattern of your own next to the built-in table.
+	own, _ := leaks.ParseRule(`top=^github\.com/acme/app/cache\.\(\*janitor\)\.run$`)
+	rules = append(rules, own)
+	for _, r := range rules {
+		if strings.HasPrefix(r.Name, "net/http") {
+			fmt.Println(r.Name)
+		}
+	}
+	// Output:
+	// net/http server accept loop
+	// net/http server connection waiting for the next request
+	// net/http server background read
+	// net/http idle keep-alive client connection (reader)
+	// net/http client connection writer
+	// net/http HTTP/2 connection
+	// net/http test server
+}
+
+func ExampleChecks() {
+	for _, c := range leaks.Checks()[:3] {
+		fmt.Println(c.ID, c.Severity)
+	}
+	// Output:
+	// leaks/chan-send-forever critical
+	// leaks/chan-receive-forever critical
+	// leaks/nil-chan critical
+}
