@@ -136,8 +136,13 @@ func Group(gs []Goroutine, opts GroupOptions) []Bucket {
 		sigIDs[s] = v
 		return v
 	}
-	index := make(map[groupKey]int)
+	index := make(map[groupKey]int32)
 	var out []Bucket
+	// First pass: the bucket of every goroutine and the buckets' sizes.
+	of := make([]int32, len(gs))
+	var sizes, ids []int // per bucket: goroutines, and those with an id
+	var lastKey groupKey
+	last := int32(-1)
 	for i := range gs {
 		g := &gs[i]
 		k := groupKey{sig: sigID(g.Stack), state: g.State, op: g.Op}
@@ -148,17 +153,25 @@ func Group(gs []Goroutine, opts GroupOptions) []Bucket {
 		default:
 			k.created = g.CreatedBy
 		}
-		bi, ok := index[k]
-		if !ok {
-			bi = len(out)
-			index[k] = bi
-			out = append(out, Bucket{Stack: g.Stack, State: g.State, Op: g.Op, CreatedBy: g.CreatedBy,
-				MinWait: g.Wait, MaxWait: g.Wait, Labels: g.Labels, Flags: g.Flags})
+		bi := last
+		if last < 0 || k != lastKey { // neighbours often share a bucket
+			var ok bool
+			bi, ok = index[k]
+			if !ok {
+				bi = int32(len(out))
+				index[k] = bi
+				out = append(out, Bucket{Stack: g.Stack, State: g.State, Op: g.Op, CreatedBy: g.CreatedBy,
+					MinWait: g.Wait, MaxWait: g.Wait, Labels: g.Labels, Flags: g.Flags})
+				ids = append(ids, 0)
+				sizes = append(sizes, 0)
+			}
+			last, lastKey = bi, k
 		}
+		of[i] = bi
 		b := &out[bi]
 		b.Count += g.Count
 		if g.ID != 0 {
-			b.IDs = append(b.IDs, g.ID)
+			ids[bi]++
 		}
 		b.MinWait = min(b.MinWait, g.Wait)
 		b.MaxWait = max(b.MaxWait, g.Wait)
@@ -166,23 +179,57 @@ func Group(gs []Goroutine, opts GroupOptions) []Bucket {
 		if b.Labels != nil && !sameLabels(b.Labels, g.Labels) {
 			b.Labels = nil
 		}
-		b.Goroutines = append(b.Goroutines, i)
+		sizes[bi]++
 	}
+	// Second pass: fill Goroutines and IDs from two shared backing arrays,
+	// two allocations in all instead of a growing slice per bucket.
+	members := make([]int, len(gs))
+	allIDs := make([]int64, 0, len(gs))
+	off := 0
+	nid := 0
+	for bi := range out {
+		b := &out[bi]
+		n := sizes[bi]
+		b.Goroutines = members[off : off : off+n]
+		off += n
+		if ids[bi] > 0 {
+			b.IDs = allIDs[nid : nid : nid+ids[bi]]
+			nid += ids[bi]
+		}
+	}
+	for i := range gs {
+		b := &out[of[i]]
+		b.Goroutines = append(b.Goroutines, i)
+		if id := gs[i].ID; id != 0 {
+			b.IDs = append(b.IDs, id)
+		}
+	}
+	// The signature hashes the same bytes as ever, written into one reused
+	// buffer: stable across releases, processes and snapshots.
+	var buf []byte
+	h := fnv.New64a()
 	for i := range out {
 		b := &out[i]
-		h := fnv.New64a()
-		h.Write([]byte(opts.Similarity.String()))
-		h.Write([]byte{0})
-		h.Write([]byte(b.State))
-		h.Write([]byte{0, byte(b.Op), 0})
-		h.Write([]byte(stackSig(b.Stack, opts.Similarity, top)))
+		buf = append(buf[:0], opts.Similarity.String()...)
+		buf = append(buf, 0)
+		buf = append(buf, b.State...)
+		buf = append(buf, 0, byte(b.Op), 0)
+		buf = appendSig(buf, b.Stack, opts.Similarity, top)
 		switch opts.Similarity {
 		case SimilarityFunc:
-			h.Write([]byte(b.CreatedBy.Func))
+			buf = append(buf, b.CreatedBy.Func...)
 		case SimilarityExact:
-			h.Write([]byte(frameString(b.CreatedBy)))
+			buf = appendFrame(buf, b.CreatedBy)
 		}
-		b.Signature = fmt.Sprintf("%016x", h.Sum64())
+		h.Reset()
+		h.Write(buf)
+		var hex [16]byte
+		v := h.Sum64()
+		for j := 15; j >= 0; j-- {
+			hex[j] = "0123456789abcdef"[v&15]
+			v >>= 4
+		}
+		b.Signature = string(hex[:])
 	}
 	slices.SortFunc(out, func(a, b Bucket) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -223,8 +270,12 @@ func sameLabels(a, b []Label) bool {
 	return slices.Equal(a, b)
 }
 
-func frameString(f Frame) string {
-	return f.Func + "\x00" + f.File + ":" + strconv.Itoa(f.Line)
+func appendFrame(b []byte, f Frame) []byte {
+	b = append(b, f.Func...)
+	b = append(b, 0)
+	b = append(b, f.File...)
+	b = append(b, ':')
+	return strconv.AppendInt(b, int64(f.Line), 10)
 }
 
 // sigFrames returns the frames compared at a similarity level and whether
@@ -283,21 +334,23 @@ func sameSig(a, b *Stack, sim Similarity, top int) bool {
 
 // stackSig is the text a stack is compared by at a similarity level.
 func stackSig(s *Stack, sim Similarity, top int) string {
+	return string(appendSig(nil, s, sim, top))
+}
+
+// appendSig appends stackSig's text to b.
+func appendSig(b []byte, s *Stack, sim Similarity, top int) []byte {
 	if s == nil {
-		return ""
+		return b
 	}
-	var b []byte
 	frames := s.Frames
 	if sim == SimilarityTop && len(frames) > top {
 		frames = frames[:top]
 	}
 	for _, f := range frames {
-		b = append(b, f.Func...)
 		if sim != SimilarityFunc {
-			b = append(b, 0)
-			b = append(b, f.File...)
-			b = append(b, ':')
-			b = strconv.AppendInt(b, int64(f.Line), 10)
+			b = appendFrame(b, f)
+		} else {
+			b = append(b, f.Func...)
 		}
 		b = append(b, '\n')
 	}
@@ -305,5 +358,5 @@ func stackSig(s *Stack, sim Similarity, top int) string {
 		b = append(b, "elided "...)
 		b = strconv.AppendInt(b, int64(s.Elided), 10)
 	}
-	return string(b)
+	return b
 }
