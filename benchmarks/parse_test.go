@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,23 +90,28 @@ func benchParse(b *testing.B, p, ref parsers.Parser, data []byte, want int) {
 	runtime.GC()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	var self, other time.Duration
+	var self, other, selfCPU, otherCPU time.Duration
 	var got parsers.Result
 	for b.Loop() {
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime(b)
 		res, err := p.Parse(bytes.NewReader(data))
 		self += time.Since(t0)
+		selfCPU += cpuTime(b) - c0
 		if err != nil {
 			b.Fatalf("%s: %v", p.Name, err)
 		}
 		got = res
 		if withRef {
 			b.StopTimer()
-			t0 = time.Now()
+			res = parsers.Result{} // let the collector free it before the next parse
+			runtime.GC()
+			t0, c0 = time.Now(), cpuTime(b)
 			if _, err := ref.Parse(bytes.NewReader(data)); err != nil {
 				b.Fatalf("%s: %v", ref.Name, err)
 			}
 			other += time.Since(t0)
+			otherCPU += cpuTime(b) - c0
+			runtime.GC()
 			b.StartTimer()
 		}
 	}
@@ -115,7 +121,23 @@ func benchParse(b *testing.B, p, ref parsers.Parser, data []byte, want int) {
 	n := float64(b.N) * float64(want)
 	b.ReportMetric(n/self.Seconds(), "goroutines/s")
 	b.ReportMetric(float64(self.Nanoseconds())/n, "ns/goroutine")
+	b.ReportMetric(float64(selfCPU.Nanoseconds())/n, "cpu-ns/goroutine")
+	// cores is CPU time over wall time: above 1 the parse ran on more than
+	// one core at once (including the garbage collector's share).
+	b.ReportMetric(selfCPU.Seconds()/self.Seconds(), "cores")
 	if withRef {
 		b.ReportMetric(other.Seconds()/self.Seconds(), "x-gostackparse")
+		b.ReportMetric(otherCPU.Seconds()/selfCPU.Seconds(), "x-gostackparse-cpu")
 	}
+}
+
+// cpuTime is the CPU time (user and system) the process has used. On a
+// machine shared with other work, wall time measures the scheduler as much as
+// the parser; CPU time per parse does not.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
