@@ -121,6 +121,30 @@ func TestBundleFromFixture(t *testing.T) {
 	if err != nil || len(h.Samples) < 5 {
 		t.Errorf("metrics: %v", err)
 	}
+
+	// In GOEXPERIMENT=goroutineleakprofile builds the runtime itself proves
+	// the leak-timeout senders leaked (their channel is unreachable).
+	if pprof.Lookup("goroutineleak") == nil {
+		return
+	}
+	data, err := b.ReadFile("goroutineleak.pb.gz", 0)
+	if err != nil {
+		t.Fatalf("goroutineleak profile missing from a build that has it: %v", err)
+	}
+	p, err := profile.ParseData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proven := int64(0)
+	for _, s := range p.Sample {
+		if strings.Contains(stackOf(s), "flashsale.(*Service).sendRiskResult") {
+			proven += s.Value[0]
+		}
+	}
+	if proven == 0 {
+		t.Errorf("goroutineleak profile proves no sendRiskResult sender (service reports %d leaked)", st.LeakedSenders)
+	}
+	t.Logf("goroutineleak profile proves %d of %d leaked senders", proven, st.LeakedSenders)
 }
 
 // TestCollectorGoroutinesLabelled runs the sampler, the watcher, the flight
