@@ -47,9 +47,10 @@
 //     finish); growth between two snapshots is weak;
 //   - orphans: goroutines of one bucket blocked directly in user code that
 //     were started by five or more different goroutines, most of which have
-//     exited (one per request or task): they outlived the work that started
-//     them, weak. Idle pool workers, started together by one goroutine, are
-//     not orphans;
+//     exited or returned from the function whose go statement started them
+//     (one per request or task): they outlived the work that started them,
+//     weak. Idle pool workers, started together by one goroutine, are not
+//     orphans;
 //   - quiescent: Options.Quiescent and blocked in user code, strong.
 //
 // Network and file IO count as a leak only on sustained growth (long-lived

@@ -136,10 +136,10 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 			hist[bd.Signature] = bd
 		}
 	}
-	live := make(map[int64]bool, len(gs))
+	live := make(map[int64]int, len(gs)) // goroutine id → index in gs
 	for i := range gs {
 		if gs[i].ID != 0 {
-			live[gs[i].ID] = true
+			live[gs[i].ID] = i
 		}
 	}
 	out := make([]Finding, 0, len(buckets))
@@ -243,7 +243,7 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 	return false
 }
 
-func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory, live map[int64]bool) Finding {
+func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory, live map[int64]int) Finding {
 	minGrowth := 1
 	if opts.History != nil {
 		minGrowth = max(opts.History.MinGrowth, 1)
@@ -424,14 +424,16 @@ func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int 
 }
 
 // minOrphanParents is how many distinct creator goroutines, most of them
-// gone, make goroutines of one bucket "orphans".
+// gone or moved on, make goroutines of one bucket "orphans".
 const minOrphanParents = 5
 
 // orphanEvidence weighs goroutines started by many different goroutines
-// that have since exited (one per request or per task): they outlived the
+// that have exited since, or returned from the function whose go statement
+// started them (one per request or per task): the goroutines outlived the
 // work that started them, which idle pool workers (started together by one
 // goroutine) do not.
-func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]bool) int {
+func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int) int {
+	creator := b.CreatedBy.Func
 	parents := map[int64]bool{}
 	for _, gi := range b.Goroutines {
 		if p := gs[gi].ParentID; p != 0 {
@@ -441,18 +443,36 @@ func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[
 	if len(parents) < minOrphanParents {
 		return 0
 	}
-	gone := 0
+	gone, moved := 0, 0
 	for p := range parents {
-		if !live[p] {
+		pi, ok := live[p]
+		switch {
+		case !ok:
 			gone++
+		case creator != "" && !onStack(gs[pi].Stack, creator):
+			moved++
 		}
 	}
-	if 2*gone < len(parents) {
+	if 2*(gone+moved) < len(parents) {
 		return 0
 	}
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOrphaned, Weight: 1,
-		Text: fmt.Sprintf("started by %s different goroutines, %s of which have exited: they outlived the work that started them", num(len(parents)), num(gone))})
+		Text: fmt.Sprintf("started by %s different goroutines, %s of which have exited and %s returned from %s: they outlived the work that started them",
+			num(len(parents)), num(gone), num(moved), creator)})
 	return 1
+}
+
+// onStack reports whether fn is one of the stack's functions.
+func onStack(s *stack.Stack, fn string) bool {
+	if s == nil {
+		return false
+	}
+	for _, f := range s.Frames {
+		if f.Func == fn {
+			return true
+		}
+	}
+	return false
 }
 
 // addHistory adds growth and age evidence from the bucket's history and
