@@ -3,6 +3,7 @@ package leaktest
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/gdiag/gdiag/stack"
@@ -222,7 +223,7 @@ outer:
 	return c.growth.excess(left)
 }
 
-// baseline counts goroutines per bucket signature at one moment.
+// baseline counts goroutines per growth key at one moment.
 type baseline struct {
 	counts map[string]int
 }
@@ -230,31 +231,57 @@ type baseline struct {
 func newBaseline() *baseline {
 	b := &baseline{counts: make(map[string]int)}
 	if snap, err := captureText(); len(snap.Goroutines) > 0 || err == nil {
-		for _, bk := range stack.Group(snap.Goroutines, growthGrouping()) {
-			b.counts[bk.Signature] += bk.Count
+		for i := range snap.Goroutines {
+			b.counts[growthKey(&snap.Goroutines[i])] += snap.Goroutines[i].Count
 		}
 	}
 	return b
 }
 
-// growthGrouping buckets goroutines by function names, state and creation
-// site, so goroutines blocked at other lines of the same code count together.
+// growthGrouping buckets goroutines for reports by function names, state
+// and creation site, so goroutines blocked at other lines of the same code
+// count together.
 func growthGrouping() stack.GroupOptions {
 	return stack.GroupOptions{Similarity: stack.SimilarityFunc}
 }
 
-// excess keeps the goroutines of buckets that grew and returns by how much
-// each grew, keyed by signature.
-func (b *baseline) excess(gs []stack.Goroutine) ([]stack.Goroutine, map[string]int) {
-	ex := make(map[string]int)
-	var out []stack.Goroutine
-	for _, bk := range stack.Group(gs, growthGrouping()) {
-		n := bk.Count - b.counts[bk.Signature]
-		if n <= 0 {
-			continue
+// growthKey is what OnlyGrowth counts by: the functions of the stack
+// outside package runtime and the creating function, without lines or
+// state, so a goroutine that has just started (runnable at its first line)
+// and one parked in the same code are the same kind.
+func growthKey(g *stack.Goroutine) string {
+	var b strings.Builder
+	if g.Stack != nil {
+		for _, f := range g.Stack.Frames {
+			if f.Package() != "runtime" {
+				b.WriteString(f.Func)
+				b.WriteByte('\n')
+			}
 		}
-		ex[bk.Signature] = n
-		for _, i := range bk.Goroutines {
+	}
+	b.WriteString("created by ")
+	b.WriteString(g.CreatedBy.Func)
+	return b.String()
+}
+
+// excess keeps the goroutines of kinds that grew and returns by how much
+// each grew, keyed by growthKey.
+func (b *baseline) excess(gs []stack.Goroutine) ([]stack.Goroutine, map[string]int) {
+	now := make(map[string]int)
+	keys := make([]string, len(gs))
+	for i := range gs {
+		keys[i] = growthKey(&gs[i])
+		now[keys[i]] += gs[i].Count
+	}
+	ex := make(map[string]int)
+	for k, n := range now {
+		if d := n - b.counts[k]; d > 0 {
+			ex[k] = d
+		}
+	}
+	var out []stack.Goroutine
+	for i := range gs {
+		if ex[keys[i]] > 0 {
 			out = append(out, gs[i])
 		}
 	}

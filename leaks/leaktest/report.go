@@ -31,8 +31,10 @@ type Error struct {
 type Bucket struct {
 	// Count is the number of goroutines in the bucket.
 	Count int
-	// Growth, with OnlyGrowth, is how many more goroutines the bucket holds
-	// than at the baseline; 0 without it.
+	// Growth, with OnlyGrowth, is how many more goroutines of this kind
+	// (same functions and creator, whatever their lines and states) there
+	// are than at the baseline, given to the largest bucket of the kind; 0
+	// without OnlyGrowth.
 	Growth int
 	// State is the wait reason printed in the dump ("chan receive").
 	State string
@@ -74,10 +76,15 @@ func newError(gs []stack.Goroutine, excess map[string]int) *Error {
 	for i := range fs {
 		judged[fs[i].Signature] = &fs[i]
 	}
+	counted := make(map[string]bool) // growth keys already given to a bucket
 	for _, bk := range stack.Group(gs, growthGrouping()) {
+		growth := 0
+		if k := growthKey(&gs[bk.Goroutines[0]]); excess != nil && !counted[k] {
+			growth, counted[k] = excess[k], true
+		}
 		b := Bucket{
 			Count:     bk.Count,
-			Growth:    excess[bk.Signature],
+			Growth:    growth,
 			State:     bk.State,
 			Op:        bk.Op,
 			CreatedBy: bk.CreatedBy,
