@@ -261,14 +261,15 @@ func share(part, total int64) float64 {
 	return float64(part) / float64(total)
 }
 
-// pooled reports whether the site is served by a pool: a call path runs
-// through sync.(*Pool).Get or this package's (*Pool).Get at or above the site
-// (the site is a pool constructor, or the Get calling a standard-library
-// constructor), or a known pool's constructor is the site.
+// pooled reports whether the site is served by a pool: a known pool's
+// constructor is the site or calls it from the pool's Get (then the pool's
+// counters are linked), or a call path runs through sync.(*Pool).Get or this
+// package's (*Pool).Get at or above the site (the site is a pool constructor,
+// or the Get calling a standard-library constructor).
 func (a *assessment) pooled(pools []dump.PoolStats) bool {
 	s := a.site
 	for i := range pools {
-		if pools[i].NewFunc != "" && pools[i].NewFunc == s.Func {
+		if fn := pools[i].NewFunc; fn != "" && (fn == s.Func || constructs(s, fn)) {
 			a.pool = &pools[i]
 			a.poolFn = "constructor of pool " + pools[i].Name
 			return true
@@ -280,6 +281,24 @@ func (a *assessment) pooled(pools []dump.PoolStats) bool {
 		for _, f := range p.Frames[p.Site:] {
 			if isPoolGet(f.Func) {
 				a.poolFn = f.Func
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// constructs reports whether a call path of s runs through the constructor
+// newFunc below a pool's Get: the pool's New (often a closure) calls the
+// function that allocates.
+func constructs(s *Site, newFunc string) bool {
+	for _, p := range s.Paths {
+		seen := false
+		for _, f := range p.Frames[p.Site:] {
+			switch {
+			case f.Func == newFunc:
+				seen = true
+			case seen && isPoolGet(f.Func):
 				return true
 			}
 		}

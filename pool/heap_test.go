@@ -35,13 +35,18 @@ var (
 	sinkVary     []byte
 	sinkSmall    *small
 	workPool     *Pool[*[]byte]
+	wrapPool     *Pool[*wrapped]
+	sinkWrapped  *wrapped
 )
+
+// wrapped is made by a named constructor that the pool's New closure calls.
+type wrapped struct{ b [8 << 10]byte }
 
 type small struct{ a, b, c int64 }
 
 // Lines of the allocation statements, recorded by the workloads themselves.
 var lines struct {
-	churn, retain, vary, tiny, pooled, cache int
+	churn, retain, vary, tiny, pooled, cache, wrapped int
 }
 
 // callerLine returns the line it is called from. It does not allocate, so it
@@ -91,6 +96,13 @@ func newPooled() *[]byte {
 	b := new([]byte)
 	*b, lines.pooled = make([]byte, 32<<10), callerLine()
 	return b
+}
+
+//go:noinline
+func newWrapped() *wrapped {
+	w, line := new(wrapped), callerLine()
+	lines.wrapped = line
+	return w
 }
 
 //go:noinline
@@ -144,6 +156,18 @@ var workload = sync.OnceValues(func() (*fixture, error) {
 	}
 	for range 2 {
 		usePool(workPool, 50)
+	}
+	// A pool whose New closure calls a named constructor: the constructor,
+	// not the closure, is the allocation site. Most Gets have no Put.
+	if wrapPool, err = New("test-wrapped", func() *wrapped { return newWrapped() }); err != nil {
+		return nil, err
+	}
+	for i := range 60 {
+		w := wrapPool.Get()
+		sinkWrapped = w
+		if i%4 == 0 {
+			wrapPool.Put(w)
+		}
 	}
 	for i := range 100_000 {
 		allocSmall(i)
@@ -442,8 +466,8 @@ func TestFindingsAntiAdvice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stats := workPool.Stats()
-	fs := Findings(h, GCContext{}, CandidateOptions{Pools: []dump.PoolStats{stats}})
+	stats, wstats := workPool.Stats(), wrapPool.Stats()
+	fs := Findings(h, GCContext{}, CandidateOptions{Pools: []dump.PoolStats{stats, wstats}})
 	byLine := map[int][]string{}
 	for _, fd := range fs {
 		if strings.Contains(fd.Location, "heap_test.go:") {
@@ -452,6 +476,12 @@ func TestFindingsAntiAdvice(t *testing.T) {
 		if fd.Check == CheckAlreadyPooled && strings.HasSuffix(fd.Function, "newPooled") {
 			if got, want := fd.Metrics["pool_hit_rate"], stats.HitRate(); got != want || want == 0 {
 				t.Errorf("already-pooled hit rate %v, want the pool's %v", got, want)
+			}
+		}
+		// Linked through the New closure in the call path, not the site's name.
+		if fd.Check == CheckAlreadyPooled && strings.HasSuffix(fd.Function, "newWrapped") {
+			if got, want := fd.Metrics["pool_gets"], float64(wstats.Gets); got != want || want == 0 {
+				t.Errorf("newWrapped: pool_gets %v, want the wrapped pool's %v", got, want)
 			}
 		}
 	}
@@ -465,6 +495,7 @@ func TestFindingsAntiAdvice(t *testing.T) {
 		{"varying sizes", lines.vary, CheckSizeVaries},
 		{"pooled", lines.pooled, CheckAlreadyPooled},
 		{"tiny", lines.tiny, CheckTinyObjects},
+		{"pooled through a closure", lines.wrapped, CheckAlreadyPooled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
