@@ -431,34 +431,41 @@ const minOrphanParents = 5
 // that have exited since, or returned from the function whose go statement
 // started them (one per request or per task): the goroutines outlived the
 // work that started them, which idle pool workers (started together by one
-// goroutine) do not.
+// goroutine) do not. A parent still inside the creating function may be
+// waiting for the child of its current call, so one child per such parent
+// is not counted.
 func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int) int {
 	creator := b.CreatedBy.Func
-	parents := map[int64]bool{}
+	children := map[int64]int{}
+	withParent := 0
 	for _, gi := range b.Goroutines {
 		if p := gs[gi].ParentID; p != 0 {
-			parents[p] = true
+			children[p] += gs[gi].Count
+			withParent += gs[gi].Count
 		}
 	}
-	if len(parents) < minOrphanParents {
+	if len(children) < minOrphanParents {
 		return 0
 	}
-	gone, moved := 0, 0
-	for p := range parents {
+	gone, outlived := 0, 0
+	for p, n := range children {
 		pi, ok := live[p]
 		switch {
 		case !ok:
 			gone++
-		case creator != "" && !onStack(gs[pi].Stack, creator):
-			moved++
+			outlived += n
+		case creator == "" || !onStack(gs[pi].Stack, creator):
+			outlived += n
+		default:
+			outlived += n - 1
 		}
 	}
-	if 2*(gone+moved) < len(parents) {
+	if 2*outlived < withParent {
 		return 0
 	}
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOrphaned, Weight: 1,
-		Text: fmt.Sprintf("started by %s different goroutines, %s of which have exited and %s returned from %s: they outlived the work that started them",
-			num(len(parents)), num(gone), num(moved), creator)})
+		Text: fmt.Sprintf("%s of them outlived the call that started them: started by %s different goroutines (%s exited since), which have returned from %s or started another one since",
+			num(outlived), num(len(children)), num(gone), creator)})
 	return 1
 }
 
