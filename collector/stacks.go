@@ -11,8 +11,13 @@ import (
 )
 
 // minGoroutinesToLearn is the least goroutine count at which a measured
-// dump updates the per-goroutine pause estimate.
-const minGoroutinesToLearn = 1000
+// dump updates the per-goroutine pause estimate. Below it the fixed cost of
+// stopping the world dominates; above it pause/goroutines overestimates the
+// cost a little, which errs on the safe side. It must stay well below
+// DefaultStackBudget / defaultStackCostPerGoroutine (500), the most
+// goroutines the default guard dumps before it has learnt anything, or the
+// default configuration would never learn.
+const minGoroutinesToLearn = 100
 
 // stackPlan is the stop-the-world guard's decision for one text dump.
 type stackPlan struct {

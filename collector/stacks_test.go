@@ -2,6 +2,8 @@ package collector
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -58,4 +60,44 @@ func TestDumpStacksGrows(t *testing.T) {
 	if !truncated || len(cut) != 4096 {
 		t.Errorf("capped dump: %d bytes, truncated=%v; want 4096 and truncated", len(cut), truncated)
 	}
+}
+
+// TestGuardLearns: with the default budget a process of a few hundred
+// goroutines gets the text dump, and the next capture's estimate uses the
+// per-goroutine cost measured at that dump instead of the 10 µs default.
+func TestGuardLearns(t *testing.T) {
+	if DefaultStackBudget/defaultStackCostPerGoroutine <= 3*minGoroutinesToLearn {
+		t.Fatalf("the default guard dumps at most %d goroutines before learning, too close to the learning threshold %d",
+			DefaultStackBudget/defaultStackCostPerGoroutine, minGoroutinesToLearn)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 250 {
+		go func() { <-stop }()
+	}
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := CaptureRequest{Include: []Part{PartGoroutines}}
+	m, err := c.Capture(context.Background(), io.Discard, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sd := m.StackDump; sd == nil || !sd.Taken {
+		t.Fatalf("first capture of %d goroutines: %+v, want the dump taken within the default budget", m.Goroutines, m.StackDump)
+	}
+	learnt := time.Duration(c.stackCostNs.Load())
+	if learnt <= 0 {
+		t.Fatal("no per-goroutine cost learnt from a dump of 250+ goroutines")
+	}
+	m, err = c.Capture(context.Background(), io.Discard, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Duration(m.Goroutines) * learnt; m.StackDump.EstimatedPause != want {
+		t.Errorf("second estimate %v, want %d goroutines × learnt %v = %v", m.StackDump.EstimatedPause, m.Goroutines, learnt, want)
+	}
+	t.Logf("learnt %v per goroutine; second capture: %s", learnt, m.StackDump.Reason)
 }
