@@ -257,7 +257,17 @@ func TestVerifyNone(t *testing.T) {
 // are still alive when the first one checks. Each check must see only its
 // own goroutines and name its test.
 func TestCheckAttribution(t *testing.T) {
-	t.Setenv("GODEBUG", "tracebacklabels=0")
+	// Labels come from the goroutine profile, or straight from the dump
+	// when the runtime prints them (Go 1.26, GODEBUG=tracebacklabels=1).
+	for _, godebug := range []string{"tracebacklabels=0", "tracebacklabels=1"} {
+		t.Run(godebug, func(t *testing.T) {
+			t.Setenv("GODEBUG", godebug)
+			checkAttribution(t)
+		})
+	}
+}
+
+func checkAttribution(t *testing.T) {
 	stopLeak := make(chan struct{})
 	defer waitGone(t)
 	defer close(stopLeak)
