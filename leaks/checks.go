@@ -23,6 +23,7 @@ const (
 	CheckIOWait            = "leaks/io-wait"
 	CheckGrowth            = "leaks/growth"
 	CheckProven            = "leaks/proven"
+	CheckActive            = "leaks/active"
 )
 
 // Checks returns the public description of every leak check, in a fixed
@@ -55,6 +56,8 @@ func Checks() []report.Check {
 			Doc: "Many goroutines from one creation site wait in IO for long, or their number grows: reads without a deadline, clients without a timeout. Suggests deadlines (`SetReadDeadline`, `http.Client.Timeout`, a context)."},
 		{ID: CheckGrowth, Severity: report.SeverityHigh, Title: "Goroutine bucket keeps growing between snapshots",
 			Doc: "A bucket whose count rises in every snapshot of a series (three or more), whatever it blocks on: goroutines are started faster than they finish. Suggests bounding the work (a worker pool, a semaphore) and checking that each goroutine has a way to end."},
+		{ID: CheckActive, Severity: report.SeverityInfo, Title: "Goroutines running, sleeping or in a system call",
+			Doc: "Buckets that wait on nothing a leak waits on (running, runnable, sleeping, in a system call or in runtime work) and do not grow. Reported only with `--all-buckets`; a bucket of these that keeps growing is reported as `leaks/growth`."},
 		{ID: CheckProven, Severity: report.SeverityCritical, Title: "Goroutines the runtime proved leaked",
 			Doc: "Go's goroutineleak profile (GOEXPERIMENT=goroutineleakprofile) found goroutines blocked on objects nothing reachable can ever signal, on an operation no other check names."},
 	}

@@ -549,6 +549,9 @@ func finish(f Finding, opts Options) Finding {
 	default:
 		f.Severity = report.SeverityInfo
 	}
+	if f.Check == CheckGrowth && f.Verdict < Suspect {
+		f.Check = CheckActive
+	}
 	f.Suggestion = suggestion(f.Check)
 	slices.SortStableFunc(f.Evidence, func(a, b Evidence) int {
 		return cmp.Compare(evidenceRank(b), evidenceRank(a))
