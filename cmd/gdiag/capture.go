@@ -381,7 +381,8 @@ func printCaptured(w io.Writer, r *fetchResult) {
 		if sd.Taken {
 			fmt.Fprintf(w, "  full goroutine dump: taken, stop-the-world %v (budget %v)\n", sd.MeasuredPause.Round(time.Microsecond), sd.Budget)
 		} else {
-			fmt.Fprintf(w, "  full goroutine dump: skipped (%s); the goroutine profile is in the bundle; --full forces the dump\n", sd.Reason)
+			fmt.Fprintf(w, "  full goroutine dump: skipped, %s; the goroutine profile is in the bundle (--full forces the dump)\n",
+				strings.TrimSuffix(strings.TrimPrefix(sd.Reason, "skipped: "), "; full=1 overrides"))
 		}
 	}
 	for _, e := range m.Entries {
