@@ -156,9 +156,11 @@ type nullConn struct{}
 
 func (nullDriver) Open(string) (driver.Conn, error) { return nullConn{}, nil }
 
-func (nullConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("null driver: no statements") }
-func (nullConn) Close() error                        { return nil }
-func (nullConn) Begin() (driver.Tx, error)           { return nil, errors.New("null driver: no transactions") }
+func (nullConn) Prepare(string) (driver.Stmt, error) {
+	return nil, errors.New("null driver: no statements")
+}
+func (nullConn) Close() error              { return nil }
+func (nullConn) Begin() (driver.Tx, error) { return nil, errors.New("null driver: no transactions") }
 
 func tickLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
