@@ -3,6 +3,7 @@ package leaktest
 import (
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -245,12 +246,21 @@ func growthGrouping() stack.GroupOptions {
 	return stack.GroupOptions{Similarity: stack.SimilarityFunc}
 }
 
-// growthKey is what OnlyGrowth counts by: the functions of the stack
-// outside package runtime and the creating function, without lines or
-// state, so a goroutine that has just started (runnable at its first line)
-// and one parked in the same code are the same kind.
+// growthKey is what OnlyGrowth counts by: the go statement that created
+// the goroutine (function, file and line), whatever the goroutine is doing
+// now, so one that has just started and its parked siblings are the same
+// kind. Goroutines without a creation site are keyed by their functions.
 func growthKey(g *stack.Goroutine) string {
 	var b strings.Builder
+	if c := g.CreatedBy; c.Func != "" {
+		b.WriteString("created by ")
+		b.WriteString(c.Func)
+		b.WriteByte(' ')
+		b.WriteString(c.File)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(c.Line))
+		return b.String()
+	}
 	if g.Stack != nil {
 		for _, f := range g.Stack.Frames {
 			if f.Package() != "runtime" {
@@ -259,8 +269,6 @@ func growthKey(g *stack.Goroutine) string {
 			}
 		}
 	}
-	b.WriteString("created by ")
-	b.WriteString(g.CreatedBy.Func)
 	return b.String()
 }
 

@@ -174,9 +174,9 @@ func WithoutDefaultIgnores() Option {
 }
 
 // OnlyGrowth makes the check fail only for goroutines beyond those alive
-// when OnlyGrowth was called: goroutines are put into buckets by function
-// names, state and creation site, and a bucket fails when it holds more
-// goroutines than it did then. Unlike IgnoreCurrent, a pool whose workers
+// when OnlyGrowth was called: goroutines are counted per go statement that
+// created them, and the goroutines of a go statement fail when there are
+// more of them than there were then. Unlike IgnoreCurrent, a pool whose workers
 // were replaced by new ones does not fail. It captures all stacks once.
 func OnlyGrowth() Option {
 	b := newBaseline()

@@ -31,10 +31,9 @@ type Error struct {
 type Bucket struct {
 	// Count is the number of goroutines in the bucket.
 	Count int
-	// Growth, with OnlyGrowth, is how many more goroutines of this kind
-	// (same functions and creator, whatever their lines and states) there
-	// are than at the baseline, given to the largest bucket of the kind; 0
-	// without OnlyGrowth.
+	// Growth, with OnlyGrowth, is how many more goroutines the bucket's go
+	// statement has started and left alive than at the baseline, given to
+	// the largest bucket of that go statement; 0 without OnlyGrowth.
 	Growth int
 	// State is the wait reason printed in the dump ("chan receive").
 	State string
