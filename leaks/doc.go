@@ -53,6 +53,11 @@
 //     orphans;
 //   - quiescent: Options.Quiescent and blocked in user code, strong.
 //
+// One fact weighs against: goroutines that each belong to a call still
+// running (the parent is alive, still in the function whose go statement
+// started them, and started only this one — a connection's writer next to
+// its reader) end with their owner; unless proven they are at most suspect.
+//
 // Network and file IO count as a leak only on sustained growth (long-lived
 // connections wait in IO by design); sleeps, timers and running goroutines
 // only on sustained growth too (check leaks/growth).

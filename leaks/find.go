@@ -330,6 +330,9 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 		if direct {
 			points += orphanEvidence(&f, gs, b, live)
 		}
+		if attached(&f, gs, b, live) {
+			points = min(points, 1)
+		}
 		if opts.Quiescent && inUser {
 			points += 2
 			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,
@@ -467,6 +470,42 @@ func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[
 		Text: fmt.Sprintf("%s of them outlived the call that started them: started by %s different goroutines (%s exited since), which have returned from %s or started another one since",
 			num(outlived), num(len(children)), num(gone), creator)})
 	return 1
+}
+
+// attached reports (and notes as evidence) goroutines that each belong to
+// a call still running: their parent is alive, still inside the function
+// whose go statement started them, and started only this one of them (a
+// connection's writer next to its reader, a helper a running call waits
+// for). They end with their owner; a long wait there is the owner's, so the
+// bucket is at most a suspect.
+func attached(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int) bool {
+	creator := b.CreatedBy.Func
+	if creator == "" {
+		return false
+	}
+	children := map[int64]int{}
+	withParent := 0
+	for _, gi := range b.Goroutines {
+		if p := gs[gi].ParentID; p != 0 {
+			children[p] += gs[gi].Count
+			withParent += gs[gi].Count
+		}
+	}
+	if withParent == 0 || withParent*10 < b.Count*9 {
+		return false
+	}
+	owned := 0
+	for p, n := range children {
+		if pi, ok := live[p]; ok && n == 1 && onStack(gs[pi].Stack, creator) {
+			owned++
+		}
+	}
+	if owned*10 < withParent*9 {
+		return false
+	}
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOwned,
+		Text: fmt.Sprintf("each was started by a call of %s that is still running (one per call): they end with their owner", creator)})
+	return true
 }
 
 // onStack reports whether fn is one of the stack's functions.

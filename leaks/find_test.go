@@ -57,6 +57,8 @@ func TestPatterns(t *testing.T) {
 		{"small idle worker pool is benign", snap, leaks.Options{}, "main.worker", leaks.CheckChanReceive, leaks.Benign},
 		{"per-request senders orphaned by exited connections are likely", handler, leaks.Options{}, "main.quote.func1", leaks.CheckChanSend, leaks.Likely},
 		{"a pool started by one goroutine is not orphaned", handler, leaks.Options{}, "main.worker", leaks.CheckChanReceive, leaks.Suspect},
+		{"a writer owned by its running handler stays suspect", handler, leaks.Options{PileUpLarge: 10}, "main.writer", leaks.CheckChanReceive, leaks.Suspect},
+		{"the same pile-up without an owner is likely", handler, leaks.Options{PileUpLarge: 10}, "main.worker", leaks.CheckChanReceive, leaks.Likely},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,6 +95,10 @@ const (
 	// EvidenceOrphaned: the goroutines were started by many different
 	// goroutines that have exited since (one per request).
 	EvidenceOrphaned
+	// EvidenceOwned: each goroutine belongs to a call that is still running
+	// (its parent is still in the creating function and started only this
+	// one); it caps the verdict at Suspect.
+	EvidenceOwned
 )
 
 // String returns a stable kebab-case name ("pile-up").
@@ -122,6 +126,8 @@ func (k EvidenceKind) String() string {
 		return "blocked"
 	case EvidenceOrphaned:
 		return "orphaned"
+	case EvidenceOwned:
+		return "owned"
 	}
 	return fmt.Sprintf("evidence(%d)", uint8(k))
 }

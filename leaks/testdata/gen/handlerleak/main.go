@@ -3,7 +3,9 @@
 // it after a short timeout, the most common goroutine leak in services. Each
 // request comes on a new connection, so each leaked goroutine was started by
 // a different connection goroutine that has exited since. An idle worker
-// pool started by one goroutine sits next to it. It writes one real dump:
+// pool started by one goroutine sits next to it, and 12 open streaming
+// requests whose handlers each run a writer goroutine waiting for messages:
+// owned by a running call, not leaked. It writes one real dump:
 //
 //	OUT/handlerleak.txt  runtime.Stack(buf, true)
 //
@@ -11,6 +13,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -44,6 +47,7 @@ func run(out string) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/quote", quote)
+	mux.HandleFunc("/stream", stream)
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -55,6 +59,18 @@ func run(out string) error {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams := &http.Client{Transport: &http.Transport{MaxConnsPerHost: requests + 1}}
+	for range requests {
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+ln.Addr().String()+"/stream", nil)
+			if resp, err := streams.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
 	}
 	time.Sleep(200 * time.Millisecond) // let the connection goroutines exit
 	buf := make([]byte, 1<<20)
@@ -79,6 +95,25 @@ func quote(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, p)
 	case <-time.After(5 * time.Millisecond):
 		http.Error(w, "timeout", http.StatusGatewayTimeout)
+	}
+}
+
+// stream holds a streaming response open until the client goes away; a
+// writer goroutine per request waits for messages to send.
+func stream(w http.ResponseWriter, r *http.Request) {
+	msgs := make(chan string)
+	done := make(chan struct{})
+	go writer(w, msgs, done)
+	w.(http.Flusher).Flush()
+	<-r.Context().Done()
+	close(msgs)
+	<-done
+}
+
+func writer(w io.Writer, msgs <-chan string, done chan<- struct{}) {
+	defer close(done)
+	for m := range msgs { // waits for the next message
+		io.WriteString(w, m)
 	}
 }
 
