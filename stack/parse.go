@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ParseOptions tunes Parse. The zero value is the documented default.
@@ -145,7 +146,13 @@ func parallel(ch *chunker, m *merger, workers, maxErrs int) {
 	}
 	jobs := make(chan job, workers)
 	order := make(chan chan *result, workers*2)
+	// Every goroutine started here has exited when parallel returns: Parse
+	// leaves nothing running behind it (leaktest checks callers for that).
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1 + workers)
 	go func() {
+		defer wg.Done()
 		defer close(jobs)
 		defer close(order)
 		for {
@@ -160,6 +167,7 @@ func parallel(ch *chunker, m *merger, workers, maxErrs int) {
 	}()
 	for range workers {
 		go func() {
+			defer wg.Done()
 			p := newParser(NewInterner(), maxErrs)
 			for j := range jobs {
 				res := p.parse(j.c)
