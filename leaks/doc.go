@@ -32,8 +32,9 @@
 // sleep or are in a system call):
 //
 //   - proof (verdict Proven whatever else): the goroutineleak profile lists
-//     the stack, the dump marks the goroutines "(leaked)", or they wait on a
-//     nil channel or in select {};
+//     the stack, the dump marks the goroutines "(leaked)", the dump is the
+//     runtime's "all goroutines are asleep - deadlock!" crash (for channel
+//     and sync waits), or they wait on a nil channel or in select {};
 //   - wait: the runtime printed ", N minutes": 10 minutes or more (LongWait) is
 //     strong, a minute or more weak;
 //   - pile-up: goroutines from one creation site in user code blocked at one

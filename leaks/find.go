@@ -142,10 +142,11 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 			live[gs[i].ID] = i
 		}
 	}
+	deadlocked := strings.Contains(snap.Reason, "all goroutines are asleep")
 	out := make([]Finding, 0, len(buckets))
 	for i := range buckets {
 		b := &buckets[i]
-		f := judge(gs, b, opts, benign, proof, hist[b.Signature], live)
+		f := judge(gs, b, opts, benign, proof, hist[b.Signature], live, deadlocked)
 		out = append(out, f)
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
@@ -243,7 +244,7 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 	return false
 }
 
-func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory, live map[int64]int) Finding {
+func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory, live map[int64]int, deadlocked bool) Finding {
 	minGrowth := 1
 	if opts.History != nil {
 		minGrowth = max(opts.History.MinGrowth, 1)
@@ -287,6 +288,12 @@ func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, p
 	if profiled > 0 {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
 			Text: fmt.Sprintf("the goroutineleak profile lists this stack (%s of %s goroutines): nothing reachable can wake them", num(profiled), num(b.Count))})
+	}
+	if deadlocked && classOf(b.Op) == classSync && flagged+profiled == 0 {
+		// The runtime stopped the program because nothing could run.
+		profiled = b.Count
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceDeadlock,
+			Text: "the runtime stopped the program: \"all goroutines are asleep - deadlock!\""})
 	}
 	f.Proven = flagged + profiled
 	if f.Proven > 0 {
@@ -600,7 +607,7 @@ func finish(f Finding, opts Options) Finding {
 
 func evidenceRank(e Evidence) int {
 	switch e.Kind {
-	case EvidenceLeakedFlag, EvidenceProfile, EvidenceForever:
+	case EvidenceLeakedFlag, EvidenceProfile, EvidenceForever, EvidenceDeadlock:
 		return 10
 	case EvidenceBlocked:
 		return -1

@@ -1,6 +1,7 @@
 package leaks_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,6 +27,7 @@ func TestPatterns(t *testing.T) {
 	leaked := load(t, "patterns.goroutineleak.pb.gz").Leaked
 	waited := load(t, "patterns-waited.txt").Goroutines
 	handler := load(t, "handlerleak.txt").Goroutines
+	deadlock := load(t, filepath.Join("..", "..", "stack", "testdata", "deadlock.txt")).Goroutines
 	tests := []struct {
 		name  string
 		give  *stack.Snapshot
@@ -57,6 +59,8 @@ func TestPatterns(t *testing.T) {
 		{"small idle worker pool is benign", snap, leaks.Options{}, "main.worker", leaks.CheckChanReceive, leaks.Benign},
 		{"per-request senders orphaned by exited connections are likely", handler, leaks.Options{}, "main.quote.func1", leaks.CheckChanSend, leaks.Likely},
 		{"a pool started by one goroutine is not orphaned", handler, leaks.Options{}, "main.worker", leaks.CheckChanReceive, leaks.Suspect},
+		{"a runtime deadlock crash proves the blocked", deadlock, leaks.Options{}, "main.deadlock.func3", leaks.CheckMutex, leaks.Proven},
+		{"even the main goroutine's wait", deadlock, leaks.Options{}, "main.deadlock", leaks.CheckWaitGroup, leaks.Proven},
 		{"a writer owned by its running handler stays suspect", handler, leaks.Options{PileUpLarge: 10}, "main.writer", leaks.CheckChanReceive, leaks.Suspect},
 		{"the same pile-up without an owner is likely", handler, leaks.Options{PileUpLarge: 10}, "main.worker", leaks.CheckChanReceive, leaks.Likely},
 	}

@@ -153,6 +153,8 @@ func proofSummary(f *Finding) string {
 			return "the runtime's leak detection found nothing reachable that could wake them."
 		case EvidenceForever:
 			return "the operation they wait in cannot complete."
+		case EvidenceDeadlock:
+			return "the runtime found every goroutine asleep and stopped the program."
 		}
 	}
 	return "the runtime proved it."

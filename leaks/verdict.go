@@ -99,6 +99,10 @@ const (
 	// (its parent is still in the creating function and started only this
 	// one); it caps the verdict at Suspect.
 	EvidenceOwned
+	// EvidenceDeadlock: the dump is the runtime's "all goroutines are
+	// asleep - deadlock!" crash: every goroutine blocked on a channel or
+	// sync operation was stuck for good.
+	EvidenceDeadlock
 )
 
 // String returns a stable kebab-case name ("pile-up").
@@ -128,6 +132,8 @@ func (k EvidenceKind) String() string {
 		return "orphaned"
 	case EvidenceOwned:
 		return "owned"
+	case EvidenceDeadlock:
+		return "runtime-deadlock"
 	}
 	return fmt.Sprintf("evidence(%d)", uint8(k))
 }
