@@ -3,6 +3,7 @@ package collector_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -43,18 +44,30 @@ func TestBundleFromFixture(t *testing.T) {
 			t.Errorf("fixture Close: %v", err)
 		}
 	})
+	// Load until every leak fault has leaked (bounded), capture, stop.
+	ctx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
 	loaded := make(chan flashsale.Result, 1)
 	go func() {
-		res, err := flashsale.Load(context.Background(), ts.URL, flashsale.Shape{Steady: 1200 * time.Millisecond, Concurrency: 4})
-		if err != nil {
+		res, err := flashsale.Load(ctx, ts.URL, flashsale.Shape{Steady: 30 * time.Second, Concurrency: 4})
+		if err != nil && !errors.Is(err, context.Canceled) {
 			t.Error(err)
 		}
 		loaded <- res
 	}()
-	time.Sleep(600 * time.Millisecond) // leaks pile up
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		st := svc.Stats()
+		if st.LeakedSenders > 0 && st.LeakedPollers > 0 && st.LeakedWatchers > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leak faults did not leak within 20 s of load: %+v", st)
+		}
+	}
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	resp, body := get(t, client, ts.URL+"/debug/gdiag/bundle?seconds=0.3&full=1")
+	stopLoad()
 	res := <-loaded
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
