@@ -30,8 +30,13 @@ type measurement struct {
 	UserSec    float64 `json:"user_cpu_s"` // /cpu/classes/user
 	IdleMarkS  float64 `json:"gc_idle_mark_s"`
 	AssistSec  float64 `json:"gc_assist_s"`
-	// GCShare is GC / (GC + user), the basis gctune predicts.
-	GCShare float64 `json:"gc_share"`
+	// GCShare is GC / (GC + user), the basis gctune predicts, over the
+	// whole window; BlockShare the median, weighted by cycles, of the same
+	// ratio over blocks of at least 2 s between cycle ends (the typical
+	// share, which a CPU-starvation episode does not move).
+	GCShare    float64 `json:"gc_share"`
+	BlockShare float64 `json:"gc_share_block_median"`
+	Blocks     int     `json:"blocks"`
 	// PeakHeap is the largest /memory/classes/heap/objects:bytes sampled
 	// every millisecond over the cycles that ended in the window;
 	// CyclePeakP50 the median of the per-cycle peaks.
@@ -157,6 +162,7 @@ func (s *sampler) finish() (measurement, error) {
 	m.GCSec, m.UserSec = b.gc-a.gc, b.user-a.user
 	m.IdleMarkS, m.AssistSec = b.idle-a.idle, b.assist-a.assist
 	m.GCShare = m.GCSec / (m.GCSec + m.UserSec)
+	m.BlockShare, m.Blocks = blockShare(s.ends)
 	// The first peak belongs to a cycle that began before the window.
 	peaks := slices.Clone(s.peaks[1:])
 	m.PeakHeap = slices.Max(peaks)
@@ -171,6 +177,46 @@ func (s *sampler) finish() (measurement, error) {
 	m.AllocRate = float64(b.allocated-a.allocated) / m.WindowSec
 	m.RusageSec = b.rusage - a.rusage
 	return m, nil
+}
+
+// blockShare is the cycle-weighted median of GC / (GC + user) over blocks
+// of at least 2 s that start and end at cycle ends.
+func blockShare(ends []reading) (float64, int) {
+	type wv struct{ v, w float64 }
+	var bs []wv
+	start := 0
+	for i := 1; i < len(ends); i++ {
+		a, b := ends[start], ends[i]
+		if b.t.Sub(a.t) < 2*time.Second {
+			continue
+		}
+		if gc, user := b.gc-a.gc, b.user-a.user; gc+user > 0 {
+			bs = append(bs, wv{gc / (gc + user), float64(b.cycles - a.cycles)})
+		}
+		start = i
+	}
+	if len(bs) == 0 {
+		return 0, 0
+	}
+	slices.SortFunc(bs, func(x, y wv) int {
+		switch {
+		case x.v < y.v:
+			return -1
+		case x.v > y.v:
+			return 1
+		}
+		return 0
+	})
+	var total, acc float64
+	for _, b := range bs {
+		total += b.w
+	}
+	for _, b := range bs {
+		if acc += b.w; acc >= total/2 {
+			return b.v, len(bs)
+		}
+	}
+	return bs[len(bs)-1].v, len(bs)
 }
 
 func (s *sampler) close() {
