@@ -32,7 +32,7 @@ func TestAnalyzeLeaks(t *testing.T) {
 		{name: "series bundles give growth", give: series,
 			wantVerdts: map[string]int{"likely-leak": 1, "suspect": 2}, wantNote: "growth and age from 3 snapshots"},
 		{name: "dump alone", give: []*Input{patterns},
-			wantVerdts: map[string]int{"proven-leak": 2, "suspect": 4}, wantNote: "no goroutineleak profile"},
+			wantVerdts: map[string]int{"proven-leak": 2, "likely-leak": 1, "suspect": 3}, wantNote: "no goroutineleak profile"},
 		{name: "profile after the dump", give: []*Input{patterns, profile},
 			wantVerdts: map[string]int{"proven-leak": 11, "suspect": 1}, wantNote: "judged with Go's goroutineleak profile"},
 		{name: "profile before the dump", give: []*Input{profile, patterns},
@@ -43,7 +43,7 @@ func TestAnalyzeLeaks(t *testing.T) {
 			opts:       Options{Leaks: LeakOptions{Find: leaks.Options{Ignore: []leaks.Rule{mustParseRule(t, `top=^main\.`)}}}},
 			wantVerdts: map[string]int{}, wantNote: "ignored by --ignore rules"},
 		{name: "all buckets", give: []*Input{patterns}, opts: Options{Leaks: LeakOptions{All: true}},
-			wantVerdts: map[string]int{"proven-leak": 2, "suspect": 4, "blocked-benign": 14, "active": 1}},
+			wantVerdts: map[string]int{"proven-leak": 2, "likely-leak": 1, "suspect": 3, "blocked-benign": 14, "active": 1}},
 		{name: "recommend focus has no leak findings", give: []*Input{patterns}, opts: Options{Focus: FocusRecommend},
 			wantVerdts: map[string]int{}},
 	}

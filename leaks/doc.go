@@ -51,7 +51,9 @@
 //     exited or returned from the function whose go statement started them
 //     (one per request or task): they outlived the work that started them,
 //     weak. Idle pool workers, started together by one goroutine, are not
-//     orphans;
+//     orphans. Senders whose creating call has returned in every goroutine
+//     that started them (nobody in that call can receive any more) are
+//     orphans too, also weak; receivers in that shape are idle workers;
 //   - quiescent: Options.Quiescent and blocked in user code, strong.
 //
 // One fact weighs against: goroutines that each belong to a call still

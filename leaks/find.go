@@ -455,7 +455,7 @@ func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[
 		}
 	}
 	if len(children) < minOrphanParents {
-		return 0
+		return abandonedSender(f, gs, b, live, children)
 	}
 	gone, outlived := 0, 0
 	for p, n := range children {
@@ -476,6 +476,25 @@ func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOrphaned, Weight: 1,
 		Text: fmt.Sprintf("%s of them outlived the call that started them: started by %s different goroutines (%s exited since), which have returned from %s or started another one since",
 			num(outlived), num(len(children)), num(gone), creator)})
+	return 1
+}
+
+// abandonedSender weighs senders whose creating call has returned in every
+// goroutine that started them: a result channel made by that call has no
+// receiver left (the most common leak: the caller timed out). Only sends
+// count: idle workers wait to receive in exactly this shape.
+func abandonedSender(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int, children map[int64]int) int {
+	creator := b.CreatedBy.Func
+	if b.Op != stack.OpChanSend || creator == "" || len(children) == 0 {
+		return 0
+	}
+	for p := range children {
+		if pi, ok := live[p]; ok && onStack(gs[pi].Stack, creator) {
+			return 0
+		}
+	}
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOrphaned, Weight: 1,
+		Text: fmt.Sprintf("every goroutine that started them has returned from %s since: no receiver is left in that call", creator)})
 	return 1
 }
 

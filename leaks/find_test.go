@@ -38,9 +38,10 @@ func TestPatterns(t *testing.T) {
 	}{
 		{"nil channel is proven", snap, leaks.Options{}, "main.receiveNilChannel.func1", leaks.CheckNilChan, leaks.Proven},
 		{"select {} is proven", snap, leaks.Options{}, "main.selectNoCases.func1", leaks.CheckSelectNoCases, leaks.Proven},
-		{"pile-up of senders is suspect", snap, leaks.Options{}, "main.sendAfterTimeout.func1", leaks.CheckChanSend, leaks.Suspect},
+		{"senders piled up after their creator returned are likely", snap, leaks.Options{}, "main.sendAfterTimeout.func1", leaks.CheckChanSend, leaks.Likely},
+		{"few senders after their creator returned are suspect", snap, leaks.Options{PileUp: 13}, "main.sendAfterTimeout.func1", leaks.CheckChanSend, leaks.Suspect},
 		{"pile-up of receivers is suspect", snap, leaks.Options{}, "main.rangeNeverClosed.func1", leaks.CheckChanReceive, leaks.Suspect},
-		{"lower PileUpLarge makes it likely", snap, leaks.Options{PileUpLarge: 12}, "main.sendAfterTimeout.func1", leaks.CheckChanSend, leaks.Likely},
+		{"lower PileUpLarge makes it likely", snap, leaks.Options{PileUpLarge: 12}, "main.rangeNeverClosed.func1", leaks.CheckChanReceive, leaks.Likely},
 		{"few mutex waiters without evidence are benign", snap, leaks.Options{}, "main.lockNeverUnlocked.func2", leaks.CheckMutex, leaks.Benign},
 		{"profile proves the senders", snap, leaks.Options{Leaked: leaked}, "main.sendAfterTimeout.func1", leaks.CheckChanSend, leaks.Proven},
 		{"profile proves the mutex waiters", snap, leaks.Options{Leaked: leaked}, "main.lockNeverUnlocked.func2", leaks.CheckMutex, leaks.Proven},
