@@ -142,11 +142,12 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 			live[gs[i].ID] = i
 		}
 	}
-	deadlocked := strings.Contains(snap.Reason, "all goroutines are asleep")
+	sf := &snapshotFacts{gs: gs, opts: opts, benign: benign, proof: proof, live: live,
+		deadlocked: strings.Contains(snap.Reason, "all goroutines are asleep")}
 	out := make([]Finding, 0, len(buckets))
 	for i := range buckets {
 		b := &buckets[i]
-		f := judge(gs, b, opts, benign, proof, hist[b.Signature], live, deadlocked)
+		f := judge(sf, b, hist[b.Signature])
 		out = append(out, f)
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
@@ -244,7 +245,19 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 	return false
 }
 
-func judge(gs []stack.Goroutine, b *stack.Bucket, opts Options, benign []Rule, proof *profileIndex, bd *BucketHistory, live map[int64]int, deadlocked bool) Finding {
+// snapshotFacts are what Find knows about the whole snapshot when it judges
+// one bucket.
+type snapshotFacts struct {
+	gs         []stack.Goroutine
+	opts       Options
+	benign     []Rule
+	proof      *profileIndex
+	live       map[int64]int // goroutine id → index in gs
+	deadlocked bool          // the dump is the runtime's deadlock crash
+}
+
+func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
+	gs, opts, benign, proof, live, deadlocked := sf.gs, sf.opts, sf.benign, sf.proof, sf.live, sf.deadlocked
 	minGrowth := 1
 	if opts.History != nil {
 		minGrowth = max(opts.History.MinGrowth, 1)
@@ -408,6 +421,9 @@ func waitEvidence(f *Finding, b *stack.Bucket, opts Options) int {
 	return 0
 }
 
+// pileUpEvidence weighs many goroutines of one creation site in user code
+// blocked at one place; inUser says the place is in user code (for channel
+// and sync waits: the operation itself, see directUser).
 func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int {
 	// Goroutines the standard library starts (net/http's per-connection
 	// ones) pile up with load; a client connection held by an unclosed
