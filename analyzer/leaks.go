@@ -229,13 +229,14 @@ func Diff(inputs []*Input, opts Options) *report.Report {
 	if !h.Timed {
 		r.Warnings = append(r.Warnings, "diff: the inputs carry no capture times (loose dumps); they are taken in the order given and rates per minute are not computed")
 	}
-	// Only growth-backed verdicts belong in a diff: a finding whose
-	// evidence includes growth, or a proven leak.
+	// Only growth-backed verdicts belong in a diff (a finding whose
+	// evidence includes growth, or a proven leak), unless every bucket was
+	// asked for.
 	for _, f := range fs {
-		if f.Ignored || f.Verdict < leaks.Suspect {
+		if f.Ignored {
 			continue
 		}
-		if f.Verdict == leaks.Proven || hasGrowth(f) {
+		if opts.Leaks.All || (f.Verdict >= leaks.Suspect && (f.Verdict == leaks.Proven || hasGrowth(f))) {
 			r.Findings = append(r.Findings, f.Report())
 		}
 	}
