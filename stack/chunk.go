@@ -78,7 +78,9 @@ func (c *chunker) recycle(k *chunk) {
 func (c *chunker) fill(n int) {
 	for !c.eof && len(c.buf) < n {
 		if len(c.buf) == cap(c.buf) {
-			nb := c.newBuf(2 * cap(c.buf))
+			// A small first buffer keeps small inputs cheap; once an input
+			// outgrows it, go straight to the chunk buffer size.
+			nb := c.newBuf(max(2*cap(c.buf), 2*chunkSize))
 			c.buf = append(nb, c.buf...)
 		}
 		k, err := c.r.Read(c.buf[len(c.buf):cap(c.buf)])
