@@ -113,7 +113,7 @@ const minStackBytes = 2048
 
 // Find judges every bucket of goroutines in snap and returns one Finding per
 // bucket, most important first: by verdict (strongest first), severity,
-// count (largest first) and signature. It never fails; a nil or empty
+// count (largest first), then blocking function and line, then signature. It never fails; a nil or empty
 // snapshot gives no findings. Find is a pure function: it reads no clock
 // and does no I/O; it is safe for concurrent use. Cost: linear in the
 // number of goroutines plus the rules times the number of buckets.
@@ -158,6 +158,12 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 			return c
 		}
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Blocking.Func, b.Blocking.Func); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Blocking.Line, b.Blocking.Line); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Signature, b.Signature)
