@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
@@ -387,6 +388,9 @@ func BenchmarkCapturePause(b *testing.B) {
 // stop-the-world pause of an iteration, the median time spent stopping the
 // world, and the share of iterations where op says it took a text dump.
 func measurePauses(b *testing.B, op func() (textTaken bool)) {
+	// Every variant starts from the same memory state: the previous one's
+	// buffers collected and returned to the operating system.
+	debug.FreeOSMemory()
 	var pauses, stopping []float64
 	taken := 0
 	for b.Loop() {
