@@ -21,7 +21,7 @@ func sampleReport() *Report {
 				Metrics:    map[string]float64{"gc_cpu_share": 0.28, "gc_per_second": 41, "gc_cpu_share_after": 0.09},
 			},
 			{
-				Check: "leaks/chan-send-no-receiver", Severity: SeverityHigh, Verdict: "likely-leak",
+				Check: "leaks/chan-send-forever", Severity: SeverityHigh, Verdict: "likely-leak",
 				Title:      "3,072 goroutines blocked sending on a channel nobody receives from",
 				Summary:    "Each request starts a worker that sends its result on an unbuffered channel; when the caller times out first, the worker blocks forever.",
 				Location:   "/home/build/go/src/github.com/acme/flashsale/internal/checkout/pricing.go:214",
