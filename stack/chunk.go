@@ -46,6 +46,10 @@ type chunker struct {
 	midBlock bool
 	midLine  bool
 	free     chan []byte
+	// rest is the unread tail of the last chunk's buffer (hasRest: even
+	// when empty), moved to a buffer by the next call of next.
+	rest    []byte
+	hasRest bool
 }
 
 func newChunker(r io.Reader) *chunker {
@@ -96,9 +100,17 @@ func (c *chunker) fill(n int) {
 
 // next returns the next chunk, or nil at the end of the input.
 func (c *chunker) next() *chunk {
-	if c.buf == nil {
+	switch {
+	case c.hasRest:
+		// The rest of the previous chunk's buffer moves to the start of a
+		// buffer taken now rather than when the chunk was handed out: on
+		// one worker that is the same buffer, already parsed and recycled.
+		nb := c.newBuf(max(2*chunkSize, len(c.rest)+chunkSize))
+		c.buf = append(nb, c.rest...)
+		c.rest, c.hasRest = nil, false
+	case c.buf == nil:
 		// Start small so that parsing a small dump stays cheap; fill
-		// doubles the buffer up to a chunk.
+		// grows the buffer to chunk size once the input is larger.
 		c.buf = c.newBuf(64 << 10)
 	}
 	c.fill(chunkSize)
@@ -139,8 +151,9 @@ func (c *chunker) emit(n int, last, forced bool) *chunk {
 		c.buf = c.buf[:0:0]
 		return k
 	}
-	nb := c.newBuf(2 * chunkSize)
-	c.buf = append(nb, rest...)
+	// The chunk's buffer is only read until it is recycled, so the rest
+	// stays intact until next copies it.
+	c.rest, c.hasRest, c.buf = rest, true, nil
 	return k
 }
 
