@@ -103,6 +103,10 @@ const (
 	// asleep - deadlock!" crash: every goroutine blocked on a channel or
 	// sync operation was stuck for good.
 	EvidenceDeadlock
+	// EvidenceMerged: the finding folds several buckets (call paths) that
+	// block at the same line and were started by the same go statement;
+	// descriptive, it adds no weight (see Merge).
+	EvidenceMerged
 )
 
 // String returns a stable kebab-case name ("pile-up").
@@ -134,6 +138,8 @@ func (k EvidenceKind) String() string {
 		return "owned"
 	case EvidenceDeadlock:
 		return "runtime-deadlock"
+	case EvidenceMerged:
+		return "merged"
 	}
 	return fmt.Sprintf("evidence(%d)", uint8(k))
 }
