@@ -169,7 +169,10 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	if ignored > 0 {
 		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines ignored by --ignore rules", thousands(ignored)))
 	}
-	return []report.Section{sec}, leaks.Report(fs, min), warns
+	// One finding per leak site: buckets that differ only below the
+	// blocking frame are the same go statement leaking through other call
+	// paths.
+	return []report.Section{sec}, leaks.Report(leaks.Merge(fs), min), warns
 }
 
 func historyNote(h *leaks.History) string {
