@@ -56,6 +56,19 @@
 //     orphans too, also weak; receivers in that shape are idle workers;
 //   - quiescent: Options.Quiescent and blocked in user code, strong.
 //
+// HTTP/1 client connections (check leaks/http-body-not-closed) are told
+// apart by where their reader blocks: in network IO (pc.br.Peek) it is an
+// idle keep-alive connection, benign; in its select it waits for the caller
+// to read the response body to EOF or close it. Such connections are in
+// flight while goroutines read bodies (bodyEOFSignal.Read) at least as many
+// as they are, else unread: 10 or more unread (PileUp) weak, 500 or more
+// (PileUpLarge) strong; a client that is idle — no goroutine in
+// Transport.roundTrip, reading a body or running user code other than the
+// one writing the dump — weak; Options.Quiescent strong; the printed wait
+// as above. The connection's writer (persistConn.writeLoop, started by the
+// same dialConn goroutine) gets the same check and weighing when its bucket
+// is made of such writers.
+//
 // One fact weighs against: goroutines that each belong to a call still
 // running (the parent is alive, still in the function whose go statement
 // started them, and started only this one — a connection's writer next to

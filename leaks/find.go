@@ -144,7 +144,7 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 		}
 	}
 	sf := &snapshotFacts{gs: gs, opts: opts, benign: benign, proof: proof, live: live,
-		deadlocked: strings.Contains(snap.Reason, "all goroutines are asleep")}
+		deadlocked: strings.Contains(snap.Reason, "all goroutines are asleep"), bodies: newBodyFacts(gs)}
 	out := make([]Finding, 0, len(buckets))
 	for i := range buckets {
 		b := &buckets[i]
@@ -261,6 +261,7 @@ type snapshotFacts struct {
 	proof      *profileIndex
 	live       map[int64]int // goroutine id → index in gs
 	deadlocked bool          // the dump is the runtime's deadlock crash
+	bodies     bodyFacts     // HTTP client connections waiting for their bodies
 }
 
 func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
@@ -325,6 +326,24 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 		return finish(f, opts)
 	}
 
+	// A client connection writer whose reader waits for a body nobody
+	// reads is held by that body, not idle. Writers share one stack,
+	// idle or not: only a bucket made (90%) of such writers is judged so.
+	if n := bodyWriters(&sf.bodies, gs, b); n > 0 && n*10 >= b.Count*9 && sf.bodies.unread() > 0 {
+		f.Check = CheckHTTPBodyNotClosed
+		points, _ := bodyEvidence(&f, sf, b, n, true)
+		points += addHistory(&f, bd, minGrowth, b, true)
+		switch {
+		case points >= 2:
+			f.Verdict = Likely
+		case points == 1:
+			f.Verdict = Suspect
+		default:
+			f.Verdict = Benign
+		}
+		return finish(f, opts)
+	}
+
 	// Known idle patterns.
 	for i := range benign {
 		if matchBucket(&benign[i], gs, b) {
@@ -352,6 +371,16 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 	points := 0
 	switch class {
 	case classSync:
+		if f.Check == CheckHTTPBodyNotClosed {
+			// A client connection waiting for its response body: held
+			// by the body, unless a goroutine is reading it.
+			p, inFlight := bodyEvidence(&f, sf, b, b.Count, false)
+			if !inFlight {
+				points += p + waitEvidence(&f, b, opts)
+			}
+			points += addHistory(&f, bd, minGrowth, b, inFlight)
+			break
+		}
 		points += waitEvidence(&f, b, opts)
 		points += pileUpEvidence(&f, b, direct, opts)
 		if direct {
@@ -433,10 +462,9 @@ func waitEvidence(f *Finding, b *stack.Bucket, opts Options) int {
 // and sync waits: the operation itself, see directUser).
 func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int {
 	// Goroutines the standard library starts (net/http's per-connection
-	// ones) pile up with load; a client connection held by an unclosed
-	// body is the exception: it piles up only when bodies leak.
-	bodyWait := f.Check == CheckHTTPBodyNotClosed
-	if !bodyWait && (!inUser || b.CreatedBy.Func == "" || isStd(b.CreatedBy)) {
+	// ones) pile up with load; client connections held by unread bodies
+	// are weighed by bodyEvidence.
+	if !inUser || b.CreatedBy.Func == "" || isStd(b.CreatedBy) {
 		return 0
 	}
 	w := 0
@@ -449,9 +477,6 @@ func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int 
 		return 0
 	}
 	text := fmt.Sprintf("%s goroutines from one creation site (%s) blocked at one place in user code", num(b.Count), frameText(b.CreatedBy))
-	if bodyWait {
-		text = fmt.Sprintf("%s client connections wait for their response bodies to be read or closed", num(b.Count))
-	}
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidencePileUp, Weight: w, Text: text})
 	return w
 }

@@ -103,6 +103,10 @@ const (
 	// asleep - deadlock!" crash: every goroutine blocked on a channel or
 	// sync operation was stuck for good.
 	EvidenceDeadlock
+	// EvidenceIdleClient: HTTP client connections wait for response bodies
+	// to be read while no goroutine makes a request, reads a body or runs
+	// user code: nothing is about to read them.
+	EvidenceIdleClient
 	// EvidenceMerged: the finding folds several buckets (call paths) that
 	// block at the same line and were started by the same go statement;
 	// descriptive, it adds no weight (see Merge).
@@ -138,6 +142,8 @@ func (k EvidenceKind) String() string {
 		return "owned"
 	case EvidenceDeadlock:
 		return "runtime-deadlock"
+	case EvidenceIdleClient:
+		return "idle-client"
 	case EvidenceMerged:
 		return "merged"
 	}
