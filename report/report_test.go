@@ -75,14 +75,16 @@ func TestSort(t *testing.T) {
 			want: []string{"many", "few"},
 		},
 		{
-			name: "then check, location, title",
+			// Within one check the check's own ranking stands (pool
+			// candidates by GC CPU saved), not location order.
+			name: "then check, then the check's own order",
 			give: []Finding{
 				{Title: "b", Check: "leaks/b", Location: "a.go:1"},
 				{Title: "z", Check: "leaks/a", Location: "b.go:1"},
 				{Title: "y", Check: "leaks/a", Location: "a.go:9"},
 				{Title: "x", Check: "leaks/a", Location: "a.go:9"},
 			},
-			want: []string{"x", "y", "z", "b"},
+			want: []string{"z", "y", "x", "b"},
 		},
 		{name: "empty", give: nil, want: nil},
 	}

@@ -6,9 +6,11 @@ import (
 )
 
 // Sort orders r.Findings most important first: by Severity (highest first),
-// then Count (largest first), then Check, Location and Title (ascending).
-// Findings equal in all of these keep their relative order, so the result is
-// deterministic for deterministic input. Cost: O(n log n); not safe for
+// then Count (largest first), then Check (ascending). Findings equal in all
+// of these keep the order their check gave them — checks rank their own
+// findings (pool candidates by the GC CPU they save, for example), and
+// location order would undo that — so the result is deterministic for
+// deterministic input. Cost: O(n log n); not safe for
 // concurrent use with readers of r.
 func (r *Report) Sort() {
 	slices.SortStableFunc(r.Findings, compareFindings)
@@ -21,11 +23,5 @@ func compareFindings(a, b Finding) int {
 	if c := cmp.Compare(b.Count, a.Count); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Check, b.Check); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Location, b.Location); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Title, b.Title)
+	return cmp.Compare(a.Check, b.Check)
 }
