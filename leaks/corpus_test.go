@@ -195,12 +195,15 @@ func TestCorpus(t *testing.T) {
 	}{
 		// Without the profile a fresh dump (waits under a minute, no
 		// history, piles of 5 to 30) shows little beyond what blocks
-		// forever: the floor is what the rules reach today (2/23).
-		{name: "dump", minRecall: 0.08, maxFP: 1},
+		// forever: the floor is what the rules reach today (7/23).
+		{name: "dump", minRecall: 0.30, maxFP: 1},
 		{name: "dump+goroutineleak", withProfile: true, minRecall: 0.8, maxFP: 1},
 		// Options.Quiescent: the caller says nothing should be in flight,
 		// as at the end of a test.
-		{name: "dump,quiescent", quiescent: true, minRecall: 0.9, maxFP: 5},
+		// Healthy programs with work in flight (lock contention, slow
+		// sync.Once inits, busy subscribers) are not quiescent: their
+		// blocked goroutines count as false positives here.
+		{name: "dump,quiescent", quiescent: true, minRecall: 0.9, maxFP: 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := scoreCorpus(t, labels, tc.withProfile, tc.quiescent)

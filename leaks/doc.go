@@ -54,7 +54,12 @@
 //     orphans. Senders whose creating call has returned in every goroutine
 //     that started them (nobody in that call can receive any more) are
 //     orphans too, also weak; receivers in that shape are idle workers;
-//   - quiescent: Options.Quiescent and blocked in user code, strong.
+//   - quiescent: Options.Quiescent and blocked in user code, strong;
+//   - once cycle: goroutines waiting for a sync.Once's mutex while every
+//     goroutine inside a Once's init function (the only place its mutex is
+//     held) waits for a Once's mutex too — an init calling Do of its own
+//     Once, or two inits each other's — strong (not proof: a truncated dump
+//     may lack the goroutine that would release it).
 //
 // HTTP/1 client connections (check leaks/http-body-not-closed) are told
 // apart by where their reader blocks: in network IO (pc.br.Peek) it is an

@@ -144,7 +144,8 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 		}
 	}
 	sf := &snapshotFacts{gs: gs, opts: opts, benign: benign, proof: proof, live: live,
-		deadlocked: strings.Contains(snap.Reason, "all goroutines are asleep"), bodies: newBodyFacts(gs)}
+		deadlocked: strings.Contains(snap.Reason, "all goroutines are asleep"), bodies: newBodyFacts(gs),
+		once: newOnceFacts(gs)}
 	out := make([]Finding, 0, len(buckets))
 	for i := range buckets {
 		b := &buckets[i]
@@ -262,6 +263,7 @@ type snapshotFacts struct {
 	live       map[int64]int // goroutine id → index in gs
 	deadlocked bool          // the dump is the runtime's deadlock crash
 	bodies     bodyFacts     // HTTP client connections waiting for their bodies
+	once       onceFacts     // goroutines waiting for a sync.Once
 }
 
 func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
@@ -389,6 +391,8 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 		if attached(&f, gs, b, live) {
 			points = min(points, 1)
 		}
+		// A Once nobody can release is stuck whoever started it.
+		points += onceEvidence(&f, sf, b)
 		if opts.Quiescent && inUser {
 			points += 2
 			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,

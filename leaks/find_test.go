@@ -211,3 +211,38 @@ func TestChecksTable(t *testing.T) {
 		}
 	}
 }
+
+// TestOnceCycle: goroutines waiting for a sync.Once are stuck when every
+// goroutine inside an init function waits for a Once too (an init calling
+// its own Do), and fine while an init runs (real corpus dumps).
+func TestOnceCycle(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want leaks.Verdict // of every bucket waiting in sync.(*Once).doSlow
+	}{
+		{name: "init calls Do of its own Once", give: "once_recursive.txt", want: leaks.Likely},
+		{name: "slow inits, one waiting for another", give: "healthy_once_slow_init.txt", want: leaks.Benign},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			for _, f := range leaks.Find(load(t, filepath.Join("corpus", tt.give)).Goroutines, leaks.Options{}) {
+				if f.Op != stack.OpMutex {
+					continue
+				}
+				n++
+				cycle := false
+				for _, e := range f.Evidence {
+					cycle = cycle || e.Kind == leaks.EvidenceOnceCycle
+				}
+				if f.Verdict != tt.want || cycle != (tt.want == leaks.Likely) || f.Check != leaks.CheckMutex {
+					t.Errorf("%s ×%d: got %s %s, want %s; evidence %v", f.Blocking.Func, f.Count, f.Check, f.Verdict, tt.want, f.Evidence)
+				}
+			}
+			if n == 0 {
+				t.Fatal("no goroutine waits for a sync.Once")
+			}
+		})
+	}
+}

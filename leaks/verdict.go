@@ -111,6 +111,10 @@ const (
 	// block at the same line and were started by the same go statement;
 	// descriptive, it adds no weight (see Merge).
 	EvidenceMerged
+	// EvidenceOnceCycle: the goroutines wait for a sync.Once's mutex and
+	// every goroutine inside a Once's init function waits for one too:
+	// none can return (Do called from its own init function).
+	EvidenceOnceCycle
 )
 
 // String returns a stable kebab-case name ("pile-up").
@@ -144,6 +148,8 @@ func (k EvidenceKind) String() string {
 		return "runtime-deadlock"
 	case EvidenceIdleClient:
 		return "idle-client"
+	case EvidenceOnceCycle:
+		return "once-cycle"
 	case EvidenceMerged:
 		return "merged"
 	}
