@@ -52,7 +52,9 @@
 //   - The full goroutine text dump (runtime.Stack with all=true) stops the
 //     world for about 10 µs per goroutine. It is taken only when goroutines ×
 //     the per-goroutine cost measured at the previous dump (10 µs before the
-//     first) fits WithStackBudget (5 ms), into a buffer sized from the previous
+//     first; a measured cost above that fades back toward it with each skipped
+//     capture, so one slow dump does not disable it for good) fits
+//     WithStackBudget (5 ms), into a buffer sized from the previous
 //     dump so that the world normally stops once; a dump that does not fit
 //     WithMaxStackBytes is kept and marked Truncated. The concurrent goroutine
 //     profile is always taken. The manifest's StackDump records the decision,

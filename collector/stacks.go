@@ -98,6 +98,13 @@ func (c *Collector) stackDump(cp *capture, full bool, goroutines int) *dump.Stac
 	p := planStack(goroutines, cost, per, c.cfg.stackBudget, maxBytes, full)
 	sd := &dump.StackDump{Reason: p.reason, EstimatedPause: p.estimated, Budget: c.cfg.stackBudget}
 	if !p.take {
+		// A cost learnt at a bad moment (a CPU-starved pause) would keep the
+		// guard skipping for good, since only a taken dump teaches it.
+		// Each skip moves a learnt cost above the conservative default a
+		// quarter of the way back to it, never below it.
+		if learnt := c.stackCostNs.Load(); learnt > int64(defaultStackCostPerGoroutine) {
+			c.stackCostNs.CompareAndSwap(learnt, max(int64(defaultStackCostPerGoroutine), learnt-(learnt-int64(defaultStackCostPerGoroutine))/4-1))
+		}
 		return sd
 	}
 	var pause time.Duration

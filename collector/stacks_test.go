@@ -101,3 +101,39 @@ func TestGuardLearns(t *testing.T) {
 	}
 	t.Logf("learnt %v per goroutine; second capture: %s", learnt, m.StackDump.Reason)
 }
+
+// TestGuardForgetsStaleCost: a per-goroutine cost learnt at a bad moment
+// does not make the guard skip the text dump for good: each skip moves it
+// back toward the default, so a process the default budget fits gets its
+// dump again after a few captures, and the estimate never drops below the
+// default.
+func TestGuardForgetsStaleCost(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 250 {
+		go func() { <-stop }()
+	}
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.stackCostNs.Store(int64(50 * defaultStackCostPerGoroutine)) // as if learnt while starved
+	req := CaptureRequest{Include: []Part{PartGoroutines}}
+	skipped := 0
+	for i := range 40 {
+		m, err := c.Capture(context.Background(), io.Discard, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.StackDump.Taken {
+			t.Logf("dump taken again after %d skipped captures: %s", skipped, m.StackDump.Reason)
+			return
+		}
+		skipped++
+		if got := time.Duration(c.stackCostNs.Load()); got < defaultStackCostPerGoroutine {
+			t.Fatalf("capture %d: learnt cost %v fell below the default %v", i, got, defaultStackCostPerGoroutine)
+		}
+	}
+	t.Fatalf("the guard skipped %d captures in a row on a stale cost of %v", skipped, 50*defaultStackCostPerGoroutine)
+}
