@@ -10,7 +10,11 @@
 //
 // Parsers are forgiving: they return every goroutine they could read together
 // with an error that lists, by line number, what was skipped. Both results may
-// be non-nil. No input makes them panic.
+// be non-nil. No input makes them panic. Crash logs often have other output
+// written into them (a second process on the same stderr): lines between and
+// inside goroutines are ignored, a frame line cut in two by such output is
+// kept and reported, and a goroutine that GOTRACEBACK=crash prints twice is
+// kept once.
 //
 // Package stack imports only the standard library; pprof protos are converted
 // into this model by package analyzer.
