@@ -40,7 +40,7 @@ func TestAnalyzeLeaks(t *testing.T) {
 		{name: "filter keeps the senders only", give: []*Input{patterns, profile}, opts: Options{Filter: regexp.MustCompile(`sendAfterTimeout`)},
 			wantVerdts: map[string]int{"proven-leak": 1}},
 		{name: "ignore rule", give: []*Input{patterns, profile},
-			opts:       Options{Leaks: LeakOptions{Find: leaks.Options{Ignore: []leaks.Rule{mustParseRule(t, `top=^main\.`)}}}},
+			opts: Options{Leaks: LeakOptions{Find: leaks.Options{Ignore: []leaks.Rule{mustParseRule(t, `top=^main\.`)}}}},
 			// The unread response bodies hold net/http goroutines: no main. frame.
 			wantVerdts: map[string]int{"suspect": 1}, wantNote: "ignored by --ignore rules"},
 		{name: "all buckets", give: []*Input{patterns}, opts: Options{Leaks: LeakOptions{All: true}},
