@@ -123,7 +123,7 @@ func TestAnalyzeFlags(t *testing.T) {
 		{"bad format", []string{"--format", "xml", debug2Dump}, nil, exitUsage, wantStderr(`unknown format "xml"`)},
 		{"bad severity", []string{"--fail-on", "urgent", debug2Dump}, nil, exitUsage, wantStderr("--fail-on")},
 		{"missing file", []string{"nope.txt"}, nil, exitUsage, wantStderr("nope.txt")},
-		{"unrecognized file", []string{"analyze.go"}, nil, exitUsage, wantStderr("analyze.go: unrecognized input")},
+		{"unrecognized file", []string{"../../go.mod"}, nil, exitUsage, wantStderr("go.mod: unrecognized input")},
 		{"one good one missing", []string{debug2Dump, "nope.txt"}, nil, exitUsage, func(t *testing.T, stdout, stderr string) {
 			if !strings.Contains(stderr, "nope.txt") || !strings.Contains(stdout, "35 goroutines") {
 				t.Errorf("want the report of the readable file and an error naming the other; stdout %d bytes, stderr %q", len(stdout), stderr)
