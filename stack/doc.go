@@ -14,7 +14,10 @@
 // written into them (a second process on the same stderr): lines between and
 // inside goroutines are ignored, a frame line cut in two by such output is
 // kept and reported, and a goroutine that GOTRACEBACK=crash prints twice is
-// kept once.
+// kept once. Dumps copied from issues and logs are read too: file lines
+// indented with spaces or not at all, every line indented or stamped by a
+// log collector (the prefix is taken from the first goroutine header), and a
+// dump escaped inside one log field ("\ngoroutine 1 [running]:\n…").
 //
 // Package stack imports only the standard library; pprof protos are converted
 // into this model by package analyzer.

@@ -37,7 +37,8 @@ func isRuntimeFunc(fn string) bool {
 // IsStdlib reports whether the frame belongs to the standard library
 // (including the runtime): its import path has no dot in the first element,
 // it is not package main, and its file, when known, lies under that path in
-// a GOROOT-like "/src/" tree.
+// a GOROOT-like "/src/" tree or, as -trimpath prints it, is
+// "<import path>/file.go" with a first element the standard library has.
 func (f Frame) IsStdlib() bool {
 	if isRuntimeFunc(f.Func) {
 		return true
@@ -56,12 +57,36 @@ func (f Frame) IsStdlib() bool {
 	if f.File == "" {
 		return true
 	}
+	if !stdRoots[first] {
+		// A GOPATH package ("$GOPATH/src/platform/shell.go") or a module
+		// without a dot in its path.
+		return false
+	}
 	file := f.File
 	if strings.IndexByte(file, '\\') >= 0 {
 		file = strings.ReplaceAll(file, "\\", "/")
 	}
-	i := strings.Index(file, "/src/"+pkg+"/")
-	return i >= 0 && strings.IndexByte(file[i+5+len(pkg)+1:], '/') < 0
+	if i := strings.Index(file, "/src/"+pkg+"/"); i >= 0 {
+		return strings.IndexByte(file[i+5+len(pkg)+1:], '/') < 0
+	}
+	// A binary built with -trimpath prints standard library files as
+	// "<import path>/file.go" ("net/http/server.go"). A module without a
+	// dot in its path prints its files the same way; the check of the
+	// first element above tells them apart.
+	rest, ok := strings.CutPrefix(file, pkg+"/")
+	return ok && strings.IndexByte(rest, '/') < 0
+}
+
+// stdRoots are the first elements of the standard library's import paths.
+var stdRoots = map[string]bool{
+	"archive": true, "arena": true, "bufio": true, "bytes": true, "cmd": true, "cmp": true, "compress": true, "container": true,
+	"context": true, "crypto": true, "database": true, "debug": true, "embed": true, "encoding": true,
+	"errors": true, "expvar": true, "flag": true, "fmt": true, "go": true, "hash": true, "html": true,
+	"image": true, "index": true, "internal": true, "io": true, "iter": true, "log": true, "maps": true,
+	"math": true, "mime": true, "net": true, "os": true, "path": true, "plugin": true, "reflect": true,
+	"regexp": true, "runtime": true, "simd": true, "slices": true, "sort": true, "strconv": true, "strings": true,
+	"structs": true, "sync": true, "syscall": true, "testing": true, "text": true, "time": true,
+	"unicode": true, "unique": true, "unsafe": true, "vendor": true, "weak": true,
 }
 
 // FirstUser returns the first (innermost) frame outside the runtime and the

@@ -118,7 +118,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Snapshot, error) {
 	if maxErrs <= 0 {
 		maxErrs = 100
 	}
-	ch := newChunker(r)
+	ch := newChunker(unprefix(r))
 	m := newMerger(maxErrs, workers > 1)
 	if workers == 1 {
 		p := newParser(NewInterner(), maxErrs)

@@ -1,0 +1,232 @@
+package stack
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// prefixHead is how much of the input unprefix reads to find out whether
+// the goroutine headers carry a line prefix.
+const prefixHead = 64 << 10
+
+// unprefix returns a reader that removes a prefix the dump's lines carry,
+// or r's bytes unchanged when the first goroutine header starts its line.
+//
+// Dumps copied from logs often have every line prefixed: indented by a
+// quote or a list item in an issue ("    goroutine 1 [running]:"), or
+// stamped by a log collector ("2021-09-16T03:24:13.2720341Z goroutine 1 …",
+// "Dec 21 12:31:29 host kubelet[28486]: goroutine 1 …"). The prefix is taken
+// from the first header. A prefix of blanks is removed from the lines that
+// start with it; any other prefix, which must end in a blank, is removed from
+// the lines whose first bytes have its shape (the same bytes, any digit
+// standing for any digit), so changing timestamps match. Lines keep their
+// numbers. The cost when no prefix is found is one extra copy of the first
+// 64 KiB.
+func unprefix(r io.Reader) io.Reader {
+	head := make([]byte, prefixHead)
+	n := 0
+	var err error
+	for n < len(head) && err == nil {
+		var k int
+		k, err = r.Read(head[n:])
+		n += k
+	}
+	head = head[:n]
+	var rest io.Reader = r
+	if err != nil {
+		// Handed on as it came, so that a read error (a cut gzip stream's
+		// io.ErrUnexpectedEOF) reaches Parse's caller.
+		rest = eofReader{err}
+	}
+	src := io.MultiReader(bytes.NewReader(head), rest)
+	pre := findPrefix(head)
+	if pre == nil {
+		if isEscaped(head) {
+			return &unescapeReader{br: bufio.NewReaderSize(src, prefixHead)}
+		}
+		return src
+	}
+	return &prefixReader{br: bufio.NewReaderSize(src, prefixHead), pre: pre,
+		blank: len(bytes.Trim(pre, " \t")) == 0, start: true}
+}
+
+// eofReader returns err on every read.
+type eofReader struct{ err error }
+
+func (e eofReader) Read([]byte) (int, error) { return 0, e.err }
+
+// findPrefix returns the bytes before "goroutine N [" on the first line
+// that holds a goroutine header, or nil when that header starts its line,
+// there is none, or the prefix is not one unprefix removes.
+func findPrefix(head []byte) []byte {
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if isHeader(line) {
+			return nil
+		}
+		i := bytes.Index(line, prefixGoroutine)
+		if i <= 0 || !isHeader(line[i:]) || !bytes.HasSuffix(line, []byte("]:")) {
+			continue
+		}
+		pre := line[:i]
+		if last := pre[len(pre)-1]; last != ' ' && last != '\t' {
+			continue
+		}
+		return bytes.Clone(pre)
+	}
+	return nil
+}
+
+// prefixReader removes pre from the start of the lines that carry it.
+type prefixReader struct {
+	br    *bufio.Reader
+	pre   []byte
+	blank bool   // pre is blanks only: match it exactly
+	start bool   // the next byte read starts a line
+	out   []byte // the rest of the current line, not yet returned
+	err   error
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	for len(p.out) == 0 {
+		if p.err != nil {
+			return 0, p.err
+		}
+		line, err := p.br.ReadSlice('\n')
+		if p.start && p.hasPrefix(line) {
+			line = line[len(p.pre):]
+		}
+		p.start = err == nil
+		p.out = line
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			p.err = err
+		}
+	}
+	n := copy(b, p.out)
+	p.out = p.out[n:]
+	return n, nil
+}
+
+func (p *prefixReader) hasPrefix(line []byte) bool {
+	if len(line) < len(p.pre) {
+		return false
+	}
+	if p.blank {
+		return bytes.HasPrefix(line, p.pre)
+	}
+	for i, c := range p.pre {
+		d := line[i]
+		if c != d && !(isDigit(c) && isDigit(d)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isEscaped reports whether head holds a dump written as one escaped log
+// field, as Docker's daemon logs its SIGUSR1 dump:
+// `msg="=== BEGIN goroutine stack dump ===\ngoroutine 1 [running]:\n…"`,
+// and no line starts with a goroutine header.
+func isEscaped(head []byte) bool {
+	const esc = `\ngoroutine `
+	for rest := head; ; {
+		i := bytes.Index(rest, []byte(esc))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(esc)-len("goroutine "):]
+		if isHeader(rest) {
+			return !hasHeaderLine(head)
+		}
+	}
+}
+
+// hasHeaderLine reports whether a line of b starts with a goroutine header.
+func hasHeaderLine(b []byte) bool {
+	for len(b) > 0 {
+		if isHeader(b) {
+			return true
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+	}
+	return false
+}
+
+// unescapeReader turns the escapes \n, \t, \" and \\ back into the bytes
+// they stand for, so that an escaped dump reads as the runtime wrote it.
+// Line numbers then count the unescaped lines.
+type unescapeReader struct {
+	br    *bufio.Reader
+	out   []byte
+	buf   []byte
+	carry bool // the previous piece ended in a lone backslash
+	err   error
+}
+
+func (u *unescapeReader) Read(b []byte) (int, error) {
+	for len(u.out) == 0 {
+		if u.err != nil {
+			return 0, u.err
+		}
+		piece, err := u.br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			u.err = err
+		}
+		u.buf = u.buf[:0]
+		if u.carry {
+			u.carry = false
+			if len(piece) == 0 {
+				u.buf = append(u.buf, '\\')
+			} else {
+				u.buf = appendUnescaped(u.buf, piece[0])
+				piece = piece[1:]
+			}
+		}
+		for i := 0; i < len(piece); i++ {
+			c := piece[i]
+			if c != '\\' {
+				u.buf = append(u.buf, c)
+				continue
+			}
+			if i+1 == len(piece) {
+				if u.err == nil {
+					u.carry = true
+				} else {
+					u.buf = append(u.buf, c)
+				}
+				break
+			}
+			i++
+			u.buf = appendUnescaped(u.buf, piece[i])
+		}
+		u.out = u.buf
+	}
+	n := copy(b, u.out)
+	u.out = u.out[n:]
+	return n, nil
+}
+
+// appendUnescaped appends what a backslash followed by c stands for.
+func appendUnescaped(b []byte, c byte) []byte {
+	switch c {
+	case 'n':
+		return append(b, '\n')
+	case 't':
+		return append(b, '\t')
+	case '"', '\\':
+		return append(b, c)
+	}
+	return append(b, '\\', c)
+}
