@@ -855,16 +855,23 @@ func (p *parser) debug1Line(line []byte) {
 		}
 		return // noise
 	}
+	f := line[1:]
 	if line[0] != '#' {
-		p.malformed("unexpected line in debug=1 record")
-		return
+		// Pasted into Markdown, "#" starts a heading and is often dropped:
+		// "        0x822124\tnet/http.(*persistConn).writeLoop+0x164\t…".
+		t := bytes.TrimLeft(line, " \t")
+		if !bytes.HasPrefix(t, []byte("0x")) {
+			p.malformed("unexpected line in debug=1 record")
+			return
+		}
+		f = t
 	}
 	if bytes.HasPrefix(line, []byte("# labels: ")) {
 		p.g.Labels = p.in.labelSet(bytes.TrimSpace(line[len("# labels: "):]), parseLabels)
 		return
 	}
-	// "#\t0xPC\tfunc+0xOFF\tfile:line" with tabwriter padding (runs of tabs).
-	f := line[1:]
+	// "#\t0xPC\tfunc+0xOFF\tfile:line" with tabwriter padding (runs of tabs,
+	// or of spaces where the tabs were expanded). The file may hold spaces.
 	var fields [3][]byte
 	nf := 0
 	for len(f) > 0 && nf < 3 {
@@ -874,7 +881,7 @@ func (p *parser) debug1Line(line []byte) {
 		if len(f) == 0 {
 			break
 		}
-		end := bytes.IndexByte(f, '\t')
+		end := bytes.IndexAny(f, " \t")
 		if nf == 2 || end < 0 {
 			end = len(f)
 		}
