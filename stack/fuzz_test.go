@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
+	"path/filepath"
 	"testing"
 	"testing/iotest"
 )
@@ -14,9 +16,20 @@ import (
 // counts that add up, every goroutine header either parsed or counted as
 // skipped, line numbers that point into the input at the right lines, the
 // same result on one worker and on two, and groups that partition the
-// goroutines. Seeded with every real dump in testdata.
+// goroutines. Seeded with every real dump in testdata and testdata/realworld.
 func FuzzParse(f *testing.F) {
 	for _, file := range testdataDumps(f) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	realworld, err := filepath.Glob(filepath.Join("testdata", "realworld", "*.txt"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range realworld {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -52,6 +65,11 @@ func checkSnapshot(t *testing.T, data []byte, s *Snapshot, err error, maxErrs in
 	t.Helper()
 	if s == nil {
 		t.Fatalf("nil Snapshot (err %v)", err)
+	}
+	// Parse reads the input as unprefix hands it on (a line prefix removed,
+	// an escaped dump unescaped); the line checks apply to that text.
+	if view, err := io.ReadAll(unprefix(bytes.NewReader(data))); err == nil {
+		data = view
 	}
 	lines := bytes.Split(data, []byte("\n"))
 	if len(data) > 0 && data[len(data)-1] == '\n' {
