@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 )
 
 // prefixHead is how much of the input unprefix reads to find out whether
@@ -22,18 +23,24 @@ const prefixHead = 64 << 10
 // start with it; any other prefix, which must end in a blank, is removed from
 // the lines whose first bytes have its shape (the same bytes, any digit
 // standing for any digit), so changing timestamps match. Lines keep their
-// numbers. The cost when no prefix is found is one extra copy of the first
-// 64 KiB.
+// numbers. The cost when the first header starts its line is one copy of
+// the input up to that line.
 func unprefix(r io.Reader) io.Reader {
-	head := make([]byte, prefixHead)
-	n := 0
+	// Read until the first goroutine header line decides, at most
+	// prefixHead bytes; most dumps start with one.
+	head := make([]byte, 0, 4<<10)
 	var err error
-	for n < len(head) && err == nil {
+	var pre []byte
+	decided := false
+	for len(head) < prefixHead && err == nil && !decided {
+		if len(head) == cap(head) {
+			head = slices.Grow(head, len(head))
+		}
 		var k int
-		k, err = r.Read(head[n:])
-		n += k
+		k, err = r.Read(head[len(head):min(cap(head), prefixHead)])
+		head = head[:len(head)+k]
+		pre, decided = findPrefix(head)
 	}
-	head = head[:n]
 	var rest io.Reader = r
 	if err != nil {
 		// Handed on as it came, so that a read error (a cut gzip stream's
@@ -41,9 +48,8 @@ func unprefix(r io.Reader) io.Reader {
 		rest = eofReader{err}
 	}
 	src := io.MultiReader(bytes.NewReader(head), rest)
-	pre := findPrefix(head)
 	if pre == nil {
-		if isEscaped(head) {
+		if !decided && isEscaped(head) {
 			return &unescapeReader{br: bufio.NewReaderSize(src, prefixHead)}
 		}
 		return src
@@ -57,32 +63,31 @@ type eofReader struct{ err error }
 
 func (e eofReader) Read([]byte) (int, error) { return 0, e.err }
 
-// findPrefix returns the bytes before "goroutine N [" on the first line
-// that holds a goroutine header, or nil when that header starts its line,
-// there is none, or the prefix is not one unprefix removes.
-func findPrefix(head []byte) []byte {
-	for len(head) > 0 {
-		line := head
-		if i := bytes.IndexByte(head, '\n'); i >= 0 {
-			line, head = head[:i], head[i+1:]
-		} else {
-			head = nil
+// findPrefix returns the bytes before "goroutine N [" on the first complete
+// line of head that holds a goroutine header, and whether there is such a
+// line. The prefix is nil when that header starts its line or is not one
+// unprefix removes.
+func findPrefix(head []byte) ([]byte, bool) {
+	for {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			return nil, false
 		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		line := bytes.TrimSuffix(head[:i], []byte("\r"))
+		head = head[i+1:]
 		if isHeader(line) {
-			return nil
+			return nil, true
 		}
-		i := bytes.Index(line, prefixGoroutine)
+		i = bytes.Index(line, prefixGoroutine)
 		if i <= 0 || !isHeader(line[i:]) || !bytes.HasSuffix(line, []byte("]:")) {
 			continue
 		}
 		pre := line[:i]
 		if last := pre[len(pre)-1]; last != ' ' && last != '\t' {
-			continue
+			return nil, true
 		}
-		return bytes.Clone(pre)
+		return bytes.Clone(pre), true
 	}
-	return nil
 }
 
 // prefixReader removes pre from the start of the lines that carry it.

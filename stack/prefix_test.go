@@ -53,8 +53,9 @@ func TestFindPrefix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := string(findPrefix([]byte(tt.give))); got != tt.want {
-				t.Errorf("findPrefix(%q) = %q, want %q", tt.give, got, tt.want)
+			got, _ := findPrefix([]byte(tt.give))
+			if string(got) != tt.want {
+				t.Errorf("findPrefix(%q) = %q, want %q", tt.give, string(got), tt.want)
 			}
 		})
 	}
