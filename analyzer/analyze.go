@@ -202,6 +202,11 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	if snap.Reason != "" {
 		sec.Notes = append(sec.Notes, "the process crashed with: "+snap.Reason)
 	}
+	if snap.Format == stack.FormatDebug1 && byOp[stack.OpUnknown] > 0 {
+		// pprof's debug=1 text leaves out the runtime frames (gopark,
+		// chanrecv, semacquire, …) that name the operation.
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines have no known blocking operation: pprof's debug=1 text leaves out the runtime frames that name it; the debug=0 profile or debug=2 text has them", thousands(byOp[stack.OpUnknown])))
+	}
 	ops := make([]stack.Op, 0, len(byOp))
 	for op := range byOp {
 		ops = append(ops, op)
