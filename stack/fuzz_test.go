@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 	"testing/iotest"
 )
@@ -16,7 +15,7 @@ import (
 // counts that add up, every goroutine header either parsed or counted as
 // skipped, line numbers that point into the input at the right lines, the
 // same result on one worker and on two, and groups that partition the
-// goroutines. Seeded with every real dump in testdata and testdata/realworld.
+// goroutines. Seeded with every real dump in testdata and pasted forms of some.
 func FuzzParse(f *testing.F) {
 	for _, file := range testdataDumps(f) {
 		data, err := os.ReadFile(file)
@@ -25,16 +24,16 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	realworld, err := filepath.Glob(filepath.Join("testdata", "realworld", "*.txt"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range realworld {
+	// The same dumps as people paste them (see pastes in pasted_test.go):
+	// indented, stamped, escaped.
+	for _, file := range testdataDumps(f)[:3] {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(data)
+		for _, p := range pastes {
+			f.Add(p.fn(data))
+		}
 	}
 	for _, s := range []string{
 		"goroutine 1 [running]:\n",

@@ -17,8 +17,8 @@ const prefixHead = 64 << 10
 //
 // Dumps copied from logs often have every line prefixed: indented by a
 // quote or a list item in an issue ("    goroutine 1 [running]:"), or
-// stamped by a log collector ("2021-09-16T03:24:13.2720341Z goroutine 1 …",
-// "Dec 21 12:31:29 host kubelet[28486]: goroutine 1 …"). The prefix is taken
+// stamped by a log collector ("2026-11-30T06:17:33.1234567Z goroutine 1 …",
+// "Nov 30 06:17:33 web-7 checkout[4242]: goroutine 1 …"). The prefix is taken
 // from the first header. A prefix of blanks is removed from the lines that
 // start with it; any other prefix, which must end in a blank, is removed from
 // the lines whose first bytes have its shape (the same bytes, any digit
@@ -63,8 +63,9 @@ type eofReader struct{ err error }
 
 func (e eofReader) Read([]byte) (int, error) { return 0, e.err }
 
-// findPrefix returns the bytes before "goroutine N [" on the first complete
-// line of head that holds a goroutine header, and whether there is such a
+// findPrefix returns the bytes before "goroutine N [" (or a debug=1
+// profile's "goroutine profile: total N") on the first complete line of head
+// that holds a goroutine header, and whether there is such a
 // line. The prefix is nil when that header starts its line or is not one
 // unprefix removes.
 func findPrefix(head []byte) ([]byte, bool) {
@@ -75,11 +76,18 @@ func findPrefix(head []byte) ([]byte, bool) {
 		}
 		line := bytes.TrimSuffix(head[:i], []byte("\r"))
 		head = head[i+1:]
-		if isHeader(line) {
+		if isHeader(line) || isProfileHeader(line) {
 			return nil, true
 		}
 		i = bytes.Index(line, prefixGoroutine)
-		if i <= 0 || !isHeader(line[i:]) || !bytes.HasSuffix(line, []byte("]:")) {
+		if j := bytes.Index(line, []byte("goroutineleak profile: total ")); j > 0 {
+			i = j
+		}
+		switch {
+		case i > 0 && isHeader(line[i:]) && bytes.HasSuffix(line, []byte("]:")):
+		case i > 0 && isProfileHeader(line[i:]):
+			// A pprof debug=1 profile: "goroutine profile: total N".
+		default:
 			continue
 		}
 		pre := line[:i]
@@ -88,6 +96,13 @@ func findPrefix(head []byte) ([]byte, bool) {
 		}
 		return bytes.Clone(pre), true
 	}
+}
+
+// isProfileHeader reports whether line starts a pprof debug=1 goroutine or
+// goroutineleak profile ("goroutine profile: total 31").
+func isProfileHeader(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("goroutine profile: total ")) ||
+		bytes.HasPrefix(line, []byte("goroutineleak profile: total "))
 }
 
 // prefixReader removes pre from the start of the lines that carry it.
