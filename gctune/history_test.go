@@ -222,7 +222,7 @@ func allocate(t *testing.T, liveBytes int, rate float64, d, interval time.Durati
 // the test did, and predicts the GOGC=200 run from the GOGC=100 one.
 func TestAnalyzeRealHistory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs a 3 s workload")
+		t.Skip("runs a 5 s workload")
 	}
 	const (
 		live = 32 << 20
@@ -231,10 +231,10 @@ func TestAnalyzeRealHistory(t *testing.T) {
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
 	runtime.GC()
-	h100 := allocate(t, live, rate, 1500*time.Millisecond, 50*time.Millisecond)
+	h100 := allocate(t, live, rate, 2500*time.Millisecond, 50*time.Millisecond)
 	debug.SetGCPercent(200)
 	runtime.GC()
-	h200 := allocate(t, live, rate, 1500*time.Millisecond, 50*time.Millisecond)
+	h200 := allocate(t, live, rate, 2500*time.Millisecond, 50*time.Millisecond)
 
 	// Drop the first samples: the live set is built then.
 	trim := func(h *dump.MetricsHistory) *dump.MetricsHistory {
@@ -249,9 +249,11 @@ func TestAnalyzeRealHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []*Result{r100, r200} {
-		if r.HasHistory && r.Cycles < 3 && r.AllocBytesPerSec < rate/2 {
-			// The paced allocator got less than half its CPU: a machine
-			// this loaded says nothing about the model.
+		if r.HasHistory && (r.Cycles < 3 || r.AllocBytesPerSec < rate*3/4) {
+			// The paced allocator got well under the CPU it needs (a loaded
+			// machine, the race detector's slowdown): the two runs no
+			// longer share a workload, so comparing them says nothing
+			// about the model. benchmarks/cmd/gcvalidate validates it.
 			t.Skipf("starved: %d cycles, %.0f MiB/s of the %d MiB/s asked", r.Cycles, r.AllocBytesPerSec/mib, rate/mib)
 		}
 		if !r.HasHistory || r.ShareBasis != "busy" || r.Cycles < 3 {
