@@ -80,7 +80,7 @@ func TestImportRules(t *testing.T) {
 			return strings.HasPrefix(d, module)
 		}},
 		{name: "collector never imports analyzer, report or a check", pkg: "collector", forbidden: func(d string) bool {
-			for _, p := range []string{"analyzer", "report", "leaks", "gctune", "pool", "stack"} {
+			for _, p := range []string{"analyzer", "report", "leaks", "gctune", "pool", "contention", "stack"} {
 				if d == module+"/"+p || strings.HasPrefix(d, module+"/"+p+"/") {
 					return true
 				}
@@ -88,7 +88,7 @@ func TestImportRules(t *testing.T) {
 			return false
 		}},
 	}
-	for _, check := range []string{"leaks", "gctune", "pool"} {
+	for _, check := range []string{"leaks", "gctune", "pool", "contention"} {
 		tests = append(tests, struct {
 			name      string
 			pkg       string

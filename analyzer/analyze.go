@@ -73,6 +73,8 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
 	heapSecs, heapFindings, heapWarns := heapChecks(inputs) // heap.go: heap sites, pool advice, pool hit rates
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, heapSecs...), append(r.Findings, heapFindings...), append(r.Warnings, heapWarns...)
+	lockSecs, lockFindings, lockWarns := contentionChecks(inputs) // contention.go: mutex and block profile sites
+	r.Sections, r.Findings, r.Warnings = append(r.Sections, lockSecs...), append(r.Findings, lockFindings...), append(r.Warnings, lockWarns...)
 	if opts.Focus != FocusRecommend {
 		leakSecs, leakFindings, leakWarns := leakChecks(inputs, opts) // leaks.go: verdicts, growth, goroutineleak profile
 		r.Sections, r.Findings, r.Warnings = append(leakSecs, r.Sections...), append(r.Findings, leakFindings...), append(r.Warnings, leakWarns...)

@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"github.com/gdiag/gdiag/contention"
 	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/pool"
@@ -20,7 +21,8 @@ func poolSeverity(id string) report.Severity {
 }
 
 // Checks returns the public description of every check Analyze runs: the
-// leak checks, the GC and scheduler checks and the pool and heap checks.
+// leak checks, the GC and scheduler checks, the pool and heap checks and the
+// lock contention checks.
 // docs/checks.md holds the table report.CheckTable makes of it. It returns a
 // new slice on each call.
 func Checks() []report.Check {
@@ -30,6 +32,9 @@ func Checks() []report.Check {
 	}
 	for _, c := range pool.Checks() {
 		out = append(out, report.Check{ID: c.ID, Severity: poolSeverity(c.ID), Title: c.Summary})
+	}
+	for _, c := range contention.Checks() {
+		out = append(out, report.Check{ID: c.ID, Severity: c.Severity, Title: c.Summary, Doc: c.Doc})
 	}
 	return out
 }

@@ -1,0 +1,81 @@
+package analyzer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/contention"
+	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/report"
+)
+
+// minProfileWindow is the shortest DurationNanos taken as a loose profile's
+// window: a cumulative mutex or block profile records only how long writing
+// it took, a delta profile (net/http/pprof ?seconds=N) at least a second.
+const minProfileWindow = time.Second
+
+// contentionChecks ranks the contended sites of every mutex and block
+// profile in inputs (package contention) and turns them into the
+// "contention" section and contention/* findings.
+func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, warns []string) {
+	var rs []*contention.Report
+	var notes []string
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		for _, k := range []struct {
+			dump dump.Kind
+			kind contention.Kind
+		}{{dump.KindMutex, contention.KindMutex}, {dump.KindBlock, contention.KindBlock}} {
+			p := in.Profiles[k.dump]
+			if p == nil {
+				continue
+			}
+			window, from := profileWindow(in, k.dump, p)
+			r, err := contention.Analyze(p, k.kind, window)
+			if err != nil {
+				warns = append(warns, fmt.Sprintf("%s: %v", in.Name, err))
+				continue
+			}
+			if r.Delay <= 0 {
+				continue
+			}
+			rs = append(rs, r)
+			if from != "" {
+				notes = append(notes, fmt.Sprintf("%s: %s profile window %.1f s, %s", in.Name, k.kind, window, from))
+			}
+		}
+	}
+	secs = contention.Sections(rs)
+	if len(secs) > 0 {
+		secs[0].Notes = append(secs[0].Notes, notes...)
+	}
+	return secs, contention.Findings(rs, contention.Options{}), warns
+}
+
+// profileWindow is the time a mutex or block profile's delays accumulated
+// over, and where that came from: the bundle entry's window for a delta
+// profile, else the process uptime the manifest implies (CPU seconds over
+// the average CPU share since start; profiling may have been turned on later,
+// so rates are at most understated), else a loose profile's DurationNanos
+// when it is a delta profile. 0 when unknown.
+func profileWindow(in *Input, k dump.Kind, p *profile.Profile) (float64, string) {
+	if m := in.Manifest; m != nil {
+		for _, e := range m.Entries {
+			if e.Kind == k && e.Seconds > 0 {
+				return e.Seconds, "the capture window of a delta profile"
+			}
+		}
+		if pr := m.Process; pr != nil && pr.CPUPercent > 0 && pr.UserSeconds+pr.SysSeconds > 0 {
+			return (pr.UserSeconds + pr.SysSeconds) / (pr.CPUPercent / 100), "the process uptime (CPU seconds ÷ CPU share since start); rates are lower bounds if profiling started later"
+		}
+		return 0, ""
+	}
+	if d := time.Duration(p.DurationNanos); d >= minProfileWindow {
+		return d.Seconds(), "the profile's duration"
+	}
+	return 0, ""
+}

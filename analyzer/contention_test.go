@@ -1,0 +1,201 @@
+package analyzer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/collector"
+	"github.com/gdiag/gdiag/contention"
+	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/fixtures/flashsale"
+	"github.com/gdiag/gdiag/report"
+)
+
+// contentionLoad is the load both contention tests drive: reservations and
+// item listings, mostly on the hot SKU.
+var contentionLoad = flashsale.Shape{Steady: 1500 * time.Millisecond, Concurrency: 8, Mix: flashsale.Mix{Items: 20, Reserve: 80}}
+
+// withLockProfiles turns on the mutex and block profiles for the test and
+// puts them back afterwards, as the demo does.
+func withLockProfiles(t *testing.T) {
+	t.Helper()
+	prev := runtime.SetMutexProfileFraction(2)
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	t.Cleanup(func() {
+		runtime.SetMutexProfileFraction(prev)
+		runtime.SetBlockProfileRate(0)
+	})
+}
+
+// driveFixture starts the flash-sale service with faults on a loopback
+// server, runs contentionLoad against it and calls during while the load
+// still runs (nil: wait for the load to end).
+func driveFixture(t *testing.T, faults flashsale.Faults, during func()) flashsale.Result {
+	t.Helper()
+	svc, err := flashsale.New(flashsale.Config{Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(svc.Handler())
+	defer func() {
+		ts.Close()
+		if err := svc.Close(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("fixture Close: %v", err)
+		}
+	}()
+	done := make(chan flashsale.Result, 1)
+	go func() {
+		res, err := flashsale.Load(context.Background(), ts.URL, contentionLoad)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	if during != nil {
+		time.Sleep(contentionLoad.Steady * 3 / 4)
+		during()
+	}
+	res := <-done
+	if res.Requests == 0 {
+		t.Fatal("no load")
+	}
+	return res
+}
+
+// TestContentionFindsHotSKUConvoy runs the hot-sku-convoy fault under load,
+// captures a real bundle with the runtime's mutex and block profiles through
+// the collector and expects the top contention finding to name the critical
+// section that holds the lock across the downstream call.
+func TestContentionFindsHotSKUConvoy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the flash-sale fixture for 1.5 s")
+	}
+	withLockProfiles(t)
+	c, err := collector.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var buf bytes.Buffer
+	driveFixture(t, flashsale.Faults{HotSKUConvoy: true}, func() {
+		if _, err := c.Capture(context.Background(), &buf, collector.CaptureRequest{
+			Include: []collector.Part{collector.PartMutex, collector.PartBlock},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	in, err := LoadReader("convoy.gdiag", bytes.NewReader(buf.Bytes()), int64(buf.Len()), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Profiles[dump.KindMutex] == nil || in.Profiles[dump.KindBlock] == nil {
+		t.Fatalf("bundle has profiles %v, want mutex and block", describe(in).Detail)
+	}
+	r := Analyze([]*Input{in}, Options{})
+	var mutex, wait *report.Finding
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		switch {
+		case f.Check == contention.CheckMutexHot && mutex == nil:
+			mutex = f
+		case f.Check == contention.CheckLockWait && wait == nil:
+			wait = f
+		}
+	}
+	if mutex == nil {
+		t.Fatalf("no %s finding; findings %v; sections %v", contention.CheckMutexHot, checkIDs(r), contentionTables(r))
+	}
+	t.Logf("%s: %s\n%s", mutex.Severity, mutex.Summary, strings.Join(mutex.Evidence, "\n"))
+	if wait != nil {
+		t.Logf("%s: %s", wait.Severity, wait.Summary)
+	}
+	if !strings.HasSuffix(mutex.Function, "flashsale.(*Service).reserveHoldingLock") || !strings.Contains(mutex.Location, "fixtures/flashsale/leak.go:") {
+		t.Errorf("top mutex finding at %s %s, want the Unlock in (*Service).reserveHoldingLock", mutex.Function, mutex.Location)
+	}
+	if mutex.Severity < report.SeverityMedium || mutex.Metrics["delay_share"] < 0.5 || mutex.Metrics["delay_seconds_per_second"] <= 0 {
+		t.Errorf("convoy finding too weak: %s, metrics %v", mutex.Severity, mutex.Metrics)
+	}
+	if wait == nil || !strings.HasSuffix(wait.Function, "reserveHoldingLock") {
+		t.Errorf("block profile: want a %s finding at reserveHoldingLock's Lock, got %+v", contention.CheckLockWait, wait)
+	}
+	if len(contentionTables(r)) == 0 {
+		t.Error("no contention section")
+	}
+}
+
+// TestContentionHealthyFixture runs the same load without faults and
+// analyses the delta of the runtime's mutex and block profiles over the
+// load: nothing above info.
+func TestContentionHealthyFixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the flash-sale fixture for 1.5 s")
+	}
+	withLockProfiles(t)
+	before := lockProfiles(t)
+	driveFixture(t, flashsale.Faults{}, nil)
+	after := lockProfiles(t)
+	in := &Input{Name: "healthy", Kind: KindProfile, Profiles: map[dump.Kind]*profile.Profile{}}
+	for k, p1 := range after {
+		p0 := before[k]
+		p0.Scale(-1)
+		d, err := profile.Merge([]*profile.Profile{p0, p1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.DurationNanos, d.TimeNanos = p1.TimeNanos-p0.TimeNanos, p1.TimeNanos
+		in.Profiles[k] = d
+	}
+	r := Analyze([]*Input{in}, Options{})
+	sawSection := len(contentionTables(r)) > 0
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Check, "contention/") && f.Severity > report.SeverityInfo {
+			t.Errorf("healthy fixture: %s %s: %s", f.Check, f.Severity, f.Summary)
+		}
+	}
+	t.Logf("healthy: contention section %v: %v", sawSection, contentionTables(r))
+}
+
+// lockProfiles reads the runtime's mutex and block profiles now.
+func lockProfiles(t *testing.T) map[dump.Kind]*profile.Profile {
+	t.Helper()
+	out := map[dump.Kind]*profile.Profile{}
+	for _, k := range []dump.Kind{dump.KindMutex, dump.KindBlock} {
+		var buf bytes.Buffer
+		if err := pprof.Lookup(string(k)).WriteTo(&buf, 0); err != nil {
+			t.Fatal(err)
+		}
+		p, err := profile.Parse(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.TimeNanos = time.Now().UnixNano()
+		out[k] = p
+	}
+	return out
+}
+
+func checkIDs(r *report.Report) []string {
+	var ids []string
+	for _, f := range r.Findings {
+		ids = append(ids, f.Check+" "+f.Severity.String())
+	}
+	return ids
+}
+
+func contentionTables(r *report.Report) []report.Table {
+	for _, s := range r.Sections {
+		if s.ID == contention.SectionContention {
+			return s.Tables
+		}
+	}
+	return nil
+}

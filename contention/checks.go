@@ -1,0 +1,35 @@
+package contention
+
+import "github.com/gdiag/gdiag/report"
+
+// Check IDs this package reports. They are public API: stable and kebab-case.
+const (
+	// CheckMutexHot: one critical section accounts for a large share of the
+	// mutex profile's delay and makes goroutines wait a noticeable share of a
+	// core.
+	CheckMutexHot = "contention/mutex-hot"
+	// CheckLockWait: goroutines spend a noticeable share of a core blocked in
+	// sync.Mutex/RWMutex Lock at one site (block profile).
+	CheckLockWait = "contention/lock-wait"
+)
+
+// CheckInfo documents one check ID.
+type CheckInfo struct {
+	ID       string
+	Severity report.Severity // the highest severity the check reports
+	Summary  string
+	// Doc says when the check fires (Markdown inline syntax).
+	Doc string
+}
+
+// Checks returns the check IDs of this package with the highest severity and
+// a one-line summary each, in a fixed order, for the generated check table.
+// It returns a new slice on every call.
+func Checks() []CheckInfo {
+	return []CheckInfo{
+		{CheckMutexHot, report.SeverityHigh, "one critical section holds a lock others wait for (mutex profile): shorten it, shard the lock or use RWMutex/atomics",
+			"A site (the holder's Unlock, Go ≥ 1.22) has ≥ 10% of the mutex profile's delay and goroutines wait ≥ 0.05 s per second on it (5% of a core); high from 0.5 s per second. Info only when the profile's window is unknown. Needs `runtime.SetMutexProfileFraction`."},
+		{CheckLockWait, report.SeverityMedium, "goroutines wait long in sync.Mutex/RWMutex Lock at one site (block profile)",
+			"A site has ≥ 10% of the block profile's lock waits (channel and select waits are not counted) and ≥ 0.05 s per second of waiting; medium from 0.5 s per second. Needs `runtime.SetBlockProfileRate`."},
+	}
+}

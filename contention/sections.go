@@ -1,0 +1,91 @@
+package contention
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdiag/gdiag/report"
+)
+
+// MaxSectionSites is the number of sites Sections lists per profile.
+const MaxSectionSites = 10
+
+// SectionContention is the ID of the section Sections returns.
+const SectionContention = "contention"
+
+// Sections renders rs as one "contention" section with a table of the top
+// MaxSectionSites sites of each profile by delay. Pure; nil when rs holds no
+// delay at all.
+func Sections(rs []*Report) []report.Section {
+	sec := report.Section{ID: SectionContention, Title: "Lock and blocking contention"}
+	for _, r := range rs {
+		if r == nil || r.Delay <= 0 {
+			continue
+		}
+		note := fmt.Sprintf("%s profile: %s total delay in %d contentions", r.Kind, roundDuration(r.Delay), r.Contentions)
+		if r.Seconds > 0 {
+			note += fmt.Sprintf(", %.3f s per second over %.1f s", r.DelayPerSec(), r.Seconds)
+		} else {
+			note += ", window unknown (no rates)"
+		}
+		sec.Notes = append(sec.Notes, note)
+		t := report.Table{
+			Title:   fmt.Sprintf("Top %s sites by delay", r.Kind),
+			Columns: []string{"#", "Site", "Location", "Operation", "Delay", "Delay/s", "Contentions", "Share"},
+		}
+		for i := range r.Sites[:min(len(r.Sites), MaxSectionSites)] {
+			s := &r.Sites[i]
+			rate := "-"
+			if s.DelayPerSec > 0 {
+				rate = fmt.Sprintf("%.3f s", s.DelayPerSec)
+			}
+			op := "-"
+			if s.Op != "" {
+				op = shortFunc(s.Op)
+			}
+			t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), shortFunc(s.Frame.Func), shortFile(s.Frame.Location()), op,
+				roundDuration(s.Delay), rate, strconv.FormatInt(s.Contentions, 10), fmt.Sprintf("%.1f%%", 100*s.Share)})
+		}
+		sec.Tables = append(sec.Tables, t)
+	}
+	if len(sec.Tables) == 0 {
+		return nil
+	}
+	return []report.Section{sec}
+}
+
+// roundDuration keeps three significant digits or so.
+func roundDuration(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	}
+	return d.String()
+}
+
+// shortFunc drops the import path before the last package element:
+// "github.com/x/y/pkg.(*T).m" → "pkg.(*T).m".
+func shortFunc(fn string) string {
+	end := len(fn)
+	if i := strings.IndexByte(fn, '['); i >= 0 {
+		end = i
+	}
+	if i := strings.LastIndexByte(fn[:end], '/'); i >= 0 {
+		return fn[i+1:]
+	}
+	return fn
+}
+
+// shortFile keeps the last two path elements: "pkg/file.go:12".
+func shortFile(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		if j := strings.LastIndexByte(p[:i], '/'); j >= 0 {
+			return p[j+1:]
+		}
+	}
+	return p
+}
