@@ -72,6 +72,16 @@ func TestDemo(t *testing.T) {
 			t.Errorf("buckets %q lack %q", where, leak)
 		}
 	}
+	// The hot-SKU convoy is named by the contention check.
+	if !slices.ContainsFunc(rep.Findings, func(f report.Finding) bool {
+		return f.Check == "contention/mutex-hot" && strings.Contains(f.Function, "reserveHoldingLock")
+	}) {
+		var checks []string
+		for _, f := range rep.Findings {
+			checks = append(checks, f.Check+" "+f.Function)
+		}
+		t.Errorf("no contention/mutex-hot finding at reserveHoldingLock; findings: %q", checks)
+	}
 	for _, want := range []string{"capturing http://127.0.0.1:", "/debug/gdiag/bundle?seconds=0.5&full=1", "load done:", "leaked",
 		"The bundle stays on disk: " + files[0], "gdiag analyze " + files[0], "go tool pprof -http=: "} {
 		if !strings.Contains(stderr, want) {
