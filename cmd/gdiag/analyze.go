@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/report"
@@ -48,14 +49,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
 		return exitUsage
 	}
-	var threshold *report.Severity
-	if *failOn != "" {
-		var s report.Severity
-		if err := s.UnmarshalText([]byte(*failOn)); err != nil {
-			fmt.Fprintf(stderr, "gdiag analyze: --fail-on: %v\n", err)
-			return exitUsage
-		}
-		threshold = &s
+	threshold, err := severityFlag(*failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "gdiag analyze: --fail-on: %v\n", err)
+		return exitUsage
 	}
 	if err := out.validate(); err != nil {
 		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
@@ -66,22 +63,37 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if inputs == nil {
 		return code
 	}
-	rep := analyzer.Analyze(inputs, opts)
+	return finish("analyze", analyzer.Analyze(inputs, opts), out, stdout, stderr, code, threshold)
+}
+
+// finish writes the report of command cmd and returns its exit code:
+// exitUsage when the report cannot be written, code when some input was
+// unreadable, exitFindings when a finding reaches threshold (nil: never),
+// else exitOK.
+func finish(cmd string, rep *report.Report, out output, stdout, stderr io.Writer, code int, threshold *report.Severity) int {
 	if err := out.write(rep, stdout); err != nil {
-		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
+		fmt.Fprintf(stderr, "gdiag %s: %v\n", cmd, err)
 		return exitUsage
 	}
 	if code != exitOK {
 		return code
 	}
-	if threshold != nil {
-		for _, f := range rep.Findings {
-			if f.Severity >= *threshold {
-				return exitFindings
-			}
-		}
+	if threshold != nil && slices.ContainsFunc(rep.Findings, func(f report.Finding) bool { return f.Severity >= *threshold }) {
+		return exitFindings
 	}
 	return exitOK
+}
+
+// severityFlag parses a --fail-on value; nil when it is unset.
+func severityFlag(s string) (*report.Severity, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var v report.Severity
+	if err := v.UnmarshalText([]byte(s)); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // loadAll loads every file, reporting problems on stderr. It returns nil and

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/leaks"
-	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -43,7 +42,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
 		return exitUsage
 	}
-	threshold, err := parseFailOn(*failOn)
+	threshold, err := severityFlag(*failOn)
 	if err != nil {
 		fmt.Fprintf(stderr, "gdiag diff: --fail-on: %v\n", err)
 		return exitUsage
@@ -56,34 +55,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if inputs == nil {
 		return code
 	}
-	rep := analyzer.Diff(inputs, opts)
-	if err := out.write(rep, stdout); err != nil {
-		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
-		return exitUsage
-	}
-	if code != exitOK {
-		return code
-	}
-	if threshold >= 0 {
-		for _, f := range rep.Findings {
-			if int(f.Severity) >= threshold {
-				return exitFindings
-			}
-		}
-	}
-	return exitOK
-}
-
-// parseFailOn returns the severity of --fail-on as an int, -1 when unset.
-func parseFailOn(s string) (int, error) {
-	if s == "" {
-		return -1, nil
-	}
-	var sev report.Severity
-	if err := sev.UnmarshalText([]byte(s)); err != nil {
-		return -1, err
-	}
-	return int(sev), nil
+	return finish("diff", analyzer.Diff(inputs, opts), out, stdout, stderr, code, threshold)
 }
 
 // leakFlags are the leak-detection flags of analyze and diff.

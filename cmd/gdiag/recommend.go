@@ -58,21 +58,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "gdiag recommend: no GC data in the inputs: give a bundle with a metrics history or a GODEBUG=gctrace=1 log")
 		code = exitUsage
 	}
-	if err := out.write(rep, stdout); err != nil {
-		fmt.Fprintf(stderr, "gdiag recommend: %v\n", err)
-		return exitUsage
-	}
-	if code != exitOK {
-		return code
-	}
-	if threshold != nil {
-		for _, f := range rep.Findings {
-			if f.Severity >= *threshold {
-				return exitFindings
-			}
-		}
-	}
-	return exitOK
+	return finish("recommend", rep, out, stdout, stderr, code, threshold)
 }
 
 // objective validates the objective flags.
@@ -93,17 +79,6 @@ func objective(budget string, headroom, target float64) (gctune.Objective, error
 	}
 	o.Headroom, o.TargetGCCPUShare = headroom, target
 	return o, nil
-}
-
-func severityFlag(s string) (*report.Severity, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var v report.Severity
-	if err := v.UnmarshalText([]byte(s)); err != nil {
-		return nil, err
-	}
-	return &v, nil
 }
 
 // byteFlag is a size flag ("2GiB").
