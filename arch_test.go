@@ -75,7 +75,7 @@ func TestImportRules(t *testing.T) {
 		forbidden func(dep string) bool
 		direct    bool // check direct imports instead of transitive deps
 	}{
-		{name: "dump imports only the standard library", pkg: "dump", forbidden: func(string) bool { return true }},
+		{name: "bundle imports only the standard library", pkg: "bundle", forbidden: func(string) bool { return true }},
 		{name: "stack imports only the standard library", pkg: "stack", forbidden: func(string) bool { return true }},
 		{name: "report imports only stdlib and tablewriter", pkg: "report", forbidden: func(d string) bool {
 			return strings.HasPrefix(d, module)
@@ -93,9 +93,9 @@ func TestImportRules(t *testing.T) {
 	// ARCHITECTURE.md lets each import.
 	allowed := map[string][]string{
 		"leaks":      {module + "/stack", module + "/report"},
-		"gctune":     {module + "/dump", module + "/report"},
-		"pool":       {module + "/dump", module + "/report", "github.com/google/pprof/profile"},
-		"contention": {module + "/dump", module + "/report", "github.com/google/pprof/profile"},
+		"gctune":     {module + "/bundle", module + "/report"},
+		"pool":       {module + "/bundle", module + "/report", "github.com/google/pprof/profile"},
+		"contention": {module + "/bundle", module + "/report", "github.com/google/pprof/profile"},
 	}
 	for _, check := range []string{"leaks", "gctune", "pool", "contention"} {
 		tests = append(tests, struct {

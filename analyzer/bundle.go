@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -30,7 +30,7 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 		}
 		ra, size = bytes.NewReader(b), int64(len(b))
 	}
-	b, err := dump.Read(ra, size, name)
+	b, err := bundle.Read(ra, size, name)
 	if b == nil {
 		return fmt.Errorf("analyzer: %w", err)
 	}
@@ -40,9 +40,9 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 	}
 	m := b.Manifest
 	in.Manifest = &m
-	in.Profiles = map[dump.Kind]*profile.Profile{}
+	in.Profiles = map[bundle.Kind]*profile.Profile{}
 
-	var text, proto *dump.Entry
+	var text, proto *bundle.Entry
 	for _, e := range b.Entries() {
 		if e.Error != "" {
 			in.Warnings = append(in.Warnings, fmt.Errorf("%s: entry %s was not captured: %s", name, e.Name, e.Error))
@@ -50,9 +50,9 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 		}
 		e := e
 		switch e.Kind {
-		case dump.KindGoroutineText:
+		case bundle.KindGoroutineText:
 			text = &e
-		case dump.KindGoroutineProfile:
+		case bundle.KindGoroutineProfile:
 			proto = &e
 			p, err := readProfile(b, e, opts)
 			if err != nil {
@@ -60,21 +60,21 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 				continue
 			}
 			in.Profiles[e.Kind] = p
-		case dump.KindMetrics:
+		case bundle.KindMetrics:
 			h, err := b.Metrics()
 			if err != nil {
 				in.Warnings = append(in.Warnings, err)
 				continue
 			}
 			in.Metrics = h
-		case dump.KindGCTrace:
+		case bundle.KindGCTrace:
 			data, err := b.ReadFile(e.Name, opts.maxBytes())
 			if err != nil {
 				in.Warnings = append(in.Warnings, err)
 				continue
 			}
 			in.GCTrace = data
-		case dump.KindTrace, dump.KindOther:
+		case bundle.KindTrace, bundle.KindOther:
 			// Kept in the bundle for `go tool trace`; not analysed here.
 		default:
 			p, err := readProfile(b, e, opts)
@@ -83,7 +83,7 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 				continue
 			}
 			in.Profiles[e.Kind] = p
-			if e.Kind == dump.KindGoroutineLeak {
+			if e.Kind == bundle.KindGoroutineLeak {
 				in.Leaked = FromProfile(p)
 			}
 		}
@@ -106,14 +106,14 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 		}
 	}
 	if in.Goroutines == nil && proto != nil {
-		if p, ok := in.Profiles[dump.KindGoroutineProfile]; ok {
+		if p, ok := in.Profiles[bundle.KindGoroutineProfile]; ok {
 			in.Goroutines = FromProfile(p)
 		}
 	}
 	return nil
 }
 
-func readProfile(b *dump.Bundle, e dump.Entry, opts LoadOptions) (*profile.Profile, error) {
+func readProfile(b *bundle.Reader, e bundle.Entry, opts LoadOptions) (*profile.Profile, error) {
 	data, err := b.ReadFile(e.Name, opts.maxBytes())
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/analyzer"
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // parkedForProtoTest blocks until stop is closed; its name shows in the
@@ -30,12 +30,12 @@ func TestBundleGoroutineProfileFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	var zb bytes.Buffer
-	w := dump.NewWriter(&zb)
-	if err := w.Add(dump.DefaultName(dump.KindGoroutineProfile), dump.KindGoroutineProfile, prof.Bytes()); err != nil {
+	w := bundle.NewWriter(&zb)
+	if err := w.Add(bundle.DefaultName(bundle.KindGoroutineProfile), bundle.KindGoroutineProfile, prof.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Close(dump.Manifest{Schema: dump.SchemaVersion, CapturedAt: time.Now(),
-		StackDump: &dump.StackDump{Reason: "estimated pause exceeds budget"}}); err != nil {
+	if err := w.Finish(bundle.Manifest{Schema: bundle.SchemaVersion, CapturedAt: time.Now(),
+		StackDump: &bundle.StackDump{Reason: "estimated pause exceeds budget"}}); err != nil {
 		t.Fatal(err)
 	}
 	in, err := analyzer.LoadReader("b.gdiag", bytes.NewReader(zb.Bytes()), int64(zb.Len()), analyzer.LoadOptions{})
@@ -45,7 +45,7 @@ func TestBundleGoroutineProfileFallback(t *testing.T) {
 	if in.Goroutines == nil || in.Goroutines.Total < 5 {
 		t.Fatalf("goroutines from the profile: %+v", in.Goroutines)
 	}
-	if _, ok := in.Profiles[dump.KindGoroutineProfile]; !ok {
+	if _, ok := in.Profiles[bundle.KindGoroutineProfile]; !ok {
 		t.Error("goroutine profile not in Profiles")
 	}
 	found := 0

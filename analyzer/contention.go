@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/contention"
-	"github.com/gdiag/gdiag/dump"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -27,9 +27,9 @@ func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Findi
 			continue
 		}
 		for _, k := range []struct {
-			dump dump.Kind
+			dump bundle.Kind
 			kind contention.Kind
-		}{{dump.KindMutex, contention.KindMutex}, {dump.KindBlock, contention.KindBlock}} {
+		}{{bundle.KindMutex, contention.KindMutex}, {bundle.KindBlock, contention.KindBlock}} {
 			p := in.Profiles[k.dump]
 			if p == nil {
 				continue
@@ -62,7 +62,7 @@ func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Findi
 // the average CPU share since start; profiling may have been turned on later,
 // so rates are at most understated), else a loose profile's DurationNanos
 // when it is a delta profile. 0 when unknown.
-func profileWindow(in *Input, k dump.Kind, p *profile.Profile) (float64, string) {
+func profileWindow(in *Input, k bundle.Kind, p *profile.Profile) (float64, string) {
 	if m := in.Manifest; m != nil {
 		for _, e := range m.Entries {
 			if e.Kind == k && e.Seconds > 0 {

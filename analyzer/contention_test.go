@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
 	"github.com/gdiag/gdiag/contention"
-	"github.com/gdiag/gdiag/dump"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 	"github.com/gdiag/gdiag/report"
 )
@@ -97,7 +97,7 @@ func TestContentionFindsHotSKUConvoy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Profiles[dump.KindMutex] == nil || in.Profiles[dump.KindBlock] == nil {
+	if in.Profiles[bundle.KindMutex] == nil || in.Profiles[bundle.KindBlock] == nil {
 		t.Fatalf("bundle has profiles %v, want mutex and block", describe(in).Detail)
 	}
 	r := Analyze([]*Input{in}, Options{})
@@ -145,7 +145,7 @@ func TestContentionHealthyFixture(t *testing.T) {
 	before := lockProfiles(t)
 	driveFixture(t, flashsale.Faults{}, nil)
 	after := lockProfiles(t)
-	in := &Input{Name: "healthy", Kind: KindProfile, Profiles: map[dump.Kind]*profile.Profile{}}
+	in := &Input{Name: "healthy", Kind: KindProfile, Profiles: map[bundle.Kind]*profile.Profile{}}
 	for k, p1 := range after {
 		p0 := before[k]
 		p0.Scale(-1)
@@ -167,10 +167,10 @@ func TestContentionHealthyFixture(t *testing.T) {
 }
 
 // lockProfiles reads the runtime's mutex and block profiles now.
-func lockProfiles(t *testing.T) map[dump.Kind]*profile.Profile {
+func lockProfiles(t *testing.T) map[bundle.Kind]*profile.Profile {
 	t.Helper()
-	out := map[dump.Kind]*profile.Profile{}
-	for _, k := range []dump.Kind{dump.KindMutex, dump.KindBlock} {
+	out := map[bundle.Kind]*profile.Profile{}
+	for _, k := range []bundle.Kind{bundle.KindMutex, bundle.KindBlock} {
 		var buf bytes.Buffer
 		if err := pprof.Lookup(string(k)).WriteTo(&buf, 0); err != nil {
 			t.Fatal(err)

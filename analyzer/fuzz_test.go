@@ -18,7 +18,7 @@ import (
 // Input has a Kind and its goroutine counts add up.
 func FuzzLoadReader(f *testing.F) {
 	var seeds []string
-	for _, g := range []string{"testdata/*.pb.gz", "../stack/testdata/*.txt", "../dump/testdata/*.gdiag", "../gctune/testdata/gogc100.txt"} {
+	for _, g := range []string{"testdata/*.pb.gz", "../stack/testdata/*.txt", "../bundle/testdata/*.gdiag", "../gctune/testdata/gogc100.txt"} {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			f.Fatal(err)
@@ -33,7 +33,7 @@ func FuzzLoadReader(f *testing.F) {
 		}
 	}
 	f.Add(gzipBytes(f, readFile(f, "../stack/testdata/deadlock.txt")))
-	f.Add(zipEntry(f, "../dump/testdata/small.gdiag", "metrics.json"))
+	f.Add(zipEntry(f, "../bundle/testdata/small.gdiag", "metrics.json"))
 	const name = "fuzz-input"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := analyzer.LoadReader(name, bytes.NewReader(data), int64(len(data)),

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/pool"
 	"github.com/gdiag/gdiag/report"
@@ -65,7 +65,7 @@ func heapSnapshots(inputs []*Input) []heapSnapshot {
 		if in == nil {
 			continue
 		}
-		h, a := in.Profiles[dump.KindHeap], in.Profiles[dump.KindAllocs]
+		h, a := in.Profiles[bundle.KindHeap], in.Profiles[bundle.KindAllocs]
 		if h == nil && a == nil {
 			continue
 		}
@@ -99,7 +99,7 @@ func heapSnapshots(inputs []*Input) []heapSnapshot {
 // its edge (a bundle's history ends a moment before its heap profile is
 // written). It returns nil when h does not cover the window with at least
 // two samples.
-func window(h *dump.MetricsHistory, from, to time.Time) *dump.MetricsHistory {
+func window(h *bundle.MetricsHistory, from, to time.Time) *bundle.MetricsHistory {
 	ss := h.Samples
 	if len(ss) < 2 {
 		return nil
@@ -123,7 +123,7 @@ func window(h *dump.MetricsHistory, from, to time.Time) *dump.MetricsHistory {
 	if lo < 0 || hi <= lo {
 		return nil
 	}
-	return &dump.MetricsHistory{Interval: h.Interval, Samples: ss[lo : hi+1]}
+	return &bundle.MetricsHistory{Interval: h.Interval, Samples: ss[lo : hi+1]}
 }
 
 // gcContext prices pool advice from the last input with a metrics history
@@ -180,7 +180,7 @@ func gcContext(inputs []*Input, from, to time.Time) (pool.GCContext, string) {
 
 // poolStats returns the instrumented pools of the last bundle that recorded
 // any, and that bundle's name.
-func poolStats(inputs []*Input) ([]dump.PoolStats, string) {
+func poolStats(inputs []*Input) ([]bundle.PoolStats, string) {
 	for i := len(inputs) - 1; i >= 0; i-- {
 		if in := inputs[i]; in != nil && in.Manifest != nil && len(in.Manifest.Pools) > 0 {
 			return in.Manifest.Pools, in.Name
@@ -255,7 +255,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 }
 
 // poolsSection lists the instrumented pools with their counters.
-func poolsSection(pools []dump.PoolStats, from string) report.Section {
+func poolsSection(pools []bundle.PoolStats, from string) report.Section {
 	t := report.Table{Columns: []string{"pool", "gets", "misses (new)", "puts", "dropped", "hit rate", "constructor"}}
 	for _, p := range pools {
 		hit := "-"

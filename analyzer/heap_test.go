@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
-	"github.com/gdiag/gdiag/dump"
 	"github.com/gdiag/gdiag/pool"
 	"github.com/gdiag/gdiag/report"
 )
@@ -211,9 +211,9 @@ func TestAnalyzeBundleWithPool(t *testing.T) {
 func TestWindow(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	h := &dump.MetricsHistory{}
+	h := &bundle.MetricsHistory{}
 	for i := range 10 {
-		h.Samples = append(h.Samples, dump.MetricsSample{Time: at(float64(i)), GCCycles: uint64(i)})
+		h.Samples = append(h.Samples, bundle.MetricsSample{Time: at(float64(i)), GCCycles: uint64(i)})
 	}
 	tests := []struct {
 		name     string
@@ -263,8 +263,8 @@ func TestFocusRecommendKeepsPoolAdvice(t *testing.T) {
 // counters happen to grow; the last one is analysed alone, with a warning.
 func TestHeapDiffDifferentProcesses(t *testing.T) {
 	ins := loadAll(t, "heap-before.pb.gz", "heap-after.pb.gz")
-	ins[0].Manifest = &dump.Manifest{Host: "web-1", PID: 100}
-	ins[1].Manifest = &dump.Manifest{Host: "web-1", PID: 200}
+	ins[0].Manifest = &bundle.Manifest{Host: "web-1", PID: 100}
+	ins[1].Manifest = &bundle.Manifest{Host: "web-1", PID: 200}
 	_, _, warns := heapChecks(ins)
 	if len(warns) != 1 || !strings.Contains(warns[0], "different processes (web-1 pid 100, web-1 pid 200)") {
 		t.Errorf("warnings %q, want one about different processes", warns)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -43,10 +43,10 @@ type Input struct {
 	// Leaked is Go's goroutineleak profile: goroutines the runtime proved leaked.
 	Leaked *stack.Snapshot
 	// Manifest is set for bundles.
-	Manifest *dump.Manifest
-	Metrics  *dump.MetricsHistory
+	Manifest *bundle.Manifest
+	Metrics  *bundle.MetricsHistory
 	// Profiles holds the pprof profiles found, by kind (heap, allocs, cpu, …).
-	Profiles map[dump.Kind]*profile.Profile
+	Profiles map[bundle.Kind]*profile.Profile
 	// GCTrace holds the raw gctrace log lines' text when the input is, or a
 	// bundle holds, a GODEBUG=gctrace=1 log.
 	GCTrace []byte
@@ -133,7 +133,7 @@ func loadReader(name string, r io.Reader, size int64, opts LoadOptions) (*Input,
 	switch {
 	case len(head) == 0:
 		return nil, fmt.Errorf("analyzer: %s: empty input", name)
-	case dump.IsBundle(head):
+	case bundle.IsBundle(head):
 		return in, loadBundle(in, name, br, orig, size, opts)
 	case isGzip(head):
 		gz, err := gzip.NewReader(br)
@@ -168,7 +168,7 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(head, []byte(`"samples"`)):
 		in.Kind = KindMetrics
-		var h dump.MetricsHistory
+		var h bundle.MetricsHistory
 		if err := json.NewDecoder(io.LimitReader(r, opts.maxBytes())).Decode(&h); err != nil {
 			return fmt.Errorf("analyzer: %s: metrics history: %w", name, err)
 		}
@@ -223,29 +223,29 @@ func loadProfile(in *Input, name string, r io.Reader, opts LoadOptions) error {
 	}
 	kind := ProfileKind(p)
 	switch kind {
-	case dump.KindGoroutineProfile, dump.KindGoroutineLeak:
+	case bundle.KindGoroutineProfile, bundle.KindGoroutineLeak:
 		snap := FromProfile(p)
-		if kind == dump.KindGoroutineLeak {
+		if kind == bundle.KindGoroutineLeak {
 			in.Kind = KindGoroutineLeak
 			in.Leaked = snap
 		} else {
 			in.Kind = KindGoroutineProfile
 			in.Goroutines = snap
 		}
-	case dump.KindHeap, dump.KindAllocs:
+	case bundle.KindHeap, bundle.KindAllocs:
 		in.Kind = KindHeapProfile
 	default:
 		in.Kind = KindProfile
 	}
-	in.Profiles = map[dump.Kind]*profile.Profile{kind: p}
+	in.Profiles = map[bundle.Kind]*profile.Profile{kind: p}
 	return nil
 }
 
 // ProfileKind tells which runtime profile p is from its sample types.
 // Goroutine and goroutineleak profiles have the same shape; the leak profile
 // is recognised by the "goroutineleak" sample or period type that Go 1.26
-// writes. It returns dump.KindOther when nothing matches.
-func ProfileKind(p *profile.Profile) dump.Kind {
+// writes. It returns bundle.KindOther when nothing matches.
+func ProfileKind(p *profile.Profile) bundle.Kind {
 	has := func(typ, unit string) bool {
 		for _, st := range p.SampleType {
 			if st.Type == typ && (unit == "" || st.Unit == unit) {
@@ -256,31 +256,31 @@ func ProfileKind(p *profile.Profile) dump.Kind {
 	}
 	switch {
 	case has("goroutineleak", ""):
-		return dump.KindGoroutineLeak
+		return bundle.KindGoroutineLeak
 	case has("goroutine", "count"):
 		if p.PeriodType != nil && p.PeriodType.Type == "goroutineleak" {
-			return dump.KindGoroutineLeak
+			return bundle.KindGoroutineLeak
 		}
-		return dump.KindGoroutineProfile
+		return bundle.KindGoroutineProfile
 	case has("alloc_space", "") && p.DefaultSampleType == "alloc_space":
-		return dump.KindAllocs
+		return bundle.KindAllocs
 	case has("inuse_space", "") || has("alloc_space", ""):
-		return dump.KindHeap
+		return bundle.KindHeap
 	case has("cpu", "nanoseconds"):
-		return dump.KindCPU
+		return bundle.KindCPU
 	case has("time", "nanoseconds") && has("samples", "count"):
-		return dump.KindFgprof
+		return bundle.KindFgprof
 	case has("contentions", "count") && has("delay", "nanoseconds"):
 		// Block and mutex profiles share sample types; the period type
 		// tells them apart.
 		if p.PeriodType != nil && p.PeriodType.Type == "contentions" && p.Period > 1 {
-			return dump.KindMutex
+			return bundle.KindMutex
 		}
-		return dump.KindBlock
+		return bundle.KindBlock
 	case has("threadcreate", "count"):
-		return dump.KindThreadcreate
+		return bundle.KindThreadcreate
 	}
-	return dump.KindOther
+	return bundle.KindOther
 }
 
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

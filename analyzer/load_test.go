@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gdiag/gdiag/analyzer"
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -94,15 +94,15 @@ func TestLoadSniffsContent(t *testing.T) {
 		{"goroutine proto raw", gunzipBytes(t, goroutineProto), analyzer.KindGoroutineProfile, goroutines(stack.FormatProto, -1)},
 		{"labelled goroutine proto", readFile(t, "testdata/goroutine_labels.pb.gz"), analyzer.KindGoroutineProfile, labelled},
 		{"goroutineleak proto", readFile(t, "testdata/goroutineleak.pb.gz"), analyzer.KindGoroutineLeak, leaked(8)},
-		{"heap proto", readFile(t, "testdata/heap.pb.gz"), analyzer.KindHeapProfile, profile(dump.KindHeap)},
-		{"bundle", readFile(t, "../dump/testdata/small.gdiag"), analyzer.KindBundle, bundle},
+		{"heap proto", readFile(t, "testdata/heap.pb.gz"), analyzer.KindHeapProfile, profile(bundle.KindHeap)},
+		{"bundle", readFile(t, "../bundle/testdata/small.gdiag"), analyzer.KindBundle, bundleLoaded},
 		{"gctrace", readFile(t, "../gctune/testdata/gogc100.txt"), analyzer.KindGCTrace, func(in *analyzer.Input) string {
 			if !bytes.HasPrefix(in.GCTrace, []byte("gc 1 @")) {
 				return "GCTrace not kept"
 			}
 			return ""
 		}},
-		{"metrics history", zipEntry(t, "../dump/testdata/small.gdiag", "metrics.json"), analyzer.KindMetrics, func(in *analyzer.Input) string {
+		{"metrics history", zipEntry(t, "../bundle/testdata/small.gdiag", "metrics.json"), analyzer.KindMetrics, func(in *analyzer.Input) string {
 			if in.Metrics == nil || len(in.Metrics.Samples) == 0 {
 				return "no metrics samples"
 			}
@@ -201,7 +201,7 @@ func labelled(in *analyzer.Input) string {
 	return "labels of the proto samples lost"
 }
 
-func profile(k dump.Kind) func(*analyzer.Input) string {
+func profile(k bundle.Kind) func(*analyzer.Input) string {
 	return func(in *analyzer.Input) string {
 		if in.Profiles[k] == nil {
 			return "no " + string(k) + " profile"
@@ -210,13 +210,13 @@ func profile(k dump.Kind) func(*analyzer.Input) string {
 	}
 }
 
-func bundle(in *analyzer.Input) string {
+func bundleLoaded(in *analyzer.Input) string {
 	switch {
 	case in.Manifest == nil:
 		return "no manifest"
 	case in.Goroutines == nil || in.Goroutines.Total == 0:
 		return "no goroutines from goroutines.txt"
-	case in.Profiles[dump.KindHeap] == nil:
+	case in.Profiles[bundle.KindHeap] == nil:
 		return "no heap profile"
 	case in.Metrics == nil:
 		return "no metrics"
@@ -270,7 +270,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "text without goroutines", path: write("notes.txt", []byte("hello\nworld\n")), wantErr: []string{"notes.txt", "no goroutine header"}, wantIs: stack.ErrNoGoroutine, partial: -1},
 		{name: "truncated dump", path: write("cut.txt", text[:cut]), wantErr: []string{"cut.txt", "line " + itoa(truncatedLine), "input ends in the middle of goroutine 30"}, partial: 11},
 		{name: "truncated gzip", path: write("cut.txt.gz", gzipBytes(t, text)[:1000]), wantErr: []string{"cut.txt.gz", "unexpected EOF"}, wantIs: io.ErrUnexpectedEOF, partial: 0},
-		{name: "corrupt bundle entry", path: "../dump/testdata/corruptheap.gdiag", partial: 1, warnings: []string{"corruptheap.gdiag", "heap.pb.gz"}},
+		{name: "corrupt bundle entry", path: "../bundle/testdata/corruptheap.gdiag", partial: 1, warnings: []string{"corruptheap.gdiag", "heap.pb.gz"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			in, err := analyzer.Load(tt.path, analyzer.LoadOptions{})

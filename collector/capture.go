@@ -19,7 +19,7 @@ import (
 
 	"github.com/felixge/fgprof"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // Part names one thing a bundle can include; the ?include= query parameter
@@ -128,9 +128,9 @@ const manifestReserve = 1 << 20
 type capture struct {
 	c       *Collector
 	ctx     context.Context
-	zw      *dump.Writer
+	zw      *bundle.Writer
 	cw      *countingWriter
-	entries []dump.Entry
+	entries []bundle.Entry
 	broken  error // the bundle writer failed: stop
 
 	mu   sync.Mutex
@@ -211,8 +211,8 @@ func (cp *capture) wait(ch <-chan stepResult) stepResult {
 }
 
 // put adds a finished step to the bundle, or records why it failed.
-func (cp *capture) put(kind dump.Kind, r stepResult, seconds float64) {
-	name := dump.DefaultName(kind)
+func (cp *capture) put(kind bundle.Kind, r stepResult, seconds float64) {
+	name := bundle.DefaultName(kind)
 	if cp.broken != nil {
 		return
 	}
@@ -225,18 +225,18 @@ func (cp *capture) put(kind dump.Kind, r stepResult, seconds float64) {
 		return
 	}
 	cp.zw.SetEntryInfo(name, seconds, r.took)
-	cp.entries = append(cp.entries, dump.Entry{Name: name, Kind: kind, Bytes: int64(len(r.data)), Seconds: seconds, Took: r.took})
+	cp.entries = append(cp.entries, bundle.Entry{Name: name, Kind: kind, Bytes: int64(len(r.data)), Seconds: seconds, Took: r.took})
 }
 
-func (cp *capture) fail(kind dump.Kind, err error, seconds float64, took time.Duration) {
-	name := dump.DefaultName(kind)
+func (cp *capture) fail(kind bundle.Kind, err error, seconds float64, took time.Duration) {
+	name := bundle.DefaultName(kind)
 	cp.zw.Fail(name, kind, err)
 	cp.zw.SetEntryInfo(name, seconds, took)
-	cp.entries = append(cp.entries, dump.Entry{Name: name, Kind: kind, Seconds: seconds, Took: took, Error: err.Error()})
+	cp.entries = append(cp.entries, bundle.Entry{Name: name, Kind: kind, Seconds: seconds, Took: took, Error: err.Error()})
 }
 
 // run runs one step to completion and adds it.
-func (cp *capture) run(part Part, kind dump.Kind, f stepFunc) {
+func (cp *capture) run(part Part, kind bundle.Kind, f stepFunc) {
 	if cp.stopped() {
 		return
 	}
@@ -262,13 +262,13 @@ func (cp *capture) stopped() bool { return cp.broken != nil || cp.ctx.Err() != n
 // dump only within the stack budget (see WithStackBudget); the CPU and
 // wall-clock profiles run for req.Seconds; memory is bounded by the largest
 // entry (at most WithMaxBundleBytes).
-func (c *Collector) Capture(ctx context.Context, w io.Writer, req CaptureRequest) (*dump.Manifest, error) {
+func (c *Collector) Capture(ctx context.Context, w io.Writer, req CaptureRequest) (*bundle.Manifest, error) {
 	return c.capture(ctx, w, req, c.cfg.maxBundleBytes, nil)
 }
 
 // capture is Capture with a byte limit for this bundle and a function
 // called once the capture has the slot, before anything is written.
-func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest, limit int64, started func()) (*dump.Manifest, error) {
+func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest, limit int64, started func()) (*bundle.Manifest, error) {
 	if math.IsNaN(req.Seconds) || req.Seconds < 0 || req.Seconds > c.cfg.maxSeconds {
 		return nil, fmt.Errorf("%w: seconds %v: must be in [0, %v]", ErrBadRequest, req.Seconds, c.cfg.maxSeconds)
 	}
@@ -299,7 +299,7 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	defer stop()
 
 	cw := &countingWriter{w: w, limit: limit}
-	cp := &capture{c: c, ctx: ctx, zw: dump.NewWriter(cw), cw: cw, refs: 1}
+	cp := &capture{c: c, ctx: ctx, zw: bundle.NewWriter(cw), cw: cw, refs: 1}
 	defer cp.drop()
 
 	explicit := req.Include != nil
@@ -312,7 +312,7 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	m := c.baseManifest(start)
 
 	if want(PartGoroutines) && !cp.stopped() {
-		cp.run(PartGoroutines, dump.KindGoroutineProfile, profileStep("goroutine"))
+		cp.run(PartGoroutines, bundle.KindGoroutineProfile, profileStep("goroutine"))
 		if !cp.stopped() {
 			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
 		}
@@ -320,15 +320,15 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	if want(PartGoroutineLeak) {
 		if pprof.Lookup("goroutineleak") != nil {
 			// Runs a GC cycle with leak detection before writing.
-			cp.run(PartGoroutineLeak, dump.KindGoroutineLeak, profileStep("goroutineleak"))
+			cp.run(PartGoroutineLeak, bundle.KindGoroutineLeak, profileStep("goroutineleak"))
 		} else if explicit {
-			cp.fail(dump.KindGoroutineLeak, errors.New("collector: goroutineleak profile not in this build (needs GOEXPERIMENT=goroutineleakprofile)"), 0, 0)
+			cp.fail(bundle.KindGoroutineLeak, errors.New("collector: goroutineleak profile not in this build (needs GOEXPERIMENT=goroutineleakprofile)"), 0, 0)
 		}
 	}
 	for _, p := range []struct {
 		part Part
-		kind dump.Kind
-	}{{PartHeap, dump.KindHeap}, {PartAllocs, dump.KindAllocs}, {PartBlock, dump.KindBlock}, {PartMutex, dump.KindMutex}, {PartThreadcreate, dump.KindThreadcreate}} {
+		kind bundle.Kind
+	}{{PartHeap, bundle.KindHeap}, {PartAllocs, bundle.KindAllocs}, {PartBlock, bundle.KindBlock}, {PartMutex, bundle.KindMutex}, {PartThreadcreate, bundle.KindThreadcreate}} {
 		if want(p.part) {
 			cp.run(p.part, p.kind, profileStep(string(p.part)))
 		}
@@ -337,18 +337,18 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	if want(PartTrace) && !cp.stopped() {
 		switch {
 		case c.flight != nil:
-			cp.run(PartTrace, dump.KindTrace, func(_ context.Context, w io.Writer) error {
+			cp.run(PartTrace, bundle.KindTrace, func(_ context.Context, w io.Writer) error {
 				_, err := c.flight.WriteTo(w)
 				return err
 			})
 		case c.flightErr != nil:
-			cp.fail(dump.KindTrace, c.flightErr, 0, 0)
+			cp.fail(bundle.KindTrace, c.flightErr, 0, 0)
 		case explicit:
-			cp.fail(dump.KindTrace, errors.New("collector: flight recorder not enabled (WithFlightRecorder)"), 0, 0)
+			cp.fail(bundle.KindTrace, errors.New("collector: flight recorder not enabled (WithFlightRecorder)"), 0, 0)
 		}
 	}
 	if want(PartMetrics) {
-		cp.run(PartMetrics, dump.KindMetrics, func(_ context.Context, w io.Writer) error {
+		cp.run(PartMetrics, bundle.KindMetrics, func(_ context.Context, w io.Writer) error {
 			return json.NewEncoder(w).Encode(c.History(time.Time{}))
 		})
 	}
@@ -368,8 +368,8 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 		}
 	}
 	m.Duration = time.Since(start)
-	m.Schema = dump.SchemaVersion
-	closeErr := cp.zw.Close(*m)
+	m.Schema = bundle.SchemaVersion
+	closeErr := cp.zw.Finish(*m)
 	m.Entries = cp.entries
 	switch {
 	case cp.broken != nil:
@@ -384,22 +384,22 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 
 // partKind is the entry kind of a part; the goroutines part's main entry
 // is the profile.
-func partKind(p Part) dump.Kind {
+func partKind(p Part) bundle.Kind {
 	switch p {
 	case PartGoroutines:
-		return dump.KindGoroutineProfile
+		return bundle.KindGoroutineProfile
 	case PartGoroutineLeak:
-		return dump.KindGoroutineLeak
+		return bundle.KindGoroutineLeak
 	case PartCPU:
-		return dump.KindCPU
+		return bundle.KindCPU
 	case PartFgprof:
-		return dump.KindFgprof
+		return bundle.KindFgprof
 	case PartTrace:
-		return dump.KindTrace
+		return bundle.KindTrace
 	case PartMetrics:
-		return dump.KindMetrics
+		return bundle.KindMetrics
 	}
-	return dump.Kind(p)
+	return bundle.Kind(p)
 }
 
 // has reports whether an entry (taken or failed) exists for part.
@@ -452,7 +452,7 @@ func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want 
 				return err
 			})
 		} else if explicit {
-			cp.fail(dump.KindCPU, fmt.Errorf("%w: cpu profile needs seconds > 0", ErrBadRequest), 0, 0)
+			cp.fail(bundle.KindCPU, fmt.Errorf("%w: cpu profile needs seconds > 0", ErrBadRequest), 0, 0)
 		}
 	}
 	if want(PartFgprof) {
@@ -460,10 +460,10 @@ func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want 
 		switch {
 		case d <= 0:
 			if explicit {
-				cp.fail(dump.KindFgprof, fmt.Errorf("%w: fgprof needs seconds > 0", ErrBadRequest), 0, 0)
+				cp.fail(bundle.KindFgprof, fmt.Errorf("%w: fgprof needs seconds > 0", ErrBadRequest), 0, 0)
 			}
 		case cost > c.cfg.fgprofBudget:
-			cp.fail(dump.KindFgprof, fmt.Errorf("collector: fgprof skipped: %d goroutines × 1µs × 99 Hz ≈ %.2f cores exceeds the budget of %.2f cores",
+			cp.fail(bundle.KindFgprof, fmt.Errorf("collector: fgprof skipped: %d goroutines × 1µs × 99 Hz ≈ %.2f cores exceeds the budget of %.2f cores",
 				goroutines, cost, c.cfg.fgprofBudget), req.Seconds, 0)
 		default:
 			fgCh = cp.start(PartFgprof, func(ctx context.Context, w io.Writer) error {
@@ -477,10 +477,10 @@ func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want 
 		}
 	}
 	if cpuCh != nil {
-		cp.put(dump.KindCPU, cp.wait(cpuCh), req.Seconds)
+		cp.put(bundle.KindCPU, cp.wait(cpuCh), req.Seconds)
 	}
 	if fgCh != nil {
-		cp.put(dump.KindFgprof, cp.wait(fgCh), req.Seconds)
+		cp.put(bundle.KindFgprof, cp.wait(fgCh), req.Seconds)
 	}
 }
 
@@ -497,10 +497,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // baseManifest fills what is known before anything is captured.
-func (c *Collector) baseManifest(start time.Time) *dump.Manifest {
+func (c *Collector) baseManifest(start time.Time) *bundle.Manifest {
 	bi, exps := buildInfo()
-	return &dump.Manifest{
-		Schema:      dump.SchemaVersion,
+	return &bundle.Manifest{
+		Schema:      bundle.SchemaVersion,
 		CapturedAt:  start.UTC(),
 		Host:        c.host,
 		PID:         c.pid,
@@ -519,7 +519,7 @@ func (c *Collector) baseManifest(start time.Time) *dump.Manifest {
 const processTimeout = 2 * time.Second
 
 // fillManifest adds settings, cgroup, process statistics and pools.
-func (c *Collector) fillManifest(ctx context.Context, m *dump.Manifest) {
+func (c *Collector) fillManifest(ctx context.Context, m *bundle.Manifest) {
 	cg, err := readCgroup(os.DirFS("/"))
 	if err != nil {
 		c.report(err)
@@ -543,7 +543,7 @@ func (c *Collector) fillManifest(ctx context.Context, m *dump.Manifest) {
 }
 
 // poolStats calls a user's PoolReporter, recovering a panic into an error.
-func poolStats(p namedPool) (st dump.PoolStats, err error) {
+func poolStats(p namedPool) (st bundle.PoolStats, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("collector: pool %q: panic: %v", p.name, r)
@@ -560,7 +560,7 @@ func poolStats(p namedPool) (st dump.PoolStats, err error) {
 func readSettings() runtimeValues {
 	s := []metrics.Sample{{Name: keyGOGC}, {Name: keyGOMEMLIMIT}}
 	metrics.Read(s)
-	var ms dump.MetricsSample
+	var ms bundle.MetricsSample
 	if s[0].Value.Kind() == metrics.KindUint64 {
 		ms.GOGC = int64(s[0].Value.Uint64())
 	}

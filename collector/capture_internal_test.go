@@ -8,12 +8,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 type panicPool struct{}
 
-func (panicPool) PoolStats() dump.PoolStats { panic("pool exploded") }
+func (panicPool) PoolStats() bundle.PoolStats { panic("pool exploded") }
 
 // TestPanicsRecovered: a panicking capture step becomes a failed entry, a
 // panicking PoolReporter reaches the error handler, and the bundle is kept.
@@ -40,14 +40,14 @@ func TestPanicsRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Capture: %v", err)
 	}
-	got := map[dump.Kind]dump.Entry{}
+	got := map[bundle.Kind]bundle.Entry{}
 	for _, e := range m.Entries {
 		got[e.Kind] = e
 	}
-	if e := got[dump.KindHeap]; !strings.Contains(e.Error, "panic: boom") {
+	if e := got[bundle.KindHeap]; !strings.Contains(e.Error, "panic: boom") {
 		t.Errorf("heap entry %+v: want the recovered panic", e)
 	}
-	if e := got[dump.KindAllocs]; e.Error != "" || e.Bytes == 0 {
+	if e := got[bundle.KindAllocs]; e.Error != "" || e.Bytes == 0 {
 		t.Errorf("allocs entry %+v: want it taken after the panic", e)
 	}
 	mu.Lock()
@@ -55,7 +55,7 @@ func TestPanicsRecovered(t *testing.T) {
 	if len(errs) != 1 || !strings.Contains(errs[0], `pool "bad": panic: pool exploded`) {
 		t.Errorf("error handler got %q", errs)
 	}
-	b, err := dump.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "panic bundle")
+	b, err := bundle.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "panic bundle")
 	if err != nil || len(b.Manifest.Entries) != 2 {
 		t.Fatalf("bundle: %v, %+v", err, b)
 	}
@@ -83,7 +83,7 @@ func TestEntryOverBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := m.Entries[0]; e.Kind != dump.KindHeap || !strings.Contains(e.Error, "byte budget") {
+	if e := m.Entries[0]; e.Kind != bundle.KindHeap || !strings.Contains(e.Error, "byte budget") {
 		t.Errorf("heap entry %+v", e)
 	}
 	if e := m.Entries[1]; e.Error != "" || e.Bytes == 0 {
@@ -92,7 +92,7 @@ func TestEntryOverBudget(t *testing.T) {
 	if buf.Len() > 2<<20 {
 		t.Errorf("bundle %d bytes over the 2 MiB limit", buf.Len())
 	}
-	if _, err := dump.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "budget bundle"); err != nil {
+	if _, err := bundle.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "budget bundle"); err != nil {
 		t.Error(err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // cgroupUnlimited is the smallest value treated as "no limit": cgroup v1
@@ -27,7 +27,7 @@ const cgroupUnlimited = int64(1) << 62
 // cgroup of v2 has no cpu.max); other read or parse problems are returned,
 // joined, next to whatever could be read. It returns nil, nil when the
 // process is in no cgroup hierarchy the collector understands.
-func readCgroup(root fs.FS) (*dump.Cgroup, error) {
+func readCgroup(root fs.FS) (*bundle.Cgroup, error) {
 	self, err := fs.ReadFile(root, "proc/self/cgroup")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -40,21 +40,21 @@ func readCgroup(root fs.FS) (*dump.Cgroup, error) {
 		return nil, err
 	}
 	r := &cgroupReader{root: root}
-	var cg *dump.Cgroup
+	var cg *bundle.Cgroup
 	if _, err := fs.Stat(root, "sys/fs/cgroup/cgroup.controllers"); err == nil {
 		p, ok := paths[""]
 		if !ok {
 			return nil, errors.New("collector: cgroup: proc/self/cgroup: no v2 (0::) line on a v2 host")
 		}
-		cg = &dump.Cgroup{Version: 2, Levels: r.walk("sys/fs/cgroup", p, r.v2)}
+		cg = &bundle.Cgroup{Version: 2, Levels: r.walk("sys/fs/cgroup", p, r.v2)}
 	} else {
 		cpuPath, cpuOK := paths["cpu"]
 		memPath, memOK := paths["memory"]
 		if !cpuOK && !memOK {
 			return nil, nil
 		}
-		cg = &dump.Cgroup{Version: 1}
-		var levels []dump.CgroupLevel
+		cg = &bundle.Cgroup{Version: 1}
+		var levels []bundle.CgroupLevel
 		if cpuOK {
 			levels = r.walk(r.v1Mount("cpu", paths), cpuPath, r.v1CPU)
 		}
@@ -122,7 +122,7 @@ func (r *cgroupReader) v1Mount(controller string, paths map[string]string) strin
 // mount root. When the process's path does not exist under the mount (a
 // container sees its own cgroup mounted as the root), leading components
 // are dropped until it does.
-func (r *cgroupReader) walk(mount, cgPath string, read func(dir string, l *dump.CgroupLevel)) []dump.CgroupLevel {
+func (r *cgroupReader) walk(mount, cgPath string, read func(dir string, l *bundle.CgroupLevel)) []bundle.CgroupLevel {
 	cgPath = path.Clean("/" + cgPath)
 	rel := strings.TrimPrefix(cgPath, "/")
 	for rel != "" {
@@ -137,9 +137,9 @@ func (r *cgroupReader) walk(mount, cgPath string, read func(dir string, l *dump.
 		rel = after
 	}
 	// Report the path as the process sees it: the suffix that exists.
-	var levels []dump.CgroupLevel
+	var levels []bundle.CgroupLevel
 	for {
-		l := dump.CgroupLevel{Path: "/" + rel}
+		l := bundle.CgroupLevel{Path: "/" + rel}
 		read(path.Join(mount, rel), &l)
 		levels = append(levels, l)
 		if rel == "" {
@@ -154,17 +154,17 @@ func (r *cgroupReader) walk(mount, cgPath string, read func(dir string, l *dump.
 }
 
 // mergeLevels merges v1 levels of two hierarchies by path, innermost first.
-func mergeLevels(a, b []dump.CgroupLevel) []dump.CgroupLevel {
+func mergeLevels(a, b []bundle.CgroupLevel) []bundle.CgroupLevel {
 	out := slices.Clone(a)
 	for _, l := range b {
-		i := slices.IndexFunc(out, func(x dump.CgroupLevel) bool { return x.Path == l.Path })
+		i := slices.IndexFunc(out, func(x bundle.CgroupLevel) bool { return x.Path == l.Path })
 		if i < 0 {
 			out = append(out, l)
 			continue
 		}
 		out[i].MemoryLimitBytes, out[i].MemoryHighBytes, out[i].MemoryUsageBytes = l.MemoryLimitBytes, l.MemoryHighBytes, l.MemoryUsageBytes
 	}
-	slices.SortStableFunc(out, func(x, y dump.CgroupLevel) int {
+	slices.SortStableFunc(out, func(x, y bundle.CgroupLevel) int {
 		if dx, dy := depth(x.Path), depth(y.Path); dx != dy {
 			return dy - dx
 		}
@@ -233,7 +233,7 @@ func (r *cgroupReader) stat(name string) map[string]int64 {
 }
 
 // v2 reads cpu.max, cpu.stat, memory.max, memory.high and memory.current.
-func (r *cgroupReader) v2(dir string, l *dump.CgroupLevel) {
+func (r *cgroupReader) v2(dir string, l *bundle.CgroupLevel) {
 	if s := r.file(dir + "/cpu.max"); s != "" {
 		quota, period, _ := strings.Cut(s, " ")
 		p, err := strconv.ParseInt(strings.TrimSpace(period), 10, 64)
@@ -260,7 +260,7 @@ func (r *cgroupReader) v2(dir string, l *dump.CgroupLevel) {
 }
 
 // v1CPU reads cpu.cfs_quota_us, cpu.cfs_period_us and cpu.stat.
-func (r *cgroupReader) v1CPU(dir string, l *dump.CgroupLevel) {
+func (r *cgroupReader) v1CPU(dir string, l *bundle.CgroupLevel) {
 	quota, period := r.int(dir+"/cpu.cfs_quota_us"), r.int(dir+"/cpu.cfs_period_us")
 	l.CPUPeriodUs = period
 	if quota > 0 && period > 0 {
@@ -273,14 +273,14 @@ func (r *cgroupReader) v1CPU(dir string, l *dump.CgroupLevel) {
 
 // v1Memory reads memory.limit_in_bytes, memory.soft_limit_in_bytes (as the
 // "high" limit) and memory.usage_in_bytes.
-func (r *cgroupReader) v1Memory(dir string, l *dump.CgroupLevel) {
+func (r *cgroupReader) v1Memory(dir string, l *bundle.CgroupLevel) {
 	l.MemoryLimitBytes = r.int(dir + "/memory.limit_in_bytes")
 	l.MemoryHighBytes = r.int(dir + "/memory.soft_limit_in_bytes")
 	l.MemoryUsageBytes = r.int(dir + "/memory.usage_in_bytes")
 }
 
 // cpuLimit is the tightest CPU quota over all levels in cores, 0 when none.
-func cpuLimit(cg *dump.Cgroup) float64 {
+func cpuLimit(cg *bundle.Cgroup) float64 {
 	if cg == nil {
 		return 0
 	}

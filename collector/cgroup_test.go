@@ -9,21 +9,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 func TestReadCgroup(t *testing.T) {
 	tests := []struct {
 		name string
 		give string // directory under testdata/cgroup
-		want *dump.Cgroup
+		want *bundle.Cgroup
 	}{
 		{
 			// Copied from this build host: v1 controllers, cpu at the root,
 			// memory two levels deep, unlimited everywhere.
 			name: "v1 host, memory nested",
 			give: "v1-host",
-			want: &dump.Cgroup{Version: 1, Levels: []dump.CgroupLevel{
+			want: &bundle.Cgroup{Version: 1, Levels: []bundle.CgroupLevel{
 				{Path: "/process_api/a2408462bb85474ca3e2b1eebb7a802e", MemoryUsageBytes: 23703552},
 				{Path: "/process_api", MemoryUsageBytes: 7571660800},
 				{Path: "/", CPUPeriodUs: 100000, MemoryUsageBytes: 7473135616},
@@ -35,7 +35,7 @@ func TestReadCgroup(t *testing.T) {
 			// and cpu is only reachable as "cpu,cpuacct".
 			name: "v1 docker, own cgroup mounted as root",
 			give: "v1-docker",
-			want: &dump.Cgroup{Version: 1, Levels: []dump.CgroupLevel{{
+			want: &bundle.Cgroup{Version: 1, Levels: []bundle.CgroupLevel{{
 				Path: "/", CPUQuotaCores: 1.5, CPUPeriodUs: 100000,
 				NrPeriods: 5120, NrThrottled: 311, ThrottledTime: 4210 * time.Millisecond,
 				MemoryLimitBytes: 536870912, MemoryUsageBytes: 201326592,
@@ -44,7 +44,7 @@ func TestReadCgroup(t *testing.T) {
 		{
 			name: "v2 kubernetes pod, every parent",
 			give: "v2-k8s",
-			want: &dump.Cgroup{Version: 2, Levels: []dump.CgroupLevel{
+			want: &bundle.Cgroup{Version: 2, Levels: []bundle.CgroupLevel{
 				{Path: "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1e.slice/cri-containerd-9b2f.scope",
 					CPUQuotaCores: 0.5, CPUPeriodUs: 100000, NrPeriods: 880, NrThrottled: 240, ThrottledTime: 9120 * time.Millisecond,
 					MemoryLimitBytes: 536870912, MemoryHighBytes: 471859200, MemoryUsageBytes: 398458880},

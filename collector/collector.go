@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // Label is the pprof label key and value every collector goroutine carries
@@ -201,6 +201,6 @@ func (c *Collector) sample(ctx context.Context, s *sampler) {
 // History returns a copy of the metrics ring, oldest first, restricted to
 // samples taken at or after since (all of them for a zero since). It costs
 // one copy of the ring under a short lock.
-func (c *Collector) History(since time.Time) dump.MetricsHistory {
-	return dump.MetricsHistory{Interval: c.cfg.interval, Samples: c.ring.since(since)}
+func (c *Collector) History(since time.Time) bundle.MetricsHistory {
+	return bundle.MetricsHistory{Interval: c.cfg.interval, Samples: c.ring.since(since)}
 }

@@ -22,8 +22,8 @@ import (
 	"github.com/google/pprof/profile"
 	"go.uber.org/goleak"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
-	"github.com/gdiag/gdiag/dump"
 )
 
 func TestMain(m *testing.M) {
@@ -48,8 +48,8 @@ func (c *countingPool) Get() []byte {
 	return make([]byte, 64)
 }
 
-func (c *countingPool) PoolStats() dump.PoolStats {
-	return dump.PoolStats{Name: "counting", Gets: c.gets.Load(), News: c.news.Load()}
+func (c *countingPool) PoolStats() bundle.PoolStats {
+	return bundle.PoolStats{Name: "counting", Gets: c.gets.Load(), News: c.news.Load()}
 }
 
 // newCollector makes a collector closed at the end of the test.
@@ -98,11 +98,11 @@ func get(t *testing.T, client *http.Client, url string, hdr ...string) (*http.Re
 	return resp, body
 }
 
-func openBundle(t *testing.T, data []byte) *dump.Bundle {
+func openBundle(t *testing.T, data []byte) *bundle.Reader {
 	t.Helper()
-	b, err := dump.Read(bytes.NewReader(data), int64(len(data)), "http bundle")
+	b, err := bundle.Read(bytes.NewReader(data), int64(len(data)), "http bundle")
 	if err != nil {
-		t.Fatalf("dump.Read: %v", err)
+		t.Fatalf("bundle.Read: %v", err)
 	}
 	if err := b.Verify(); err != nil {
 		t.Fatalf("Verify: %v", err)
@@ -110,13 +110,13 @@ func openBundle(t *testing.T, data []byte) *dump.Bundle {
 	return b
 }
 
-func entry(m *dump.Manifest, kind dump.Kind) (dump.Entry, bool) {
+func entry(m *bundle.Manifest, kind bundle.Kind) (bundle.Entry, bool) {
 	for _, e := range m.Entries {
 		if e.Kind == kind {
 			return e, true
 		}
 	}
-	return dump.Entry{}, false
+	return bundle.Entry{}, false
 }
 
 // TestBundleOverHTTP downloads a bundle from a real loopback server, opens
@@ -194,8 +194,8 @@ func TestBundleOverHTTP(t *testing.T) {
 	}
 
 	// Every requested entry is there and every profile parses.
-	for _, kind := range []dump.Kind{dump.KindGoroutineProfile, dump.KindGoroutineText, dump.KindHeap, dump.KindAllocs,
-		dump.KindBlock, dump.KindMutex, dump.KindThreadcreate, dump.KindCPU, dump.KindFgprof, dump.KindTrace, dump.KindMetrics} {
+	for _, kind := range []bundle.Kind{bundle.KindGoroutineProfile, bundle.KindGoroutineText, bundle.KindHeap, bundle.KindAllocs,
+		bundle.KindBlock, bundle.KindMutex, bundle.KindThreadcreate, bundle.KindCPU, bundle.KindFgprof, bundle.KindTrace, bundle.KindMetrics} {
 		e, ok := entry(m, kind)
 		if !ok || e.Error != "" || e.Bytes == 0 {
 			t.Errorf("entry %s: %+v (present %v)", kind, e, ok)
@@ -218,14 +218,14 @@ func TestBundleOverHTTP(t *testing.T) {
 		if err := p.CheckValid(); err != nil {
 			t.Errorf("%s: invalid profile: %v", e.Name, err)
 		}
-		if e.Kind == dump.KindGoroutineProfile {
+		if e.Kind == bundle.KindGoroutineProfile {
 			for _, s := range p.Sample {
 				if slicesContains(s.Label[collector.LabelKey], collector.LabelValue) {
 					labelled = true
 				}
 			}
 		}
-		if (e.Kind == dump.KindCPU || e.Kind == dump.KindFgprof) && (e.Seconds != 0.4 || len(p.Sample) == 0) {
+		if (e.Kind == bundle.KindCPU || e.Kind == bundle.KindFgprof) && (e.Seconds != 0.4 || len(p.Sample) == 0) {
 			t.Errorf("%s: seconds %v, %d samples", e.Name, e.Seconds, len(p.Sample))
 		}
 	}
@@ -292,7 +292,7 @@ func TestMountWithStripPrefix(t *testing.T) {
 			}
 		})
 	}
-	var h dump.MetricsHistory
+	var h bundle.MetricsHistory
 	_, body := get(t, client, ts.URL+"/debug/gdiag/metrics")
 	if err := json.Unmarshal(body, &h); err != nil || len(h.Samples) == 0 {
 		t.Errorf("metrics JSON: %v, %d samples", err, len(h.Samples))
@@ -336,7 +336,7 @@ func TestBusy429(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := entry(&openBundle(t, body).Manifest, dump.KindCPU); !ok || e.Error != "" {
+	if e, ok := entry(&openBundle(t, body).Manifest, bundle.KindCPU); !ok || e.Error != "" {
 		t.Errorf("first capture's cpu entry %+v", e)
 	}
 	// The slot is free again.
@@ -388,7 +388,7 @@ func TestAccess(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("with token: %d %s", resp.StatusCode, body)
 	}
-	if e, ok := entry(&openBundle(t, body).Manifest, dump.KindHeap); !ok || e.Error != "" {
+	if e, ok := entry(&openBundle(t, body).Manifest, bundle.KindHeap); !ok || e.Error != "" {
 		t.Errorf("heap entry %+v", e)
 	}
 	if resp, _ := get(t, client, ts.URL+"/debug/gdiag/"); resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
@@ -446,7 +446,7 @@ func TestCaptureTimeout(t *testing.T) {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
 	b := openBundle(t, buf.Bytes())
-	e, ok := entry(&b.Manifest, dump.KindCPU)
+	e, ok := entry(&b.Manifest, bundle.KindCPU)
 	if !ok || !strings.Contains(e.Error, "aborted") {
 		t.Errorf("cpu entry %+v: want aborted", e)
 	}
@@ -469,10 +469,10 @@ func TestStackGuard(t *testing.T) {
 	if sd == nil || sd.Taken || !strings.Contains(sd.Reason, "exceeds budget") || sd.EstimatedPause <= sd.Budget || sd.Budget != time.Nanosecond {
 		t.Errorf("guard %+v: want skipped over budget", sd)
 	}
-	if _, ok := entry(m, dump.KindGoroutineText); ok {
+	if _, ok := entry(m, bundle.KindGoroutineText); ok {
 		t.Error("goroutines.txt present although the guard skipped it")
 	}
-	if e, ok := entry(m, dump.KindGoroutineProfile); !ok || e.Error != "" {
+	if e, ok := entry(m, bundle.KindGoroutineProfile); !ok || e.Error != "" {
 		t.Errorf("goroutine profile must always be taken: %+v", e)
 	}
 
@@ -507,10 +507,10 @@ func TestCPUProfileInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := entry(m, dump.KindCPU); !strings.Contains(e.Error, "cpu profile") {
+	if e, _ := entry(m, bundle.KindCPU); !strings.Contains(e.Error, "cpu profile") {
 		t.Errorf("cpu entry %+v: want the already-running error", e)
 	}
-	if e, _ := entry(m, dump.KindHeap); e.Error != "" || e.Bytes == 0 {
+	if e, _ := entry(m, bundle.KindHeap); e.Error != "" || e.Bytes == 0 {
 		t.Errorf("heap entry %+v", e)
 	}
 }
@@ -524,13 +524,13 @@ func TestUnavailableParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := entry(m, dump.KindTrace); !strings.Contains(e.Error, "WithFlightRecorder") {
+	if e, _ := entry(m, bundle.KindTrace); !strings.Contains(e.Error, "WithFlightRecorder") {
 		t.Errorf("trace entry %+v", e)
 	}
-	if e, _ := entry(m, dump.KindFgprof); !strings.Contains(e.Error, "seconds > 0") {
+	if e, _ := entry(m, bundle.KindFgprof); !strings.Contains(e.Error, "seconds > 0") {
 		t.Errorf("fgprof entry %+v", e)
 	}
-	e, ok := entry(m, dump.KindGoroutineLeak)
+	e, ok := entry(m, bundle.KindGoroutineLeak)
 	if pprof.Lookup("goroutineleak") == nil {
 		if !strings.Contains(e.Error, "GOEXPERIMENT=goroutineleakprofile") {
 			t.Errorf("goroutineleak entry %+v", e)
@@ -549,7 +549,7 @@ func TestFgprofBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := entry(m, dump.KindFgprof); !strings.Contains(e.Error, "exceeds the budget") {
+	if e, _ := entry(m, bundle.KindFgprof); !strings.Contains(e.Error, "exceeds the budget") {
 		t.Errorf("fgprof entry %+v", e)
 	}
 }

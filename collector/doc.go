@@ -19,7 +19,7 @@
 // GC CPU % over the last metrics interval, and GOGC, GOMEMLIMIT and
 // GOMAXPROCS with where each came from.
 //
-// GET /bundle — streams a bundle (a zip, see package dump) as an attachment
+// GET /bundle — streams a bundle (a zip, see package bundle) as an attachment
 // named gdiag-<host>-<UTC time>.gdiag. Query parameters:
 //
 //	seconds=N     window of the CPU and wall-clock (fgprof) profiles, in seconds,
@@ -39,7 +39,7 @@
 // time (WithMaxCaptureDuration) and bytes (WithMaxBundleBytes). A bad
 // parameter gets 400.
 //
-// GET /metrics — the metrics history as JSON (dump.MetricsHistory).
+// GET /metrics — the metrics history as JSON (bundle.MetricsHistory).
 // Parameter seconds=N keeps only the last N seconds.
 //
 // # Safety

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
-	"github.com/gdiag/gdiag/dump"
 )
 
 // Mount the debug endpoint in one line, here on a test server.
@@ -36,7 +36,7 @@ func ExampleCollector_Handler() {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	b, err := dump.Read(bytes.NewReader(body), int64(len(body)), "bundle")
+	b, err := bundle.Read(bytes.NewReader(body), int64(len(body)), "bundle")
 	if err != nil {
 		fmt.Println(err)
 		return

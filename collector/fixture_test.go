@@ -17,8 +17,8 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
-	"github.com/gdiag/gdiag/dump"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 )
 
@@ -97,7 +97,7 @@ func TestBundleFromFixture(t *testing.T) {
 			continue
 		}
 		if e.Error != "" {
-			if e.Kind != dump.KindGoroutineLeak && e.Kind != dump.KindTrace {
+			if e.Kind != bundle.KindGoroutineLeak && e.Kind != bundle.KindTrace {
 				t.Errorf("entry %s failed: %s", e.Name, e.Error)
 			}
 			continue

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // Handler returns the debug endpoint. Mount it under any prefix, with or
@@ -217,7 +217,7 @@ type indexState struct {
 	HeapGoal      uint64
 	GCCPUPercent  float64
 	Interval      time.Duration
-	Settings      dump.Settings
+	Settings      bundle.Settings
 	Samples       int
 	Watching      bool
 	FlightRunning bool

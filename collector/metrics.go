@@ -7,11 +7,11 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // sampleBytes is the in-memory size of one ring slot.
-const sampleBytes = int64(unsafe.Sizeof(dump.MetricsSample{}))
+const sampleBytes = int64(unsafe.Sizeof(bundle.MetricsSample{}))
 
 // ringCapacity is the number of samples that cover history at interval.
 func ringCapacity(history, interval time.Duration) int {
@@ -25,19 +25,19 @@ func ringCapacity(history, interval time.Duration) int {
 // field copies one runtime/metrics value into a sample.
 type field struct {
 	key string
-	set func(s *dump.MetricsSample, v metrics.Value)
+	set func(s *bundle.MetricsSample, v metrics.Value)
 }
 
-func u64(dst func(*dump.MetricsSample) *uint64) func(*dump.MetricsSample, metrics.Value) {
-	return func(s *dump.MetricsSample, v metrics.Value) {
+func u64(dst func(*bundle.MetricsSample) *uint64) func(*bundle.MetricsSample, metrics.Value) {
+	return func(s *bundle.MetricsSample, v metrics.Value) {
 		if v.Kind() == metrics.KindUint64 {
 			*dst(s) = v.Uint64()
 		}
 	}
 }
 
-func i64(dst func(*dump.MetricsSample) *int64) func(*dump.MetricsSample, metrics.Value) {
-	return func(s *dump.MetricsSample, v metrics.Value) {
+func i64(dst func(*bundle.MetricsSample) *int64) func(*bundle.MetricsSample, metrics.Value) {
+	return func(s *bundle.MetricsSample, v metrics.Value) {
 		if v.Kind() == metrics.KindUint64 {
 			// GOMEMLIMIT is at most math.MaxInt64; GOGC -1 (off) reads
 			// as the uint64 image of -1.
@@ -46,8 +46,8 @@ func i64(dst func(*dump.MetricsSample) *int64) func(*dump.MetricsSample, metrics
 	}
 }
 
-func f64(dst func(*dump.MetricsSample) *float64) func(*dump.MetricsSample, metrics.Value) {
-	return func(s *dump.MetricsSample, v metrics.Value) {
+func f64(dst func(*bundle.MetricsSample) *float64) func(*bundle.MetricsSample, metrics.Value) {
+	return func(s *bundle.MetricsSample, v metrics.Value) {
 		switch v.Kind() {
 		case metrics.KindFloat64:
 			*dst(s) = v.Float64()
@@ -59,18 +59,18 @@ func f64(dst func(*dump.MetricsSample) *float64) func(*dump.MetricsSample, metri
 
 // scalarFields lists every scalar metric of a sample with where it goes.
 func scalarFields() []field {
-	type S = dump.MetricsSample
+	type S = bundle.MetricsSample
 	return []field{
 		{keyGCCycles, u64(func(s *S) *uint64 { return &s.GCCycles })},
 		{keyGCCyclesForced, u64(func(s *S) *uint64 { return &s.GCCyclesForced })},
 		{keyHeapAllocBytes, u64(func(s *S) *uint64 { return &s.HeapAllocBytes })},
 		{keyHeapAllocObjects, u64(func(s *S) *uint64 { return &s.HeapAllocObjects })},
-		{keyHeapFreeBytes, u64(func(s *S) *uint64 { return &s.HeapFreeBytes })},
+		{keyHeapFreeBytes, u64(func(s *S) *uint64 { return &s.HeapFreedBytes })},
 		{keyCPUTotal, f64(func(s *S) *float64 { return &s.CPUTotalSeconds })},
 		{keyCPUUser, f64(func(s *S) *float64 { return &s.CPUUserSeconds })},
 		{keyCPUIdle, f64(func(s *S) *float64 { return &s.CPUIdleSeconds })},
 		{keyGCAssist, f64(func(s *S) *float64 { return &s.GCAssistSeconds })},
-		{keyGCDedicated, f64(func(s *S) *float64 { return &s.GCDedicatedSecs })},
+		{keyGCDedicated, f64(func(s *S) *float64 { return &s.GCDedicatedSeconds })},
 		{keyGCIdle, f64(func(s *S) *float64 { return &s.GCIdleSeconds })},
 		{keyGCPause, f64(func(s *S) *float64 { return &s.GCPauseSeconds })},
 		{keyGCTotal, f64(func(s *S) *float64 { return &s.GCTotalSeconds })},
@@ -94,7 +94,7 @@ func scalarFields() []field {
 		{keyGOMAXPROCS, i64(func(s *S) *int64 { return &s.GOMAXPROCS })},
 		{keyGoroutines, u64(func(s *S) *uint64 { return &s.Goroutines })},
 		{keyGoroutinesRunning, u64(func(s *S) *uint64 { return &s.GoroutinesRunning })},
-		{keyGoroutinesRunable, u64(func(s *S) *uint64 { return &s.GoroutinesRunable })},
+		{keyGoroutinesRunable, u64(func(s *S) *uint64 { return &s.GoroutinesRunnable })},
 		{keyGoroutinesWaiting, u64(func(s *S) *uint64 { return &s.GoroutinesWaiting })},
 		{keyGoroutinesNotInGo, u64(func(s *S) *uint64 { return &s.GoroutinesNotInGo })},
 		{keyThreads, u64(func(s *S) *uint64 { return &s.Threads })},
@@ -174,7 +174,7 @@ type sampler struct {
 	samples []metrics.Sample // scalars, then the two histograms
 	pauses  histDelta
 	lat     histDelta
-	cur     dump.MetricsSample // scratch, so that reads do not allocate
+	cur     bundle.MetricsSample // scratch, so that reads do not allocate
 }
 
 func newSampler() *sampler {
@@ -189,9 +189,9 @@ func newSampler() *sampler {
 }
 
 // read takes one sample stamped now.
-func (s *sampler) read(now time.Time) dump.MetricsSample {
+func (s *sampler) read(now time.Time) bundle.MetricsSample {
 	metrics.Read(s.samples)
-	s.cur = dump.MetricsSample{Time: now}
+	s.cur = bundle.MetricsSample{Time: now}
 	out := &s.cur
 	for i, f := range s.fields {
 		f.set(out, s.samples[i].Value)
@@ -218,14 +218,14 @@ func (s *sampler) memBytes() int64 {
 // ring is a fixed-size ring of samples, safe for concurrent use.
 type ring struct {
 	mu   sync.Mutex
-	buf  []dump.MetricsSample
+	buf  []bundle.MetricsSample
 	next int
 	n    int
 }
 
-func newRing(capacity int) *ring { return &ring{buf: make([]dump.MetricsSample, capacity)} }
+func newRing(capacity int) *ring { return &ring{buf: make([]bundle.MetricsSample, capacity)} }
 
-func (r *ring) push(s dump.MetricsSample) {
+func (r *ring) push(s bundle.MetricsSample) {
 	r.mu.Lock()
 	r.buf[r.next] = s
 	r.next = (r.next + 1) % len(r.buf)
@@ -242,10 +242,10 @@ func (r *ring) len() int {
 
 // since copies the samples taken at or after t, oldest first; a zero t
 // copies all of them.
-func (r *ring) since(t time.Time) []dump.MetricsSample {
+func (r *ring) since(t time.Time) []bundle.MetricsSample {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]dump.MetricsSample, 0, r.n)
+	out := make([]bundle.MetricsSample, 0, r.n)
 	start := (r.next - r.n + len(r.buf)) % len(r.buf)
 	for i := range r.n {
 		s := r.buf[(start+i)%len(r.buf)]
@@ -258,7 +258,7 @@ func (r *ring) since(t time.Time) []dump.MetricsSample {
 
 // last returns the newest sample and the one before it; ok2 reports whether
 // the previous one exists.
-func (r *ring) last() (cur, prev dump.MetricsSample, ok, ok2 bool) {
+func (r *ring) last() (cur, prev bundle.MetricsSample, ok, ok2 bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.n == 0 {
@@ -273,7 +273,7 @@ func (r *ring) last() (cur, prev dump.MetricsSample, ok, ok2 bool) {
 
 // gcCPUPercent is the share of CPU time the GC used between two samples,
 // in percent of the total CPU time available to the Go runtime.
-func gcCPUPercent(prev, cur dump.MetricsSample) float64 {
+func gcCPUPercent(prev, cur bundle.MetricsSample) float64 {
 	total := cur.CPUTotalSeconds - prev.CPUTotalSeconds
 	if total <= 0 {
 		return 0

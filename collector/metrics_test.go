@@ -7,7 +7,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // TestRingBudget proves the default ring covers at least 10 minutes in at
@@ -15,7 +15,7 @@ import (
 func TestRingBudget(t *testing.T) {
 	n := ringCapacity(DefaultHistory, DefaultMetricsInterval)
 	r := newRing(n)
-	ringBytes := int64(unsafe.Sizeof(*r)) + int64(len(r.buf))*int64(unsafe.Sizeof(dump.MetricsSample{}))
+	ringBytes := int64(unsafe.Sizeof(*r)) + int64(len(r.buf))*int64(unsafe.Sizeof(bundle.MetricsSample{}))
 	s := newSampler()
 	s.read(time.Now())
 	s.read(time.Now())
@@ -53,7 +53,7 @@ func TestRingWraps(t *testing.T) {
 	r := newRing(3)
 	base := time.Unix(1000, 0)
 	for i := range 5 {
-		r.push(dump.MetricsSample{Time: base.Add(time.Duration(i) * time.Second), Goroutines: uint64(i)})
+		r.push(bundle.MetricsSample{Time: base.Add(time.Duration(i) * time.Second), Goroutines: uint64(i)})
 	}
 	got := r.since(time.Time{})
 	if len(got) != 3 || got[0].Goroutines != 2 || got[2].Goroutines != 4 {
@@ -128,11 +128,11 @@ func TestSamplerRealGC(t *testing.T) {
 func TestGCCPUPercent(t *testing.T) {
 	tests := []struct {
 		name      string
-		prev, cur dump.MetricsSample
+		prev, cur bundle.MetricsSample
 		want      float64
 	}{
-		{"quarter", dump.MetricsSample{CPUTotalSeconds: 10, GCTotalSeconds: 1}, dump.MetricsSample{CPUTotalSeconds: 14, GCTotalSeconds: 2}, 25},
-		{"no cpu time", dump.MetricsSample{CPUTotalSeconds: 10}, dump.MetricsSample{CPUTotalSeconds: 10}, 0},
+		{"quarter", bundle.MetricsSample{CPUTotalSeconds: 10, GCTotalSeconds: 1}, bundle.MetricsSample{CPUTotalSeconds: 14, GCTotalSeconds: 2}, 25},
+		{"no cpu time", bundle.MetricsSample{CPUTotalSeconds: 10}, bundle.MetricsSample{CPUTotalSeconds: 10}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // Defaults of the options. They are constants so that callers can reason
@@ -246,7 +246,7 @@ func WithFlightRecorder(minAge time.Duration, maxBytes uint64) Option {
 // Package pool's typed pool implements it. PoolStats is called during
 // captures from a collector goroutine and must be safe for concurrent use.
 type PoolReporter interface {
-	PoolStats() dump.PoolStats
+	PoolStats() bundle.PoolStats
 }
 
 // WithPools registers instrumented pools; each keeps the name its PoolStats

@@ -7,14 +7,14 @@ import (
 
 	"github.com/shirou/gopsutil/v4/process"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // readProcess reads operating-system statistics of this process with
 // gopsutil. Each statistic that cannot be read is recorded in Errors; ctx
 // bounds the whole read (counting connections walks every open file).
-func readProcess(ctx context.Context) *dump.Process {
-	out := &dump.Process{}
+func readProcess(ctx context.Context) *bundle.Process {
+	out := &bundle.Process{}
 	p, err := process.NewProcessWithContext(ctx, int32(os.Getpid()))
 	if err != nil {
 		out.Errors = append(out.Errors, fmt.Sprintf("process: %v", err))

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // env is the subset of the environment the settings depend on; tests pass
@@ -24,47 +24,47 @@ type runtimeValues struct {
 // variable when the value matches it, the runtime default (GOMAXPROCS from
 // the cgroup CPU limit when that is what lowered it, Go 1.25+), or a change
 // at run time otherwise.
-func settings(getenv env, rv runtimeValues, cg *dump.Cgroup) dump.Settings {
-	var s dump.Settings
+func settings(getenv env, rv runtimeValues, cg *bundle.Cgroup) bundle.Settings {
+	var s bundle.Settings
 	s.GODEBUG, _ = getenv("GODEBUG")
 
-	s.GOGC = dump.Setting{Value: rv.gogc}
+	s.GOGC = bundle.Setting{Value: rv.gogc}
 	if e, ok := getenv("GOGC"); ok && e != "" {
 		s.GOGC.Env = e
 		if v, ok := parseGOGC(e); ok && v == rv.gogc {
-			s.GOGC.Source = dump.SourceEnv
+			s.GOGC.Source = bundle.SourceEnv
 		} else {
-			s.GOGC.Source = dump.SourceRuntime
+			s.GOGC.Source = bundle.SourceRuntime
 		}
 	} else if rv.gogc == 100 {
-		s.GOGC.Source = dump.SourceDefault
+		s.GOGC.Source = bundle.SourceDefault
 	} else {
-		s.GOGC.Source = dump.SourceRuntime
+		s.GOGC.Source = bundle.SourceRuntime
 	}
 
-	s.GOMEMLIMIT = dump.Setting{Value: rv.memLimit}
+	s.GOMEMLIMIT = bundle.Setting{Value: rv.memLimit}
 	if e, ok := getenv("GOMEMLIMIT"); ok && e != "" {
 		s.GOMEMLIMIT.Env = e
 		if v, ok := parseMemLimit(e); ok && v == rv.memLimit {
-			s.GOMEMLIMIT.Source = dump.SourceEnv
+			s.GOMEMLIMIT.Source = bundle.SourceEnv
 		} else {
-			s.GOMEMLIMIT.Source = dump.SourceRuntime
+			s.GOMEMLIMIT.Source = bundle.SourceRuntime
 		}
 	} else if rv.memLimit == math.MaxInt64 {
-		s.GOMEMLIMIT.Source = dump.SourceDefault
+		s.GOMEMLIMIT.Source = bundle.SourceDefault
 	} else {
-		s.GOMEMLIMIT.Source = dump.SourceRuntime
+		s.GOMEMLIMIT.Source = bundle.SourceRuntime
 	}
 
-	s.GOMAXPROCS = dump.Setting{Value: rv.procs}
+	s.GOMAXPROCS = bundle.Setting{Value: rv.procs}
 	if e, ok := getenv("GOMAXPROCS"); ok && e != "" {
 		s.GOMAXPROCS.Env = e
 		if v, err := strconv.ParseInt(e, 10, 64); err == nil && v > 0 && v == rv.procs {
-			s.GOMAXPROCS.Source = dump.SourceEnv
+			s.GOMAXPROCS.Source = bundle.SourceEnv
 			return s
 		}
 		if v, err := strconv.ParseInt(e, 10, 64); err == nil && v > 0 {
-			s.GOMAXPROCS.Source = dump.SourceRuntime
+			s.GOMAXPROCS.Source = bundle.SourceRuntime
 			return s
 		}
 		// An invalid GOMAXPROCS is ignored by the runtime: fall through.
@@ -72,11 +72,11 @@ func settings(getenv env, rv runtimeValues, cg *dump.Cgroup) dump.Settings {
 	def, fromCgroup := defaultProcs(rv.numCPU, cpuLimit(cg), s.GODEBUG)
 	switch {
 	case rv.procs == def && fromCgroup:
-		s.GOMAXPROCS.Source = dump.SourceCgroup
+		s.GOMAXPROCS.Source = bundle.SourceCgroup
 	case rv.procs == def:
-		s.GOMAXPROCS.Source = dump.SourceDefault
+		s.GOMAXPROCS.Source = bundle.SourceDefault
 	default:
-		s.GOMAXPROCS.Source = dump.SourceRuntime
+		s.GOMAXPROCS.Source = bundle.SourceRuntime
 	}
 	return s
 }
@@ -154,6 +154,6 @@ func buildInfo() (string, []string) {
 }
 
 // currentRuntime reads the effective settings from a metrics sample.
-func currentRuntime(s dump.MetricsSample) runtimeValues {
+func currentRuntime(s bundle.MetricsSample) runtimeValues {
 	return runtimeValues{gogc: s.GOGC, memLimit: s.GOMEMLIMIT, procs: int64(runtime.GOMAXPROCS(0)), numCPU: runtime.NumCPU()}
 }

@@ -6,64 +6,64 @@ import (
 	"runtime/debug"
 	"testing"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 func TestSettings(t *testing.T) {
-	k8s := &dump.Cgroup{Version: 2, Levels: []dump.CgroupLevel{{Path: "/pod", CPUQuotaCores: 1.5}, {Path: "/"}}}
+	k8s := &bundle.Cgroup{Version: 2, Levels: []bundle.CgroupLevel{{Path: "/pod", CPUQuotaCores: 1.5}, {Path: "/"}}}
 	tests := []struct {
 		name string
 		env  map[string]string
 		rv   runtimeValues
-		cg   *dump.Cgroup
-		want dump.Settings
+		cg   *bundle.Cgroup
+		want bundle.Settings
 	}{
 		{
 			name: "all defaults",
 			rv:   runtimeValues{gogc: 100, memLimit: math.MaxInt64, procs: 8, numCPU: 8},
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: 100, Source: dump.SourceDefault},
-				GOMEMLIMIT: dump.Setting{Value: math.MaxInt64, Source: dump.SourceDefault},
-				GOMAXPROCS: dump.Setting{Value: 8, Source: dump.SourceDefault},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: 100, Source: bundle.SourceDefault},
+				GOMEMLIMIT: bundle.Setting{Value: math.MaxInt64, Source: bundle.SourceDefault},
+				GOMAXPROCS: bundle.Setting{Value: 8, Source: bundle.SourceDefault},
 			},
 		},
 		{
 			name: "env honoured",
 			env:  map[string]string{"GOGC": "off", "GOMEMLIMIT": "512MiB", "GOMAXPROCS": "4"},
 			rv:   runtimeValues{gogc: -1, memLimit: 512 << 20, procs: 4, numCPU: 8},
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: -1, Env: "off", Source: dump.SourceEnv},
-				GOMEMLIMIT: dump.Setting{Value: 512 << 20, Env: "512MiB", Source: dump.SourceEnv},
-				GOMAXPROCS: dump.Setting{Value: 4, Env: "4", Source: dump.SourceEnv},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: -1, Env: "off", Source: bundle.SourceEnv},
+				GOMEMLIMIT: bundle.Setting{Value: 512 << 20, Env: "512MiB", Source: bundle.SourceEnv},
+				GOMAXPROCS: bundle.Setting{Value: 4, Env: "4", Source: bundle.SourceEnv},
 			},
 		},
 		{
 			name: "env overridden at run time",
 			env:  map[string]string{"GOGC": "200", "GOMEMLIMIT": "1GiB", "GOMAXPROCS": "4"},
 			rv:   runtimeValues{gogc: 50, memLimit: 2 << 30, procs: 2, numCPU: 8},
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: 50, Env: "200", Source: dump.SourceRuntime},
-				GOMEMLIMIT: dump.Setting{Value: 2 << 30, Env: "1GiB", Source: dump.SourceRuntime},
-				GOMAXPROCS: dump.Setting{Value: 2, Env: "4", Source: dump.SourceRuntime},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: 50, Env: "200", Source: bundle.SourceRuntime},
+				GOMEMLIMIT: bundle.Setting{Value: 2 << 30, Env: "1GiB", Source: bundle.SourceRuntime},
+				GOMAXPROCS: bundle.Setting{Value: 2, Env: "4", Source: bundle.SourceRuntime},
 			},
 		},
 		{
 			name: "set at run time without env",
 			rv:   runtimeValues{gogc: 400, memLimit: 100 << 20, procs: 3, numCPU: 8},
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: 400, Source: dump.SourceRuntime},
-				GOMEMLIMIT: dump.Setting{Value: 100 << 20, Source: dump.SourceRuntime},
-				GOMAXPROCS: dump.Setting{Value: 3, Source: dump.SourceRuntime},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: 400, Source: bundle.SourceRuntime},
+				GOMEMLIMIT: bundle.Setting{Value: 100 << 20, Source: bundle.SourceRuntime},
+				GOMAXPROCS: bundle.Setting{Value: 3, Source: bundle.SourceRuntime},
 			},
 		},
 		{
 			name: "GOMAXPROCS from a 1.5-core cgroup is 2",
 			rv:   runtimeValues{gogc: 100, memLimit: math.MaxInt64, procs: 2, numCPU: 8},
 			cg:   k8s,
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: 100, Source: dump.SourceDefault},
-				GOMEMLIMIT: dump.Setting{Value: math.MaxInt64, Source: dump.SourceDefault},
-				GOMAXPROCS: dump.Setting{Value: 2, Source: dump.SourceCgroup},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: 100, Source: bundle.SourceDefault},
+				GOMEMLIMIT: bundle.Setting{Value: math.MaxInt64, Source: bundle.SourceDefault},
+				GOMAXPROCS: bundle.Setting{Value: 2, Source: bundle.SourceCgroup},
 			},
 		},
 		{
@@ -71,10 +71,10 @@ func TestSettings(t *testing.T) {
 			env:  map[string]string{"GODEBUG": "containermaxprocs=0"},
 			rv:   runtimeValues{gogc: 100, memLimit: math.MaxInt64, procs: 8, numCPU: 8},
 			cg:   k8s,
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: 100, Source: dump.SourceDefault},
-				GOMEMLIMIT: dump.Setting{Value: math.MaxInt64, Source: dump.SourceDefault},
-				GOMAXPROCS: dump.Setting{Value: 8, Source: dump.SourceDefault},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: 100, Source: bundle.SourceDefault},
+				GOMEMLIMIT: bundle.Setting{Value: math.MaxInt64, Source: bundle.SourceDefault},
+				GOMAXPROCS: bundle.Setting{Value: 8, Source: bundle.SourceDefault},
 				GODEBUG:    "containermaxprocs=0",
 			},
 		},
@@ -82,10 +82,10 @@ func TestSettings(t *testing.T) {
 			name: "invalid GOMAXPROCS env is ignored like the runtime does",
 			env:  map[string]string{"GOMAXPROCS": "lots"},
 			rv:   runtimeValues{gogc: 100, memLimit: math.MaxInt64, procs: 8, numCPU: 8},
-			want: dump.Settings{
-				GOGC:       dump.Setting{Value: 100, Source: dump.SourceDefault},
-				GOMEMLIMIT: dump.Setting{Value: math.MaxInt64, Source: dump.SourceDefault},
-				GOMAXPROCS: dump.Setting{Value: 8, Env: "lots", Source: dump.SourceDefault},
+			want: bundle.Settings{
+				GOGC:       bundle.Setting{Value: 100, Source: bundle.SourceDefault},
+				GOMEMLIMIT: bundle.Setting{Value: math.MaxInt64, Source: bundle.SourceDefault},
+				GOMAXPROCS: bundle.Setting{Value: 8, Env: "lots", Source: bundle.SourceDefault},
 			},
 		},
 	}
@@ -128,10 +128,10 @@ func TestSettingsLive(t *testing.T) {
 	defer debug.SetMemoryLimit(oldLim)
 	noEnv := func(string) (string, bool) { return "", false }
 	got := settings(noEnv, readSettings(), nil)
-	if got.GOGC != (dump.Setting{Value: 137, Source: dump.SourceRuntime}) {
+	if got.GOGC != (bundle.Setting{Value: 137, Source: bundle.SourceRuntime}) {
 		t.Errorf("GOGC = %+v, want 137 from runtime", got.GOGC)
 	}
-	if got.GOMEMLIMIT != (dump.Setting{Value: 3 << 30, Source: dump.SourceRuntime}) {
+	if got.GOMEMLIMIT != (bundle.Setting{Value: 3 << 30, Source: bundle.SourceRuntime}) {
 		t.Errorf("GOMEMLIMIT = %+v, want 3 GiB from runtime", got.GOMEMLIMIT)
 	}
 	if got.GOMAXPROCS.Value != int64(runtime.GOMAXPROCS(0)) {

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // minGoroutinesToLearn is the least goroutine count at which a measured
@@ -82,7 +82,7 @@ func prefault(buf []byte) {
 
 // stackDump applies the guard and, when it allows, adds goroutines.txt to
 // the bundle. It learns the per-goroutine cost and size for the next plan.
-func (c *Collector) stackDump(cp *capture, full bool, goroutines int) *dump.StackDump {
+func (c *Collector) stackDump(cp *capture, full bool, goroutines int) *bundle.StackDump {
 	cost := time.Duration(c.stackCostNs.Load())
 	if cost <= 0 {
 		cost = defaultStackCostPerGoroutine
@@ -96,7 +96,7 @@ func (c *Collector) stackDump(cp *capture, full bool, goroutines int) *dump.Stac
 		maxBytes = int(max(left, 64<<10))
 	}
 	p := planStack(goroutines, cost, per, c.cfg.stackBudget, maxBytes, full)
-	sd := &dump.StackDump{Reason: p.reason, EstimatedPause: p.estimated, Budget: c.cfg.stackBudget}
+	sd := &bundle.StackDump{Reason: p.reason, EstimatedPause: p.estimated, Budget: c.cfg.stackBudget}
 	if !p.take {
 		// A cost learnt at a bad moment (a CPU-starved pause) would keep the
 		// guard skipping for good, since only a taken dump teaches it.
@@ -119,7 +119,7 @@ func (c *Collector) stackDump(cp *capture, full bool, goroutines int) *dump.Stac
 	if r.err != nil {
 		// The step goroutine may still be running: do not touch its results.
 		sd.Reason += "; failed: " + r.err.Error()
-		cp.fail(dump.KindGoroutineText, r.err, 0, r.took)
+		cp.fail(bundle.KindGoroutineText, r.err, 0, r.took)
 		return sd
 	}
 	sd.Taken, sd.MeasuredPause, sd.Truncated = true, pause, truncated
@@ -137,7 +137,7 @@ func (c *Collector) stackDump(cp *capture, full bool, goroutines int) *dump.Stac
 		}
 		c.stackBytesPer.Store(max(int64(len(r.data))/int64(n), 256))
 	}
-	cp.put(dump.KindGoroutineText, r, 0)
+	cp.put(bundle.KindGoroutineText, r, 0)
 	if len(cp.entries) > 0 && cp.entries[len(cp.entries)-1].Error != "" {
 		sd.Taken = false
 		sd.Reason += "; not stored: " + cp.entries[len(cp.entries)-1].Error

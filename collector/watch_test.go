@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
-	"github.com/gdiag/gdiag/dump"
 )
 
 // bundles lists the finished bundles in dir and whether a temporary file
@@ -101,7 +101,7 @@ func TestWatcherGoroutineSpike(t *testing.T) {
 	if !strings.HasPrefix(newest, "gdiag-") || !strings.Contains(newest, "-goroutines") {
 		t.Errorf("bundle name %q: want gdiag-<time>-goroutines.gdiag", newest)
 	}
-	b, err := dump.Open(filepath.Join(dir, newest))
+	b, err := bundle.Open(filepath.Join(dir, newest))
 	if err != nil {
 		t.Fatalf("open %s: %v", newest, err)
 	}
@@ -109,7 +109,7 @@ func TestWatcherGoroutineSpike(t *testing.T) {
 	if b.Manifest.Goroutines < base+1000 {
 		t.Errorf("bundle saw %d goroutines, spike had %d over %d", b.Manifest.Goroutines, 1000, base)
 	}
-	if _, ok := b.Lookup(dump.KindGoroutineProfile); !ok {
+	if _, ok := b.Lookup(bundle.KindGoroutineProfile); !ok {
 		t.Error("no goroutine profile in the watcher's bundle")
 	}
 

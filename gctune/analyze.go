@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // ErrNoData is returned by Analyze when the input has neither a metrics
@@ -24,8 +24,8 @@ const NoLimit = math.MaxInt64
 // history or cycles. The manifest adds settings with their source, the cgroup
 // limits, the Go version and process statistics.
 type Input struct {
-	Manifest *dump.Manifest
-	History  *dump.MetricsHistory
+	Manifest *bundle.Manifest
+	History  *bundle.MetricsHistory
 	Cycles   []Cycle
 }
 
@@ -101,11 +101,11 @@ type Result struct {
 	LiveHeapGrowthR2          float64 `json:"live_heap_growth_r2"`
 
 	// Settings in effect and where they came from. Without a manifest the
-	// source is dump.SourceUnknown.
-	GOGC       dump.Setting `json:"gogc"`
-	GOMEMLIMIT dump.Setting `json:"gomemlimit"`
-	GOMAXPROCS dump.Setting `json:"gomaxprocs"`
-	GODEBUG    string       `json:"godebug,omitempty"`
+	// source is bundle.SourceUnknown.
+	GOGC       bundle.Setting `json:"gogc"`
+	GOMEMLIMIT bundle.Setting `json:"gomemlimit"`
+	GOMAXPROCS bundle.Setting `json:"gomaxprocs"`
+	GODEBUG    string         `json:"godebug,omitempty"`
 	// DefaultGODEBUG is the binary's default GODEBUG from its build info,
 	// set by the go line of the main module's go.mod (a go 1.24 module
 	// built with Go 1.25 defaults to containermaxprocs=0,updatemaxprocs=0).
@@ -122,10 +122,10 @@ type Result struct {
 
 	// MemoryLimitBytes is the smallest cgroup memory limit over all levels
 	// (0 = none) and MemoryLimitPath the level that sets it.
-	MemoryLimitBytes int64        `json:"memory_limit_bytes,omitempty"`
-	MemoryLimitPath  string       `json:"memory_limit_path,omitempty"`
-	Cgroup           *dump.Cgroup `json:"cgroup,omitempty"`
-	RSSBytes         int64        `json:"rss_bytes,omitempty"`
+	MemoryLimitBytes int64          `json:"memory_limit_bytes,omitempty"`
+	MemoryLimitPath  string         `json:"memory_limit_path,omitempty"`
+	Cgroup           *bundle.Cgroup `json:"cgroup,omitempty"`
+	RSSBytes         int64          `json:"rss_bytes,omitempty"`
 
 	// Scheduler figures from the history: latency p99 (max over intervals)
 	// and runnable goroutines (mean and max over samples).
@@ -168,8 +168,8 @@ func Analyze(in Input, opts Options) (*Result, error) {
 	if !r.HasHistory && !r.HasTrace {
 		return nil, ErrNoData
 	}
-	r.GOGC = dump.Setting{Value: 100, Source: dump.SourceUnknown}
-	r.GOMEMLIMIT = dump.Setting{Value: NoLimit, Source: dump.SourceUnknown}
+	r.GOGC = bundle.Setting{Value: 100, Source: bundle.SourceUnknown}
+	r.GOMEMLIMIT = bundle.Setting{Value: NoLimit, Source: bundle.SourceUnknown}
 	if r.HasTrace {
 		analyzeTrace(r, cycles)
 	}
@@ -209,11 +209,11 @@ func Analyze(in Input, opts Options) (*Result, error) {
 
 // historySamples returns the samples in time order, dropping those that go
 // back in time or reset counters.
-func historySamples(h *dump.MetricsHistory) []dump.MetricsSample {
+func historySamples(h *bundle.MetricsHistory) []bundle.MetricsSample {
 	if h == nil {
 		return nil
 	}
-	var out []dump.MetricsSample
+	var out []bundle.MetricsSample
 	for _, s := range h.Samples {
 		if n := len(out); n > 0 {
 			p := out[n-1]
@@ -230,7 +230,7 @@ func historySamples(h *dump.MetricsHistory) []dump.MetricsSample {
 // for a trace: samples before the live heap first reaches half its median
 // (a process still loading its caches is not the steady state the model
 // replays). At least two samples are kept.
-func steadySamples(ss []dump.MetricsSample) []dump.MetricsSample {
+func steadySamples(ss []bundle.MetricsSample) []bundle.MetricsSample {
 	if len(ss) < 3 {
 		return ss
 	}
@@ -299,7 +299,7 @@ func analyzeTrace(r *Result, cs []Cycle) {
 	r.PauseP50, r.PauseP99, r.PauseMax = quantileDur(pauses, 0.5), quantileDur(pauses, 0.99), pauses[len(pauses)-1]
 	r.LiveHeapBytes, r.HeapGoalBytes = last.LiveBytes, last.GoalBytes
 	r.StacksBytes, r.GlobalsBytes = last.StacksBytes, last.GlobalsBytes
-	r.GOMAXPROCS = dump.Setting{Value: int64(last.Procs), Source: dump.SourceUnknown}
+	r.GOMAXPROCS = bundle.Setting{Value: int64(last.Procs), Source: bundle.SourceUnknown}
 	if span > 0 {
 		r.Window = span
 		sec := span.Seconds()
@@ -349,7 +349,7 @@ func analyzeTrace(r *Result, cs []Cycle) {
 	r.LiveHeapGrowthBytesPerSec, _, r.LiveHeapGrowthR2 = linearFit(xs, ys, nil)
 }
 
-func analyzeHistory(r *Result, ss []dump.MetricsSample) {
+func analyzeHistory(r *Result, ss []bundle.MetricsSample) {
 	first, last := ss[0], ss[len(ss)-1]
 	span := last.Time.Sub(first.Time)
 	sec := span.Seconds()
@@ -361,14 +361,14 @@ func analyzeHistory(r *Result, ss []dump.MetricsSample) {
 		r.Cycles = traceCycles
 	}
 	r.CyclesPerSec = float64(last.GCCycles-first.GCCycles) / sec
-	d := func(f func(dump.MetricsSample) float64) float64 { return (f(last) - f(first)) / sec }
-	r.GCCores = d(func(s dump.MetricsSample) float64 { return s.GCTotalSeconds })
-	r.DedicatedCores = d(func(s dump.MetricsSample) float64 { return s.GCDedicatedSecs })
-	r.AssistCores = d(func(s dump.MetricsSample) float64 { return s.GCAssistSeconds })
-	r.IdleCores = d(func(s dump.MetricsSample) float64 { return s.GCIdleSeconds })
-	r.PauseCores = d(func(s dump.MetricsSample) float64 { return s.GCPauseSeconds })
-	r.ScavengeCores = d(func(s dump.MetricsSample) float64 { return s.ScavengeSeconds })
-	r.MutatorCores = d(func(s dump.MetricsSample) float64 { return s.CPUUserSeconds })
+	d := func(f func(bundle.MetricsSample) float64) float64 { return (f(last) - f(first)) / sec }
+	r.GCCores = d(func(s bundle.MetricsSample) float64 { return s.GCTotalSeconds })
+	r.DedicatedCores = d(func(s bundle.MetricsSample) float64 { return s.GCDedicatedSeconds })
+	r.AssistCores = d(func(s bundle.MetricsSample) float64 { return s.GCAssistSeconds })
+	r.IdleCores = d(func(s bundle.MetricsSample) float64 { return s.GCIdleSeconds })
+	r.PauseCores = d(func(s bundle.MetricsSample) float64 { return s.GCPauseSeconds })
+	r.ScavengeCores = d(func(s bundle.MetricsSample) float64 { return s.ScavengeSeconds })
+	r.MutatorCores = d(func(s bundle.MetricsSample) float64 { return s.CPUUserSeconds })
 	busy := r.GCCores + r.MutatorCores + r.ScavengeCores
 	if busy > 0 {
 		r.ShareBasis = "busy"
@@ -379,9 +379,9 @@ func analyzeHistory(r *Result, ss []dump.MetricsSample) {
 	r.LiveHeapBytes, r.HeapGoalBytes = int64(last.HeapLiveBytes), int64(last.HeapGoalBytes)
 	r.StacksBytes, r.GlobalsBytes = int64(last.ScanStackBytes), int64(last.ScanGlobalsBytes)
 	r.ScanHeapBytes = int64(last.ScanHeapBytes)
-	r.GOGC = dump.Setting{Value: last.GOGC, Source: dump.SourceUnknown}
-	r.GOMEMLIMIT = dump.Setting{Value: last.GOMEMLIMIT, Source: dump.SourceUnknown}
-	r.GOMAXPROCS = dump.Setting{Value: last.GOMAXPROCS, Source: dump.SourceUnknown}
+	r.GOGC = bundle.Setting{Value: last.GOGC, Source: bundle.SourceUnknown}
+	r.GOMEMLIMIT = bundle.Setting{Value: last.GOMEMLIMIT, Source: bundle.SourceUnknown}
+	r.GOMAXPROCS = bundle.Setting{Value: last.GOMAXPROCS, Source: bundle.SourceUnknown}
 	r.LimiterActive = last.LimiterLastCycle > 0 && last.LimiterLastCycle > first.GCCycles
 
 	xs, ys := make([]float64, len(ss)), make([]float64, len(ss))
@@ -404,8 +404,8 @@ func analyzeHistory(r *Result, ss []dump.MetricsSample) {
 			r.HasSchedMetrics = true
 			r.SchedLatP99 = max(r.SchedLatP99, time.Duration(s.SchedLatP99*1e9))
 		}
-		runnable += float64(s.GoroutinesRunable)
-		r.RunnableMax = max(r.RunnableMax, int64(s.GoroutinesRunable))
+		runnable += float64(s.GoroutinesRunnable)
+		r.RunnableMax = max(r.RunnableMax, int64(s.GoroutinesRunnable))
 	}
 	r.RunnableMean = runnable / float64(len(ss))
 	if !r.HasTrace && len(pauseSummaries) > 0 {
@@ -415,11 +415,11 @@ func analyzeHistory(r *Result, ss []dump.MetricsSample) {
 	r.LiveHeapGrowthBytesPerSec, _, r.LiveHeapGrowthR2 = linearFit(xs, ys, nil)
 }
 
-func applyManifest(r *Result, m *dump.Manifest) {
+func applyManifest(r *Result, m *bundle.Manifest) {
 	if m == nil {
 		return
 	}
-	set := func(dst *dump.Setting, src dump.Setting) {
+	set := func(dst *bundle.Setting, src bundle.Setting) {
 		if src.Source != "" {
 			*dst = src
 		}

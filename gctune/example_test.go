@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/gctune"
 )
 
@@ -62,9 +62,9 @@ func ExampleRecommend() {
 // of its periods.
 func ExampleAdviseMaxProcs() {
 	r := &gctune.Result{
-		GOMAXPROCS: dump.Setting{Value: 2, Source: dump.SourceCgroup},
+		GOMAXPROCS: bundle.Setting{Value: 2, Source: bundle.SourceCgroup},
 		NumCPU:     8,
-		Cgroup: &dump.Cgroup{Version: 2, Levels: []dump.CgroupLevel{
+		Cgroup: &bundle.Cgroup{Version: 2, Levels: []bundle.CgroupLevel{
 			{Path: "/pod/container", CPUQuotaCores: 0.5, CPUPeriodUs: 100000, NrPeriods: 880, NrThrottled: 240},
 			{Path: "/pod", CPUQuotaCores: 2, CPUPeriodUs: 100000},
 		}},

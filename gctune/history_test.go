@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // runtime/metrics keys read by the test sampler.
@@ -49,7 +49,7 @@ const (
 	keySchedLatencies = "/sched/latencies:seconds"
 )
 
-// sampler reads runtime/metrics into dump.MetricsSample values, as the
+// sampler reads runtime/metrics into bundle.MetricsSample values, as the
 // collector does (this test must not import collector).
 type sampler struct {
 	samples    []metrics.Sample
@@ -126,20 +126,20 @@ func bucketTop(b []float64, i int) float64 {
 	return b[i]
 }
 
-func (s *sampler) read(now time.Time) dump.MetricsSample {
+func (s *sampler) read(now time.Time) bundle.MetricsSample {
 	metrics.Read(s.samples)
-	m := dump.MetricsSample{
+	m := bundle.MetricsSample{
 		Time: now, GCCycles: s.u(keyGCCycles), GCCyclesForced: s.u(keyGCForced), HeapAllocBytes: s.u(keyHeapAllocs),
-		HeapAllocObjects: s.u(keyHeapAllocObjs), HeapFreeBytes: s.u(keyHeapFrees), CPUTotalSeconds: s.f(keyCPUTotal),
+		HeapAllocObjects: s.u(keyHeapAllocObjs), HeapFreedBytes: s.u(keyHeapFrees), CPUTotalSeconds: s.f(keyCPUTotal),
 		CPUUserSeconds: s.f(keyCPUUser), CPUIdleSeconds: s.f(keyCPUIdle), GCAssistSeconds: s.f(keyGCAssist),
-		GCDedicatedSecs: s.f(keyGCDedicated), GCIdleSeconds: s.f(keyGCIdle), GCPauseSeconds: s.f(keyGCPause),
+		GCDedicatedSeconds: s.f(keyGCDedicated), GCIdleSeconds: s.f(keyGCIdle), GCPauseSeconds: s.f(keyGCPause),
 		GCTotalSeconds: s.f(keyGCTotal), ScavengeSeconds: s.f(keyScavenge), LimiterLastCycle: s.u(keyLimiter),
 		HeapLiveBytes: s.u(keyHeapLive), HeapGoalBytes: s.u(keyHeapGoal), HeapObjectsBytes: s.u(keyHeapObjBytes),
 		HeapObjects: s.u(keyHeapObjects), StackBytes: s.u(keyStacks), ScanStackBytes: s.u(keyScanStack),
 		ScanGlobalsBytes: s.u(keyScanGlobals), ScanHeapBytes: s.u(keyScanHeap), TotalMemoryBytes: s.u(keyTotalMem),
 		HeapReleasedBytes: s.u(keyReleased), HeapFreeMemBytes: s.u(keyHeapFreeMem), GOGC: int64(s.u(keyGOGC)),
 		GOMEMLIMIT: int64(s.u(keyGOMEMLIMIT)), GOMAXPROCS: int64(s.u(keyGOMAXPROCS)), Goroutines: s.u(keyGoroutines),
-		GoroutinesRunable: s.u(keyRunnable),
+		GoroutinesRunnable: s.u(keyRunnable),
 	}
 	if v := s.samples[s.idx[keyGCPauses]].Value; v.Kind() == metrics.KindFloat64Histogram {
 		h := v.Float64Histogram()
@@ -163,14 +163,14 @@ type node struct {
 // allocate runs a paced allocation workload (rate bytes/s of short-lived
 // nodes, a live set of liveBytes turning over slowly) while sampling
 // runtime/metrics every interval, and returns the history.
-func allocate(t *testing.T, liveBytes int, rate float64, d, interval time.Duration) *dump.MetricsHistory {
+func allocate(t *testing.T, liveBytes int, rate float64, d, interval time.Duration) *bundle.MetricsHistory {
 	t.Helper()
 	live := make([]*node, liveBytes/4096)
 	anchor := new(node)
 	for i := range live {
 		live[i] = &node{ptrs: [32]*node{anchor}}
 	}
-	h := &dump.MetricsHistory{Interval: interval}
+	h := &bundle.MetricsHistory{Interval: interval}
 	s := newSampler()
 	// The first sample is taken before the sampling goroutine starts: the
 	// sampler is not safe for concurrent use.
@@ -237,8 +237,8 @@ func TestAnalyzeRealHistory(t *testing.T) {
 	h200 := allocate(t, live, rate, 2500*time.Millisecond, 50*time.Millisecond)
 
 	// Drop the first samples: the live set is built then.
-	trim := func(h *dump.MetricsHistory) *dump.MetricsHistory {
-		return &dump.MetricsHistory{Interval: h.Interval, Samples: h.Samples[4:]}
+	trim := func(h *bundle.MetricsHistory) *bundle.MetricsHistory {
+		return &bundle.MetricsHistory{Interval: h.Interval, Samples: h.Samples[4:]}
 	}
 	r100, err := Analyze(Input{History: trim(h100)}, Options{})
 	if err != nil {

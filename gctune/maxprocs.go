@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -144,7 +144,7 @@ func maxprocsChecks(r *Result) []Recommendation {
 	}
 	runtimeNote := func() string {
 		switch {
-		case r.GOMAXPROCS.Source == dump.SourceEnv:
+		case r.GOMAXPROCS.Source == bundle.SourceEnv:
 			return fmt.Sprintf("GOMAXPROCS is set in the environment (%q), which overrides the runtime's cgroup-aware default and turns off its live updates.", r.GOMAXPROCS.Env)
 		case minor > 0 && minor < 25:
 			return fmt.Sprintf("Go 1.%d ignores cgroup CPU limits (Go 1.25+ defaults GOMAXPROCS to the quota and follows changes); upgrade or set GOMAXPROCS.", minor)

@@ -9,20 +9,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // realCgroup reads a cgroup tree as the collector put it in a manifest:
 // collector/testdata/cgroup/NAME.cgroup.json is what the collector's reader
 // makes of the real tree in collector/testdata/cgroup/NAME (kept equal by
 // collector's TestCgroupJSON).
-func realCgroup(t *testing.T, name string) *dump.Cgroup {
+func realCgroup(t *testing.T, name string) *bundle.Cgroup {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "collector", "testdata", "cgroup", name+".cgroup.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cg dump.Cgroup
+	var cg bundle.Cgroup
 	if err := json.Unmarshal(b, &cg); err != nil {
 		t.Fatal(err)
 	}
@@ -33,22 +33,22 @@ func TestMaxProcs(t *testing.T) {
 	// podOnly is the Kubernetes tree with the container's own quota
 	// removed: the common case of a CPU limit set on the pod alone, which
 	// the runtime (reading only the innermost cgroup) does not see.
-	podOnly := func(t *testing.T) *dump.Cgroup {
+	podOnly := func(t *testing.T) *bundle.Cgroup {
 		cg := realCgroup(t, "v2-k8s")
 		l := &cg.Levels[0]
 		l.CPUQuotaCores, l.NrPeriods, l.NrThrottled, l.ThrottledTime = 0, 0, 0, 0
 		return cg
 	}
 	// fractional is the Docker tree with a 2.7-core quota and no throttling.
-	fractional := func(t *testing.T) *dump.Cgroup {
+	fractional := func(t *testing.T) *bundle.Cgroup {
 		cg := realCgroup(t, "v1-docker")
 		cg.Levels[0].CPUQuotaCores, cg.Levels[0].NrThrottled = 2.7, 0
 		return cg
 	}
 	for _, tt := range []struct {
 		name       string
-		cgroup     func(t *testing.T) *dump.Cgroup
-		procs      dump.Setting
+		cgroup     func(t *testing.T) *bundle.Cgroup
+		procs      bundle.Setting
 		goVersion  string
 		godebug    string // GODEBUG environment variable
 		defGodebug string // DefaultGODEBUG from the build info
@@ -59,43 +59,43 @@ func TestMaxProcs(t *testing.T) {
 		wantNote   string // in some finding's suggestion
 	}{
 		{
-			name: "k8s 0.5-core container at the Go 1.25 default of 2, 27% throttled", cgroup: func(t *testing.T) *dump.Cgroup { return realCgroup(t, "v2-k8s") },
-			procs: dump.Setting{Value: 2, Source: dump.SourceCgroup}, goVersion: "go1.26.1",
+			name: "k8s 0.5-core container at the Go 1.25 default of 2, 27% throttled", cgroup: func(t *testing.T) *bundle.Cgroup { return realCgroup(t, "v2-k8s") },
+			procs: bundle.Setting{Value: 2, Source: bundle.SourceCgroup}, goVersion: "go1.26.1",
 			wantValue: 1, wantDef: 2, wantChecks: []string{CheckCPUThrottled}, wantNote: "GOMAXPROCS=1 (floor of the 0.50-core quota: 27% of periods are throttled",
 		},
 		{
-			name: "k8s container with GOMAXPROCS=8 in the environment", cgroup: func(t *testing.T) *dump.Cgroup { return realCgroup(t, "v2-k8s") },
-			procs: dump.Setting{Value: 8, Env: "8", Source: dump.SourceEnv}, goVersion: "go1.26.1",
+			name: "k8s container with GOMAXPROCS=8 in the environment", cgroup: func(t *testing.T) *bundle.Cgroup { return realCgroup(t, "v2-k8s") },
+			procs: bundle.Setting{Value: 8, Env: "8", Source: bundle.SourceEnv}, goVersion: "go1.26.1",
 			wantValue: 1, wantDef: 2, wantChecks: []string{CheckCPUThrottled, CheckGOMAXPROCSAboveQuota}, wantNote: "overrides the runtime's cgroup-aware default",
 		},
 		{
 			name: "pod-level quota the runtime does not see", cgroup: podOnly,
-			procs: dump.Setting{Value: 8, Source: dump.SourceDefault}, goVersion: "go1.26.1",
+			procs: bundle.Setting{Value: 8, Source: bundle.SourceDefault}, goVersion: "go1.26.1",
 			wantValue: 2, wantDef: 0, wantChecks: []string{CheckGOMAXPROCSParent}, wantNote: "Set GOMAXPROCS=2 explicitly",
 		},
 		{
-			name: "docker 1.5 cores on Go 1.24", cgroup: func(t *testing.T) *dump.Cgroup { return realCgroup(t, "v1-docker") },
-			procs: dump.Setting{Value: 8, Source: dump.SourceDefault}, goVersion: "go1.24.5",
+			name: "docker 1.5 cores on Go 1.24", cgroup: func(t *testing.T) *bundle.Cgroup { return realCgroup(t, "v1-docker") },
+			procs: bundle.Setting{Value: 8, Source: bundle.SourceDefault}, goVersion: "go1.24.5",
 			wantValue: 1, wantDef: 2, wantChecks: []string{CheckCPUThrottled, CheckGOMAXPROCSAboveQuota}, wantNote: "Go 1.24 ignores cgroup CPU limits",
 		},
 		{
-			name: "docker 1.5 cores, Go 1.26 binary of a go 1.24 module", cgroup: func(t *testing.T) *dump.Cgroup { return realCgroup(t, "v1-docker") },
-			procs: dump.Setting{Value: 8, Source: dump.SourceDefault}, goVersion: "go1.26.1", defGodebug: "containermaxprocs=0,updatemaxprocs=0,x509sha256skid=0",
+			name: "docker 1.5 cores, Go 1.26 binary of a go 1.24 module", cgroup: func(t *testing.T) *bundle.Cgroup { return realCgroup(t, "v1-docker") },
+			procs: bundle.Setting{Value: 8, Source: bundle.SourceDefault}, goVersion: "go1.26.1", defGodebug: "containermaxprocs=0,updatemaxprocs=0,x509sha256skid=0",
 			wantValue: 1, wantDef: 2, wantChecks: []string{CheckCPUThrottled, CheckGOMAXPROCSAboveQuota}, wantNote: "go.mod says go < 1.25",
 		},
 		{
-			name: "GODEBUG overrides the go.mod default", cgroup: func(t *testing.T) *dump.Cgroup { return realCgroup(t, "v1-docker") },
-			procs: dump.Setting{Value: 8, Source: dump.SourceDefault}, goVersion: "go1.26.1", godebug: "containermaxprocs=0", defGodebug: "updatemaxprocs=0",
+			name: "GODEBUG overrides the go.mod default", cgroup: func(t *testing.T) *bundle.Cgroup { return realCgroup(t, "v1-docker") },
+			procs: bundle.Setting{Value: 8, Source: bundle.SourceDefault}, goVersion: "go1.26.1", godebug: "containermaxprocs=0", defGodebug: "updatemaxprocs=0",
 			wantValue: 1, wantDef: 2, wantChecks: []string{CheckCPUThrottled, CheckGOMAXPROCSAboveQuota}, wantNote: "GODEBUG=containermaxprocs=0 turns off",
 		},
 		{
 			name: "fractional 2.7-core quota, not throttled: ceil", cgroup: fractional,
-			procs: dump.Setting{Value: 3, Source: dump.SourceCgroup}, goVersion: "go1.26.1",
+			procs: bundle.Setting{Value: 3, Source: bundle.SourceCgroup}, goVersion: "go1.26.1",
 			wantValue: 3, wantDef: 3,
 		},
 		{
-			name: "host without quota, runnable goroutines queue at GOMAXPROCS=2", cgroup: func(t *testing.T) *dump.Cgroup { return realCgroup(t, "v1-host") },
-			procs: dump.Setting{Value: 2, Env: "2", Source: dump.SourceEnv}, goVersion: "go1.26.1", sched: true,
+			name: "host without quota, runnable goroutines queue at GOMAXPROCS=2", cgroup: func(t *testing.T) *bundle.Cgroup { return realCgroup(t, "v1-host") },
+			procs: bundle.Setting{Value: 2, Env: "2", Source: bundle.SourceEnv}, goVersion: "go1.26.1", sched: true,
 			wantValue: 0, wantDef: 0, wantChecks: []string{CheckGOMAXPROCSBelowQuota}, wantNote: "GOMAXPROCS=8: goroutines queue",
 		},
 	} {

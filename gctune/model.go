@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // Off is the Candidate.GOGC value that turns the GOGC-driven collector off
@@ -336,13 +336,13 @@ func CalibrateTrace(cs []Cycle) (Model, Workload) {
 
 // CalibrateHistory fits the model to a metrics history and derives the
 // workload (one segment per sampling interval, with the mutator CPU).
-func CalibrateHistory(h *dump.MetricsHistory) (Model, Workload) {
+func CalibrateHistory(h *bundle.MetricsHistory) (Model, Workload) {
 	return calibrateHistory(steadySamples(historySamples(h)))
 }
 
 func calibrateTrace(cs []Cycle) (Model, Workload) { return CalibrateTrace(cs) }
 
-func calibrateHistory(ss []dump.MetricsSample) (Model, Workload) {
+func calibrateHistory(ss []bundle.MetricsSample) (Model, Workload) {
 	var m Model
 	var w Workload
 	if len(ss) < 2 {
@@ -392,8 +392,8 @@ func calibrateHistory(ss []dump.MetricsSample) (Model, Workload) {
 			// The background mark workers run at 25% of GOMAXPROCS while
 			// marking, so their CPU per cycle gives the mark phase's wall
 			// time (assists and idle workers come on top of them).
-			if procs := float64(s.GOMAXPROCS); procs > 0 && live+roots > 0 && s.GCDedicatedSecs > p.GCDedicatedSecs && pc == n {
-				mark := (s.GCDedicatedSecs - p.GCDedicatedSecs) / n / (goalUtilization * procs)
+			if procs := float64(s.GOMAXPROCS); procs > 0 && live+roots > 0 && s.GCDedicatedSeconds > p.GCDedicatedSeconds && pc == n {
+				mark := (s.GCDedicatedSeconds - p.GCDedicatedSeconds) / n / (goalUtilization * procs)
 				markRates = append(markRates, mark/float64(live+roots))
 				paced += n
 				pacedAlloc += alloc
@@ -514,7 +514,7 @@ const (
 // the episode lasts. A mean over the window would carry such an episode
 // over to every setting; the median block keeps the ratio of normal
 // operation, and GC and user CPU come from the same blocks.
-func typicalCostRatio(ss []dump.MetricsSample) (float64, bool) {
+func typicalCostRatio(ss []bundle.MetricsSample) (float64, bool) {
 	var ks []weighted
 	start := -1
 	for i := 1; i < len(ss); i++ {

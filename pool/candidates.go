@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // GCContext prices pooling advice with a first-order GC cost model.
@@ -47,7 +47,7 @@ type GCContext struct {
 // first and last sample (oldest first, as the collector stores them). It
 // returns the zero GCContext, meaning "unknown", with fewer than two samples
 // or when time did not advance. Pure; cost O(1).
-func GCContextFromMetrics(samples []dump.MetricsSample) GCContext {
+func GCContextFromMetrics(samples []bundle.MetricsSample) GCContext {
 	if len(samples) < 2 {
 		return GCContext{}
 	}
@@ -98,7 +98,7 @@ type CandidateOptions struct {
 	MaxCandidates int
 	// Pools are the counters of the process's instrumented pools (from the
 	// bundle manifest); a pool is linked to a site by its constructor name.
-	Pools []dump.PoolStats
+	Pools []bundle.PoolStats
 }
 
 func (o CandidateOptions) withDefaults() CandidateOptions {
@@ -195,8 +195,8 @@ const (
 type assessment struct {
 	site    *Site
 	verdict verdict
-	pool    *dump.PoolStats // for verdictPooled, when linked
-	poolFn  string          // pool Get frame seen on a path
+	pool    *bundle.PoolStats // for verdictPooled, when linked
+	poolFn  string            // pool Get frame seen on a path
 	cand    Candidate
 }
 
@@ -266,7 +266,7 @@ func share(part, total int64) float64 {
 // counters are linked), or a call path runs through sync.(*Pool).Get or this
 // package's (*Pool).Get at or above the site (the site is a pool constructor,
 // or the Get calling a standard-library constructor).
-func (a *assessment) pooled(pools []dump.PoolStats) bool {
+func (a *assessment) pooled(pools []bundle.PoolStats) bool {
 	s := a.site
 	for i := range pools {
 		if fn := pools[i].NewFunc; fn != "" && (fn == s.Func || constructs(s, fn)) {

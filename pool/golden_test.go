@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/pool"
 	"github.com/gdiag/gdiag/report"
 	"github.com/google/pprof/profile"
@@ -22,13 +22,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // golden is what a golden file holds.
 type golden struct {
-	Candidates []pool.Candidate  `json:"candidates"`
-	Findings   []report.Finding  `json:"findings"`
-	Sections   []report.Section  `json:"sections"`
-	Pools      []dump.PoolStats  `json:"pools,omitempty"`
-	GC         pool.GCContext    `json:"gc"`
-	Options    pool.HeapOptions  `json:"heap_options"`
-	Summary    map[string]string `json:"summary"`
+	Candidates []pool.Candidate   `json:"candidates"`
+	Findings   []report.Finding   `json:"findings"`
+	Sections   []report.Section   `json:"sections"`
+	Pools      []bundle.PoolStats `json:"pools,omitempty"`
+	GC         pool.GCContext     `json:"gc"`
+	Options    pool.HeapOptions   `json:"heap_options"`
+	Summary    map[string]string  `json:"summary"`
 }
 
 func readProfile(t testing.TB, name string) *profile.Profile {
@@ -64,7 +64,7 @@ func genLine(t *testing.T, s string) string {
 func TestGolden(t *testing.T) {
 	gc := pool.GCContext{AllocBytesPerSec: 8 << 20, GCCPUShare: 0.2, GOGC: 100, LiveHeapBytes: 8 << 20}
 	// The generator's pool counters (printed by the generator).
-	pools := []dump.PoolStats{{Name: "gen-buffers", Gets: 100, News: 50, Puts: 100, NewFunc: "main.run.func2"}}
+	pools := []bundle.PoolStats{{Name: "gen-buffers", Gets: 100, News: 50, Puts: 100, NewFunc: "main.run.func2"}}
 	tests := []struct {
 		name string
 		give func() (*pool.HeapReport, error)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/google/pprof/profile"
 )
 
@@ -467,7 +467,7 @@ func TestFindingsAntiAdvice(t *testing.T) {
 		t.Fatal(err)
 	}
 	stats, wstats := workPool.Stats(), wrapPool.Stats()
-	fs := Findings(h, GCContext{}, CandidateOptions{Pools: []dump.PoolStats{stats, wstats}})
+	fs := Findings(h, GCContext{}, CandidateOptions{Pools: []bundle.PoolStats{stats, wstats}})
 	byLine := map[int][]string{}
 	for _, fd := range fs {
 		if strings.Contains(fd.Location, "heap_test.go:") {
@@ -556,15 +556,15 @@ func TestGCContextFromMetrics(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
-		give []dump.MetricsSample
+		give []bundle.MetricsSample
 		want GCContext
 	}{
 		{"none", nil, GCContext{}},
-		{"one", []dump.MetricsSample{{Time: t0}}, GCContext{}},
-		{"no time", []dump.MetricsSample{{Time: t0}, {Time: t0}}, GCContext{}},
+		{"one", []bundle.MetricsSample{{Time: t0}}, GCContext{}},
+		{"no time", []bundle.MetricsSample{{Time: t0}, {Time: t0}}, GCContext{}},
 		{
 			name: "two",
-			give: []dump.MetricsSample{
+			give: []bundle.MetricsSample{
 				{Time: t0, HeapAllocBytes: 1000, CPUTotalSeconds: 10, CPUIdleSeconds: 4, GCTotalSeconds: 1},
 				{Time: t0.Add(2 * time.Second), HeapAllocBytes: 5000, CPUTotalSeconds: 14, CPUIdleSeconds: 6, GCTotalSeconds: 1.5,
 					GOGC: 100, HeapLiveBytes: 1 << 20},

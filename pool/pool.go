@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // Pool is a typed, instrumented sync.Pool. The zero value is not usable; make
@@ -142,8 +142,8 @@ func (p *Pool[T]) Name() string { return p.name }
 // Stats returns the pool's counters. The counters are read one after another,
 // not as one atomic snapshot, but News never exceeds Gets in the result.
 // Cost: a few dozen atomic loads; safe for concurrent use.
-func (p *Pool[T]) Stats() dump.PoolStats {
-	st := dump.PoolStats{Name: p.name, NewFunc: p.newFunc}
+func (p *Pool[T]) Stats() bundle.PoolStats {
+	st := bundle.PoolStats{Name: p.name, NewFunc: p.newFunc}
 	// Read misses before gets: every miss counted was preceded by its get.
 	for i := range p.c.s {
 		st.News += p.c.s[i].news.Load()
@@ -157,5 +157,5 @@ func (p *Pool[T]) Stats() dump.PoolStats {
 }
 
 // PoolStats is Stats under the name package collector looks for
-// (interface{ PoolStats() dump.PoolStats }).
-func (p *Pool[T]) PoolStats() dump.PoolStats { return p.Stats() }
+// (interface{ PoolStats() bundle.PoolStats }).
+func (p *Pool[T]) PoolStats() bundle.PoolStats { return p.Stats() }

@@ -7,12 +7,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/pool"
 )
 
 // The collector reads pools through this interface without importing pool.
-var _ interface{ PoolStats() dump.PoolStats } = (*pool.Pool[*bytes.Buffer])(nil)
+var _ interface{ PoolStats() bundle.PoolStats } = (*pool.Pool[*bytes.Buffer])(nil)
 
 func newBuf() *bytes.Buffer { return new(bytes.Buffer) }
 
@@ -90,7 +90,7 @@ func TestPoolCountersAndSizeRule(t *testing.T) {
 		t.Errorf("reset ran %d times, want 1 (dropped items are not reset)", resets)
 	}
 	got := p.Stats()
-	want := dump.PoolStats{Name: "bufs", Gets: 2, Puts: 1, News: 2, Drops: 1, NewFunc: "github.com/gdiag/gdiag/pool_test.newBuf"}
+	want := bundle.PoolStats{Name: "bufs", Gets: 2, Puts: 1, News: 2, Drops: 1, NewFunc: "github.com/gdiag/gdiag/pool_test.newBuf"}
 	if got != want {
 		t.Errorf("Stats = %+v\nwant    %+v", got, want)
 	}

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 // exitCaptureFailed is the exit code of a capture that produced no usable
@@ -145,7 +145,7 @@ type fetchResult struct {
 	Path     string
 	Bytes    int64
 	Took     time.Duration
-	Manifest dump.Manifest
+	Manifest bundle.Manifest
 	// Problems are the bundle's own reports (entries that failed to
 	// capture are in Manifest.Entries with Error set).
 	Problems error
@@ -179,7 +179,7 @@ func progressTo(stderr io.Writer) progressFunc {
 }
 
 // fetchBundle downloads a bundle into a file, validates it with
-// dump.Read and Verify, and returns what it holds. The file is written under
+// bundle.Read and Verify, and returns what it holds. The file is written under
 // a temporary name and renamed when the download is complete, so a failed
 // download never leaves a file that looks whole; a bundle cut short after
 // the collector started sending is kept (dump salvages it) and reported.
@@ -238,7 +238,7 @@ func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*f
 		return nil, err
 	}
 	res := &fetchResult{Path: path, Bytes: n, Took: time.Since(start)}
-	b, err := dump.Open(path)
+	b, err := bundle.Open(path)
 	if b == nil {
 		return nil, fmt.Errorf("%s (%s): not a valid bundle: %w", path, byteSize(n), errors.Join(copyErr, err))
 	}
@@ -399,7 +399,7 @@ func printCaptured(w io.Writer, r *fetchResult) {
 }
 
 // printExplore prints the commands that open a bundle.
-func printExplore(w io.Writer, path string, m dump.Manifest) {
+func printExplore(w io.Writer, path string, m bundle.Manifest) {
 	q := shellQuote(path)
 	dir := strings.TrimSuffix(path, filepath.Ext(path))
 	fmt.Fprintln(w, "next:")
@@ -421,7 +421,7 @@ func printExplore(w io.Writer, path string, m dump.Manifest) {
 		}
 	}
 	for _, e := range m.Entries {
-		if e.Kind == dump.KindTrace && e.Error == "" {
+		if e.Kind == bundle.KindTrace && e.Error == "" {
 			fmt.Fprintf(w, "  go tool trace %s\n", shellQuote(filepath.Join(dir, e.Name)))
 		}
 	}

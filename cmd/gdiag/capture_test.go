@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
-	"github.com/gdiag/gdiag/dump"
 )
 
 // serveCollector runs a collector mounted at /debug/gdiag/ on a real
@@ -55,9 +55,9 @@ func TestCaptureDownloadsAValidBundle(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	b, err := dump.Open(out)
+	b, err := bundle.Open(out)
 	if err != nil {
-		t.Fatalf("dump.Open: %v", err)
+		t.Fatalf("bundle.Open: %v", err)
 	}
 	defer b.Close()
 	if err := b.Verify(); err != nil {
@@ -66,7 +66,7 @@ func TestCaptureDownloadsAValidBundle(t *testing.T) {
 	if b.Manifest.PID != os.Getpid() {
 		t.Errorf("manifest pid %d, want this process %d", b.Manifest.PID, os.Getpid())
 	}
-	for _, k := range []dump.Kind{dump.KindGoroutineProfile, dump.KindHeap, dump.KindCPU, dump.KindMetrics} {
+	for _, k := range []bundle.Kind{bundle.KindGoroutineProfile, bundle.KindHeap, bundle.KindCPU, bundle.KindMetrics} {
 		e, ok := b.Lookup(k)
 		if !ok {
 			t.Errorf("no %s entry", k)
@@ -81,7 +81,7 @@ func TestCaptureDownloadsAValidBundle(t *testing.T) {
 				t.Errorf("%s: %v", e.Name, err)
 			}
 		}
-		if k == dump.KindCPU && e.Seconds != 0.3 {
+		if k == bundle.KindCPU && e.Seconds != 0.3 {
 			t.Errorf("cpu window %v s, want 0.3", e.Seconds)
 		}
 	}
@@ -110,7 +110,7 @@ func TestCaptureDefaultName(t *testing.T) {
 	if filepath.Dir(res.Path) != dir || !strings.HasPrefix(filepath.Base(res.Path), "gdiag-") || filepath.Ext(res.Path) != ".gdiag" {
 		t.Errorf("path %q: want gdiag-<host>-<time>.gdiag in %s", res.Path, dir)
 	}
-	if len(res.Manifest.Entries) != 1 || res.Manifest.Entries[0].Kind != dump.KindHeap {
+	if len(res.Manifest.Entries) != 1 || res.Manifest.Entries[0].Kind != bundle.KindHeap {
 		t.Errorf("entries %+v, want only heap", res.Manifest.Entries)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -30,7 +30,7 @@ func TestDemo(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("bundles in %s: %v, want one", dir, files)
 	}
-	b, err := dump.Open(files[0])
+	b, err := bundle.Open(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestDemo(t *testing.T) {
 	if err := b.Verify(); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []dump.Kind{dump.KindGoroutineText, dump.KindGoroutineProfile, dump.KindHeap, dump.KindCPU, dump.KindMutex, dump.KindTrace, dump.KindMetrics} {
+	for _, k := range []bundle.Kind{bundle.KindGoroutineText, bundle.KindGoroutineProfile, bundle.KindHeap, bundle.KindCPU, bundle.KindMutex, bundle.KindTrace, bundle.KindMetrics} {
 		if _, ok := b.Lookup(k); !ok {
 			t.Errorf("bundle has no %s entry", k)
 		}

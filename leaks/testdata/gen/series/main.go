@@ -24,7 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gdiag/gdiag/dump"
+	"github.com/gdiag/gdiag/bundle"
 )
 
 func main() {
@@ -109,8 +109,8 @@ func snapshot(out string, i int) error {
 		return err
 	}
 	var b bytes.Buffer
-	w := dump.NewWriter(&b)
-	if err := w.Add("goroutines.txt", dump.KindGoroutineText, stacks); err != nil {
+	w := bundle.NewWriter(&b)
+	if err := w.Add("goroutines.txt", bundle.KindGoroutineText, stacks); err != nil {
 		return err
 	}
 	if p := pprof.Lookup("goroutineleak"); p != nil {
@@ -118,13 +118,13 @@ func snapshot(out string, i int) error {
 		if err := p.WriteTo(&lb, 0); err != nil {
 			return err
 		}
-		if err := w.Add("goroutineleak.pb.gz", dump.KindGoroutineLeak, lb.Bytes()); err != nil {
+		if err := w.Add("goroutineleak.pb.gz", bundle.KindGoroutineLeak, lb.Bytes()); err != nil {
 			return err
 		}
 	}
-	m := dump.Manifest{Schema: dump.SchemaVersion, CapturedAt: now, GoVersion: runtime.Version(), GOOS: runtime.GOOS,
+	m := bundle.Manifest{Schema: bundle.SchemaVersion, CapturedAt: now, GoVersion: runtime.Version(), GOOS: runtime.GOOS,
 		GOARCH: runtime.GOARCH, NumCPU: runtime.NumCPU(), Goroutines: runtime.NumGoroutine()}
-	if err := w.Close(m); err != nil {
+	if err := w.Finish(m); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(out, fmt.Sprintf("series-%d.gdiag", i)), b.Bytes(), 0o644)

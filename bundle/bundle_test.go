@@ -1,4 +1,4 @@
-package dump
+package bundle
 
 import (
 	"archive/zip"
@@ -102,7 +102,7 @@ func writeBundle(t testing.TB, e realEntries) []byte {
 	if err := w.Add("", KindMetrics, e.metrics); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Close(testManifest()); err != nil {
+	if err := w.Finish(testManifest()); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
@@ -323,16 +323,16 @@ func TestCorruption(t *testing.T) {
 			// A capture cut short: the complete entries before the cut are
 			// recovered from their local headers, the cut one is named.
 			name: "truncated", give: cutInside(t, good, "heap.pb.gz"),
-			wantReadErr: "dump: b.gdiag: entry heap.pb.gz: truncated (capture cut short), not recovered",
+			wantReadErr: "bundle: b.gdiag: entry heap.pb.gz: truncated (capture cut short), not recovered",
 			wantKinds:   []Kind{KindGoroutineText},
 		},
 		{
 			name: "empty file", give: nil,
-			wantReadErr: "dump: b.gdiag: not a bundle", wantNil: true,
+			wantReadErr: "bundle: b.gdiag: not a bundle", wantNil: true,
 		},
 		{
 			name: "garbage", give: []byte("this is not a zip file at all\n"),
-			wantReadErr: "dump: b.gdiag: not a bundle", wantNil: true,
+			wantReadErr: "bundle: b.gdiag: not a bundle", wantNil: true,
 		},
 		{
 			name: "stored entry corrupt", give: flip(t, good, "heap.pb.gz"),
@@ -346,12 +346,12 @@ func TestCorruption(t *testing.T) {
 		},
 		{
 			name: "manifest missing", give: rezip(t, good, func(n string) bool { return n != ManifestName }),
-			wantReadErr: "dump: b.gdiag: no manifest.json",
+			wantReadErr: "bundle: b.gdiag: no manifest.json",
 			wantKinds:   []Kind{KindGoroutineText, KindHeap, KindMetrics},
 		},
 		{
 			name: "manifest corrupt", give: replaceManifest(t, good, `{"schema": 1, "entries": [`),
-			wantReadErr: "dump: b.gdiag: entry manifest.json: unexpected end of JSON input",
+			wantReadErr: "bundle: b.gdiag: entry manifest.json: unexpected end of JSON input",
 			wantKinds:   []Kind{KindGoroutineText, KindHeap, KindMetrics},
 		},
 		{
@@ -402,7 +402,7 @@ func TestCorruption(t *testing.T) {
 				}
 				got, err := b.ReadFile(en.Name, 0)
 				if en.Name == tt.bad {
-					wantPrefix := "dump: b.gdiag: entry " + tt.bad + ": "
+					wantPrefix := "bundle: b.gdiag: entry " + tt.bad + ": "
 					if err == nil || !strings.HasPrefix(err.Error(), wantPrefix) {
 						t.Errorf("ReadFile(%s) error = %v, want prefix %q", en.Name, err, wantPrefix)
 					}
@@ -438,7 +438,7 @@ func TestReadFileLimit(t *testing.T) {
 	}{
 		{"exact size", n, ""},
 		{"default", 0, ""},
-		{"one byte short", n - 1, "dump: b.gdiag: entry goroutines.txt: "},
+		{"one byte short", n - 1, "bundle: b.gdiag: entry goroutines.txt: "},
 		{"tiny", 1, "exceeds the limit of 1"},
 	}
 	for _, tt := range tests {
@@ -478,7 +478,7 @@ func TestZipBomb(t *testing.T) {
 	if err == nil || len(got) > 1<<20 {
 		t.Fatalf("ReadFile = %d bytes, %v; want an error and no data", len(got), err)
 	}
-	if !strings.HasPrefix(err.Error(), "dump: bomb.gdiag: entry goroutines.txt: ") {
+	if !strings.HasPrefix(err.Error(), "bundle: bomb.gdiag: entry goroutines.txt: ") {
 		t.Errorf("error = %v", err)
 	}
 }
@@ -502,7 +502,7 @@ func TestWriterErrors(t *testing.T) {
 		{"duplicate", func(w *Writer) error {
 			w.Add("", KindHeap, []byte("x"))
 			return w.Add("heap.pb.gz", KindHeap, []byte("y"))
-		}, "dump: entry heap.pb.gz: duplicate name"},
+		}, "bundle: entry heap.pb.gz: duplicate name"},
 		{"reserved", func(w *Writer) error { return w.Add(ManifestName, KindOther, nil) }, "reserved"},
 		{"other without name", func(w *Writer) error { return w.Add("", KindOther, nil) }, "needs a name"},
 		{"absolute path", func(w *Writer) error { return w.Add("/etc/passwd", KindOther, nil) }, "not a valid relative"},
@@ -512,14 +512,14 @@ func TestWriterErrors(t *testing.T) {
 			w.Create("b.txt", KindOther)
 			_, err := ew.Write([]byte("late"))
 			return err
-		}, "dump: entry a.txt: write after the entry was closed"},
+		}, "bundle: entry a.txt: write after the entry was closed"},
 		{"create after close", func(w *Writer) error {
-			w.Close(Manifest{})
+			w.Finish(Manifest{})
 			return w.Add("a.txt", KindOther, nil)
-		}, "dump: create after close"},
+		}, "bundle: create after close"},
 		{"close twice", func(w *Writer) error {
-			w.Close(Manifest{})
-			return w.Close(Manifest{})
+			w.Finish(Manifest{})
+			return w.Finish(Manifest{})
 		}, "already closed"},
 	}
 	for _, tt := range tests {
@@ -537,8 +537,8 @@ func TestWriterStickyError(t *testing.T) {
 	err := w.Add("", KindGoroutineText, bytes.Repeat([]byte("goroutine 1 [running]:\n"), 10000))
 	if err == nil {
 		// Deflate may buffer; the error must surface by Close at the latest.
-		err = w.Close(Manifest{})
-	} else if cerr := w.Close(Manifest{}); !errors.Is(cerr, err) && cerr.Error() != err.Error() {
+		err = w.Finish(Manifest{})
+	} else if cerr := w.Finish(Manifest{}); !errors.Is(cerr, err) && cerr.Error() != err.Error() {
 		t.Errorf("Close error = %v, want the first error %v", cerr, err)
 	}
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
@@ -548,7 +548,7 @@ func TestWriterStickyError(t *testing.T) {
 
 func TestEmptyBundle(t *testing.T) {
 	var out bytes.Buffer
-	if err := NewWriter(&out).Close(Manifest{Host: "h"}); err != nil {
+	if err := NewWriter(&out).Finish(Manifest{Host: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := Read(bytes.NewReader(out.Bytes()), int64(out.Len()), "empty.gdiag")

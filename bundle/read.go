@@ -1,4 +1,4 @@
-package dump
+package bundle
 
 import (
 	"archive/zip"
@@ -18,12 +18,12 @@ const DefaultReadLimit = 1 << 30
 // maxManifestBytes bounds manifest.json; real manifests are a few KiB.
 const maxManifestBytes = 64 << 20
 
-// Bundle is an opened bundle. Entries are read lazily from the zip, so a
-// Bundle holds little memory whatever the bundle's size.
+// Reader is an opened bundle. Entries are read lazily from the zip, so a
+// Reader holds little memory whatever the bundle's size.
 //
-// A Bundle is safe for concurrent use by multiple goroutines as long as the
+// A Reader is safe for concurrent use by multiple goroutines as long as the
 // io.ReaderAt it reads from is (files are).
-type Bundle struct {
+type Reader struct {
 	// Manifest is the decoded manifest.json; zero (Schema 0) when the
 	// manifest is missing or unreadable.
 	Manifest Manifest
@@ -45,9 +45,9 @@ type file struct {
 	open func() (io.ReadCloser, error)
 }
 
-func (b *Bundle) add(f *file) error {
+func (b *Reader) add(f *file) error {
 	if _, dup := b.files[f.name]; dup {
-		return fmt.Errorf("dump: %s: entry %s: duplicate name, later copy ignored", b.Name, f.name)
+		return fmt.Errorf("bundle: %s: entry %s: duplicate name, later copy ignored", b.Name, f.name)
 	}
 	b.files[f.name] = f
 	if f.name != ManifestName {
@@ -63,24 +63,24 @@ func IsBundle(head []byte) bool {
 	return bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06"))
 }
 
-// Open opens the bundle file at path. Close the Bundle when done.
+// Open opens the bundle file at path. Close the Reader when done.
 //
-// Open returns a nil Bundle and an error when the file cannot be opened or
-// nothing in it is readable. It returns a Bundle and an error together when
+// Open returns a nil Reader and an error when the file cannot be opened or
+// nothing in it is readable. It returns a Reader and an error together when
 // part is readable: the manifest is missing, corrupt or of a newer schema (the
-// Bundle then lists the entries present with kinds inferred from their
+// Reader then lists the entries present with kinds inferred from their
 // names), or the file was cut short during capture and has no zip central
-// directory (the Bundle then holds every entry that was complete, found by
+// directory (the Reader then holds every entry that was complete, found by
 // scanning the local headers, and the error names the entry that was cut).
-func Open(path string) (*Bundle, error) {
+func Open(path string) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("dump: %w", err)
+		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("dump: %w", err)
+		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	b, err := Read(f, st.Size(), path)
 	if b == nil {
@@ -93,9 +93,9 @@ func Open(path string) (*Bundle, error) {
 
 // Read reads a bundle of size bytes from r; name is used in error messages.
 // It reads the zip central directory and manifest.json, not the entries. The
-// results are as for Open. The caller keeps r open while using the Bundle.
-func Read(r io.ReaderAt, size int64, name string) (*Bundle, error) {
-	b := &Bundle{Name: name, files: make(map[string]*file)}
+// results are as for Open. The caller keeps r open while using the Reader.
+func Read(r io.ReaderAt, size int64, name string) (*Reader, error) {
+	b := &Reader{Name: name, files: make(map[string]*file)}
 	var errs []error
 	zr, err := zip.NewReader(r, size)
 	switch {
@@ -106,11 +106,11 @@ func Read(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 			}
 		}
 	case !hasLocalHeader(r, size):
-		return nil, fmt.Errorf("dump: %s: not a bundle: %w", name, err)
+		return nil, fmt.Errorf("bundle: %s: not a bundle: %w", name, err)
 	default:
 		// No readable central directory: a capture cut short. Recover the
 		// complete entries from their local headers.
-		errs = append(errs, fmt.Errorf("dump: %s: zip directory unreadable (%w), entries recovered by scanning", name, err))
+		errs = append(errs, fmt.Errorf("bundle: %s: zip directory unreadable (%w), entries recovered by scanning", name, err))
 		errs = append(errs, b.salvage(r, size)...)
 		if len(b.files) == 0 {
 			return nil, errors.Join(errs...)
@@ -122,9 +122,9 @@ func Read(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	return b, errors.Join(errs...)
 }
 
-func (b *Bundle) readManifest() error {
+func (b *Reader) readManifest() error {
 	if _, ok := b.files[ManifestName]; !ok {
-		return fmt.Errorf("dump: %s: no %s (entry kinds inferred from names): %w", b.Name, ManifestName, fs.ErrNotExist)
+		return fmt.Errorf("bundle: %s: no %s (entry kinds inferred from names): %w", b.Name, ManifestName, fs.ErrNotExist)
 	}
 	data, err := b.ReadFile(ManifestName, maxManifestBytes)
 	if err != nil {
@@ -132,11 +132,11 @@ func (b *Bundle) readManifest() error {
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return fmt.Errorf("dump: %s: entry %s: %w", b.Name, ManifestName, err)
+		return fmt.Errorf("bundle: %s: entry %s: %w", b.Name, ManifestName, err)
 	}
 	b.Manifest = m
 	if m.Schema > SchemaVersion {
-		return fmt.Errorf("dump: %s: entry %s: schema %d is newer than the supported %d; fields may be missing",
+		return fmt.Errorf("bundle: %s: entry %s: schema %d is newer than the supported %d; fields may be missing",
 			b.Name, ManifestName, m.Schema, SchemaVersion)
 	}
 	return nil
@@ -165,7 +165,7 @@ func KindOf(name string) Kind {
 // have Error set and no file) followed by the files present in the zip that
 // the manifest does not list, with Kind from KindOf and Bytes from the zip
 // directory. It allocates a new slice on each call.
-func (b *Bundle) Entries() []Entry {
+func (b *Reader) Entries() []Entry {
 	out := make([]Entry, 0, len(b.Manifest.Entries)+len(b.order))
 	listed := make(map[string]bool, len(b.Manifest.Entries))
 	for _, e := range b.Manifest.Entries {
@@ -184,7 +184,7 @@ func (b *Bundle) Entries() []Entry {
 // Lookup returns the first entry of kind whose file is present in the
 // bundle. ok is false when there is none; a capture that failed is still
 // listed by Entries with its Error.
-func (b *Bundle) Lookup(kind Kind) (e Entry, ok bool) {
+func (b *Reader) Lookup(kind Kind) (e Entry, ok bool) {
 	for _, e := range b.Entries() {
 		if e.Kind == kind && b.files[e.Name] != nil {
 			return e, true
@@ -196,16 +196,16 @@ func (b *Bundle) Lookup(kind Kind) (e Entry, ok bool) {
 // Open opens the entry called name for reading. A corrupt entry shows as a
 // read error naming the bundle and the entry, at the latest at the end of the
 // data (CRC check). A missing entry's error wraps fs.ErrNotExist.
-func (b *Bundle) Open(name string) (io.ReadCloser, error) {
+func (b *Reader) Open(name string) (io.ReadCloser, error) {
 	f := b.files[name]
 	if f == nil {
-		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, name, fs.ErrNotExist)
+		return nil, fmt.Errorf("bundle: %s: entry %s: %w", b.Name, name, fs.ErrNotExist)
 	}
 	rc, err := f.open()
 	if err != nil {
-		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, name, err)
+		return nil, fmt.Errorf("bundle: %s: entry %s: %w", b.Name, name, err)
 	}
-	return &entryReader{rc: rc, prefix: "dump: " + b.Name + ": entry " + name}, nil
+	return &entryReader{rc: rc, prefix: "bundle: " + b.Name + ": entry " + name}, nil
 }
 
 // entryReader names the bundle and entry in read errors.
@@ -229,16 +229,16 @@ func (e *entryReader) Close() error { return e.rc.Close() }
 // while reading, so a lying zip header cannot make it allocate more), when the
 // entry is corrupt (bad CRC, bad compressed data) or missing. limit <= 0 means
 // DefaultReadLimit. Cost: one read and decompression of the entry.
-func (b *Bundle) ReadFile(name string, limit int64) ([]byte, error) {
+func (b *Reader) ReadFile(name string, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = DefaultReadLimit
 	}
 	f := b.files[name]
 	if f == nil {
-		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, name, fs.ErrNotExist)
+		return nil, fmt.Errorf("bundle: %s: entry %s: %w", b.Name, name, fs.ErrNotExist)
 	}
 	if f.size > uint64(limit) {
-		return nil, fmt.Errorf("dump: %s: entry %s: %d bytes exceeds the limit of %d", b.Name, name, f.size, limit)
+		return nil, fmt.Errorf("bundle: %s: entry %s: %d bytes exceeds the limit of %d", b.Name, name, f.size, limit)
 	}
 	rc, err := b.Open(name)
 	if err != nil {
@@ -252,7 +252,7 @@ func (b *Bundle) ReadFile(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if n > limit {
-		return nil, fmt.Errorf("dump: %s: entry %s: more than the limit of %d bytes", b.Name, name, limit)
+		return nil, fmt.Errorf("bundle: %s: entry %s: more than the limit of %d bytes", b.Name, name, limit)
 	}
 	return buf.Bytes(), nil
 }
@@ -261,7 +261,7 @@ func (b *Bundle) ReadFile(name string, limit int64) ([]byte, error) {
 // that is corrupt (bad CRC or compressed data) or larger than
 // DefaultReadLimit. Cost: reading and decompressing the whole bundle once,
 // without holding it in memory.
-func (b *Bundle) Verify() error {
+func (b *Reader) Verify() error {
 	var errs []error
 	for _, f := range b.order {
 		rc, err := b.Open(f.name)
@@ -272,7 +272,7 @@ func (b *Bundle) Verify() error {
 		n, err := io.Copy(io.Discard, io.LimitReader(rc, DefaultReadLimit+1))
 		rc.Close()
 		if err == nil && n > DefaultReadLimit {
-			err = fmt.Errorf("dump: %s: entry %s: more than the limit of %d bytes", b.Name, f.name, DefaultReadLimit)
+			err = fmt.Errorf("bundle: %s: entry %s: more than the limit of %d bytes", b.Name, f.name, DefaultReadLimit)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -283,10 +283,10 @@ func (b *Bundle) Verify() error {
 
 // Metrics decodes the metrics history (the first KindMetrics entry). The
 // error wraps fs.ErrNotExist when the bundle has none.
-func (b *Bundle) Metrics() (*MetricsHistory, error) {
+func (b *Reader) Metrics() (*MetricsHistory, error) {
 	e, ok := b.Lookup(KindMetrics)
 	if !ok {
-		return nil, fmt.Errorf("dump: %s: no %s entry: %w", b.Name, KindMetrics, fs.ErrNotExist)
+		return nil, fmt.Errorf("bundle: %s: no %s entry: %w", b.Name, KindMetrics, fs.ErrNotExist)
 	}
 	data, err := b.ReadFile(e.Name, 0)
 	if err != nil {
@@ -294,21 +294,21 @@ func (b *Bundle) Metrics() (*MetricsHistory, error) {
 	}
 	var h MetricsHistory
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("dump: %s: entry %s: %w", b.Name, e.Name, err)
+		return nil, fmt.Errorf("bundle: %s: entry %s: %w", b.Name, e.Name, err)
 	}
 	return &h, nil
 }
 
-// Close closes the file opened by Open; for a Bundle from Read it does
+// Close closes the file opened by Open; for a Reader from Read it does
 // nothing.
-func (b *Bundle) Close() error {
+func (b *Reader) Close() error {
 	if b.closer == nil {
 		return nil
 	}
 	err := b.closer.Close()
 	b.closer = nil
 	if err != nil {
-		return fmt.Errorf("dump: %s: %w", b.Name, err)
+		return fmt.Errorf("bundle: %s: %w", b.Name, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package dump
+package bundle
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 )
 
 // FuzzRead feeds arbitrary bytes to Read and every accessor. Seeds are the
-// real bundles in testdata/. Invariants: no panic; a nil Bundle comes with an
+// real bundles in testdata/. Invariants: no panic; a nil Reader comes with an
 // error; every error names the bundle; ReadFile never returns more than the
 // limit.
 func FuzzRead(f *testing.F) {

@@ -1,4 +1,4 @@
-package dump
+package bundle
 
 import (
 	"archive/zip"
@@ -47,13 +47,13 @@ func readFullAt(r io.ReaderAt, p []byte, off int64) error {
 
 // salvage adds the complete entries found by walking local headers and
 // returns an error for the entry it stopped at, if any.
-func (b *Bundle) salvage(r io.ReaderAt, size int64) []error {
+func (b *Reader) salvage(r io.ReaderAt, size int64) []error {
 	var errs []error
 	off := int64(0)
 	for n := 0; n < maxSalvageFiles && off+localHeaderLen <= size; n++ {
 		f, next, err := salvageOne(r, size, off)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("dump: %s: %w", b.Name, err))
+			errs = append(errs, fmt.Errorf("bundle: %s: %w", b.Name, err))
 			break
 		}
 		if f == nil { // not a local header: the (partial) central directory

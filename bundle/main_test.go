@@ -1,4 +1,4 @@
-package dump_test
+package bundle_test
 
 import (
 	"testing"

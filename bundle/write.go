@@ -1,4 +1,4 @@
-package dump
+package bundle
 
 import (
 	"archive/zip"
@@ -63,7 +63,7 @@ func (w *Writer) Create(name string, kind Kind) (io.Writer, error) {
 		return nil, w.err
 	}
 	if w.closed {
-		return nil, errors.New("dump: create after close")
+		return nil, errors.New("bundle: create after close")
 	}
 	w.finishOpen()
 	if name == "" {
@@ -78,14 +78,14 @@ func (w *Writer) Create(name string, kind Kind) (io.Writer, error) {
 	}
 	zf, err := w.zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: time.Now()})
 	if err != nil {
-		w.err = fmt.Errorf("dump: entry %s: %w", name, err)
+		w.err = fmt.Errorf("bundle: entry %s: %w", name, err)
 		return nil, w.err
 	}
 	// CreateHeader completed the previous entry (data descriptor included);
 	// flush so that it survives if the process dies during this one, and
 	// Read can salvage it from a bundle without a central directory.
 	if err := w.zw.Flush(); err != nil {
-		w.err = fmt.Errorf("dump: entry %s: %w", name, err)
+		w.err = fmt.Errorf("bundle: entry %s: %w", name, err)
 		return nil, w.err
 	}
 	w.names[name] = true
@@ -107,11 +107,11 @@ func (e entryWriter) Write(p []byte) (int, error) {
 		return 0, e.w.err
 	}
 	if e.w.open != e.cw {
-		return 0, fmt.Errorf("dump: entry %s: write after the entry was closed", e.name)
+		return 0, fmt.Errorf("bundle: entry %s: write after the entry was closed", e.name)
 	}
 	n, err := e.cw.Write(p)
 	if err != nil {
-		e.w.err = fmt.Errorf("dump: entry %s: %w", e.name, err)
+		e.w.err = fmt.Errorf("bundle: entry %s: %w", e.name, err)
 		return n, e.w.err
 	}
 	return n, nil
@@ -120,13 +120,13 @@ func (e entryWriter) Write(p []byte) (int, error) {
 func (w *Writer) checkName(name string) error {
 	switch {
 	case name == "":
-		return errors.New("dump: entry needs a name (KindOther has no default name)")
+		return errors.New("bundle: entry needs a name (KindOther has no default name)")
 	case name == ManifestName:
-		return fmt.Errorf("dump: entry %s: name is reserved for the manifest", name)
+		return fmt.Errorf("bundle: entry %s: name is reserved for the manifest", name)
 	case !fs.ValidPath(name) || name == ".":
-		return fmt.Errorf("dump: entry %q: not a valid relative slash-separated path", name)
+		return fmt.Errorf("bundle: entry %q: not a valid relative slash-separated path", name)
 	case w.names[name]:
-		return fmt.Errorf("dump: entry %s: duplicate name", name)
+		return fmt.Errorf("bundle: entry %s: duplicate name", name)
 	}
 	return nil
 }
@@ -185,9 +185,9 @@ func (w *Writer) SetEntryInfo(name string, seconds float64, took time.Duration) 
 // writes manifest.json and the zip central directory. It does not close the
 // underlying io.Writer. Close returns the first error of the Writer's life;
 // calling it twice is an error.
-func (w *Writer) Close(m Manifest) error {
+func (w *Writer) Finish(m Manifest) error {
 	if w.closed {
-		return errors.New("dump: writer already closed")
+		return errors.New("bundle: writer already closed")
 	}
 	w.closed = true
 	w.finishOpen()
@@ -201,17 +201,17 @@ func (w *Writer) Close(m Manifest) error {
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return fmt.Errorf("dump: %s: %w", ManifestName, err)
+		return fmt.Errorf("bundle: %s: %w", ManifestName, err)
 	}
 	zf, err := w.zw.CreateHeader(&zip.FileHeader{Name: ManifestName, Method: zip.Deflate, Modified: time.Now()})
 	if err != nil {
-		return fmt.Errorf("dump: %s: %w", ManifestName, err)
+		return fmt.Errorf("bundle: %s: %w", ManifestName, err)
 	}
 	if _, err := zf.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("dump: %s: %w", ManifestName, err)
+		return fmt.Errorf("bundle: %s: %w", ManifestName, err)
 	}
 	if err := w.zw.Close(); err != nil {
-		return fmt.Errorf("dump: closing zip: %w", err)
+		return fmt.Errorf("bundle: closing zip: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package dump
+package bundle
 
 import "time"
 
