@@ -3,18 +3,18 @@ package analyzer
 import (
 	"github.com/gdiag/gdiag/contention"
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/heap"
 	"github.com/gdiag/gdiag/leaks"
-	"github.com/gdiag/gdiag/pool"
 	"github.com/gdiag/gdiag/report"
 )
 
 // poolSeverity is the highest severity package pool reports for each of its
-// checks (pool.Checks documents IDs and summaries only).
+// checks (heap.Checks documents IDs and summaries only).
 func poolSeverity(id string) report.Severity {
 	switch id {
-	case pool.CheckCandidate, pool.CheckInuseGrowth:
+	case heap.CheckCandidate, heap.CheckInuseGrowth:
 		return report.SeverityHigh
-	case pool.CheckAlreadyPooled, pool.CheckSizeVaries:
+	case heap.CheckAlreadyPooled, heap.CheckSizeVaries:
 		return report.SeverityLow
 	}
 	return report.SeverityInfo
@@ -30,7 +30,7 @@ func Checks() []report.Check {
 	for _, c := range gctune.Checks() {
 		out = append(out, report.Check{ID: c.ID, Severity: c.Severity, Title: c.Title, Doc: c.Doc})
 	}
-	for _, c := range pool.Checks() {
+	for _, c := range heap.Checks() {
 		out = append(out, report.Check{ID: c.ID, Severity: poolSeverity(c.ID), Title: c.Summary})
 	}
 	for _, c := range contention.Checks() {

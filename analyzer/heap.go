@@ -9,7 +9,7 @@ import (
 
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/gctune"
-	"github.com/gdiag/gdiag/pool"
+	"github.com/gdiag/gdiag/heap"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -48,8 +48,8 @@ func snapTime(s heapSnapshot) time.Time {
 // heapOptions leave the collector's own allocations out of the sites: a
 // snapshot taken during a capture always shows its buffers, which are not
 // the service's.
-func heapOptions() pool.HeapOptions {
-	return pool.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}}
+func heapOptions() heap.HeapOptions {
+	return heap.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}}
 }
 
 // looseMergeWindow is how far apart a loose heap profile and a loose allocs
@@ -132,7 +132,7 @@ func window(h *bundle.MetricsHistory, from, to time.Time) *bundle.MetricsHistory
 // the history covers them, only that stretch of it is used, so that the GC
 // figures and the allocation shares describe the same load. The string says
 // where the numbers came from; "" when nothing is known.
-func gcContext(inputs []*Input, from, to time.Time) (pool.GCContext, string) {
+func gcContext(inputs []*Input, from, to time.Time) (heap.GCContext, string) {
 	for i := len(inputs) - 1; i >= 0; i-- {
 		in := inputs[i]
 		if in == nil || in.Metrics == nil || len(in.Metrics.Samples) < 2 {
@@ -143,14 +143,14 @@ func gcContext(inputs []*Input, from, to time.Time) (pool.GCContext, string) {
 			hist = w
 			what = fmt.Sprintf("the metrics history of %s between the heap snapshots (%d samples)", in.Name, len(w.Samples))
 		}
-		gc := pool.GCContextFromMetrics(hist.Samples)
+		gc := heap.GCContextFromMetrics(hist.Samples)
 		if r, err := gctune.Analyze(gctune.Input{Manifest: in.Manifest, History: hist}, gctune.Options{}); err == nil && r.ShareBasis == "busy" {
 			gc.GCCPUShare = r.GCCPUShare
 			if r.AllocBytesPerSec > 0 {
 				gc.AllocBytesPerSec = r.AllocBytesPerSec
 			}
 		}
-		if gc == (pool.GCContext{}) {
+		if gc == (heap.GCContext{}) {
 			continue
 		}
 		return gc, what
@@ -169,13 +169,13 @@ func gcContext(inputs []*Input, from, to time.Time) (pool.GCContext, string) {
 		if err != nil {
 			continue
 		}
-		gc := pool.GCContext{AllocBytesPerSec: r.AllocBytesPerSec, GCCPUShare: r.GCCPUShare, GOGC: r.GOGC.Value}
+		gc := heap.GCContext{AllocBytesPerSec: r.AllocBytesPerSec, GCCPUShare: r.GCCPUShare, GOGC: r.GOGC.Value}
 		if r.LiveHeapBytes > 0 {
 			gc.LiveHeapBytes = uint64(r.LiveHeapBytes)
 		}
 		return gc, fmt.Sprintf("the gctrace log %s (GC CPU over GOMAXPROCS × wall time)", in.Name)
 	}
-	return pool.GCContext{}, ""
+	return heap.GCContext{}, ""
 }
 
 // poolStats returns the instrumented pools of the last bundle that recorded
@@ -205,7 +205,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 		return secs, nil, nil
 	}
 	var (
-		h        *pool.HeapReport
+		h        *heap.HeapReport
 		err      error
 		note     string
 		from, to time.Time // the diff's window, zero for one snapshot
@@ -216,7 +216,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 		if (first.profile().TimeNanos == 0 || last.profile().TimeNanos == 0) && !first.at.IsZero() && last.at.After(first.at) {
 			elapsed = last.at.Sub(first.at)
 		}
-		h, err = pool.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions())
+		h, err = heap.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions())
 		if err == nil && first.proc != "" && last.proc != "" && first.proc != last.proc {
 			err = fmt.Errorf("captured from different processes (%s, %s)", first.proc, last.proc)
 		}
@@ -230,16 +230,16 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 	}
 	if h == nil {
 		last := snaps[len(snaps)-1]
-		h, err = pool.AnalyzeHeap(last.heap, last.allocs, heapOptions())
+		h, err = heap.AnalyzeHeap(last.heap, last.allocs, heapOptions())
 		if err != nil {
 			return secs, nil, append(warns, fmt.Sprintf("analyzer: %s: %v", last.name, err))
 		}
 		note = fmt.Sprintf("allocations since process start in %s", last.name)
 	}
 	gc, gcFrom := gcContext(inputs, from, to)
-	opts := pool.CandidateOptions{Pools: pools}
-	cands := pool.Candidates(h, gc, opts)
-	hs := pool.Sections(h, cands)
+	opts := heap.CandidateOptions{Pools: pools}
+	cands := heap.Candidates(h, gc, opts)
+	hs := heap.Sections(h, cands)
 	if len(hs) > 0 {
 		hs[0].Notes = append([]string{note}, hs[0].Notes...)
 	}
@@ -251,7 +251,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 			hs[1].Notes = append(hs[1].Notes, "no metrics history or gctrace log: GC CPU saved is unknown, shares of allocated bytes only")
 		}
 	}
-	return append(hs, secs...), pool.Findings(h, gc, opts), warns
+	return append(hs, secs...), heap.Findings(h, gc, opts), warns
 }
 
 // poolsSection lists the instrumented pools with their counters.

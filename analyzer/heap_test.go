@@ -12,19 +12,20 @@ import (
 
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/collector"
+	"github.com/gdiag/gdiag/heap"
 	"github.com/gdiag/gdiag/pool"
 	"github.com/gdiag/gdiag/report"
 )
 
-// The heap profiles pool's generator wrote (see pool/testdata/gen): an
+// The heap profiles heap's generator wrote (see heap/testdata/gen): an
 // allocs snapshot, then two heap snapshots around a cache that grew.
-var poolTestdata = filepath.Join("..", "pool", "testdata")
+var heapTestdata = filepath.Join("..", "heap", "testdata")
 
 func loadAll(t *testing.T, names ...string) []*Input {
 	t.Helper()
 	var ins []*Input
 	for _, n := range names {
-		in, err := Load(filepath.Join(poolTestdata, n), LoadOptions{})
+		in, err := Load(filepath.Join(heapTestdata, n), LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,15 +67,15 @@ func TestAnalyzeHeapInputs(t *testing.T) {
 			give:     []string{"allocs.pb.gz"},
 			wantNote: "allocations since process start in ",
 			wantCheck: []string{
-				pool.CheckAlreadyPooled + "@main.run.func2", pool.CheckCandidate + "@main.handleChurn",
-				pool.CheckRetainedObjects + "@main.retain", pool.CheckSizeVaries + "@main.varySize", pool.CheckTinyObjects + "@main.allocTiny",
+				heap.CheckAlreadyPooled + "@main.run.func2", heap.CheckCandidate + "@main.handleChurn",
+				heap.CheckRetainedObjects + "@main.retain", heap.CheckSizeVaries + "@main.varySize", heap.CheckTinyObjects + "@main.allocTiny",
 			},
 		},
 		{
 			name:      "two heap snapshots",
 			give:      []string{"heap-before.pb.gz", "heap-after.pb.gz"},
 			wantNote:  "allocations and in-use growth between ",
-			wantCheck: []string{pool.CheckInuseGrowth + "@main.fillCache", pool.CheckCandidate + "@main.handleChurn"},
+			wantCheck: []string{heap.CheckInuseGrowth + "@main.fillCache", heap.CheckCandidate + "@main.handleChurn"},
 		},
 		{
 			name:     "snapshots in the wrong order",
@@ -87,9 +88,9 @@ func TestAnalyzeHeapInputs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Analyze(loadAll(t, tt.give...), Options{})
 			ids := sectionIDs(r)
-			i := slices.Index(ids, pool.SectionHeapSites)
+			i := slices.Index(ids, heap.SectionHeapSites)
 			if i < 0 {
-				t.Fatalf("no %s section in %v", pool.SectionHeapSites, ids)
+				t.Fatalf("no %s section in %v", heap.SectionHeapSites, ids)
 			}
 			if n := r.Sections[i].Notes; len(n) == 0 || !strings.HasPrefix(n[0], tt.wantNote) {
 				t.Errorf("heap section notes %q, want the first to start with %q", n, tt.wantNote)
@@ -194,9 +195,9 @@ func TestAnalyzeBundleWithPool(t *testing.T) {
 	for k := range r.Findings {
 		f := &r.Findings[k]
 		switch {
-		case f.Check == pool.CheckAlreadyPooled && strings.HasSuffix(f.Function, "TestAnalyzeBundleWithPool.func1"):
+		case f.Check == heap.CheckAlreadyPooled && strings.HasSuffix(f.Function, "TestAnalyzeBundleWithPool.func1"):
 			pooled = f
-		case f.Check == pool.CheckCandidate && strings.HasSuffix(f.Function, "TestAnalyzeBundleWithPool"):
+		case f.Check == heap.CheckCandidate && strings.HasSuffix(f.Function, "TestAnalyzeBundleWithPool"):
 			churn = f
 		}
 	}
@@ -251,10 +252,10 @@ func TestWindow(t *testing.T) {
 // pool advice are part of the tuning advice and stay.
 func TestFocusRecommendKeepsPoolAdvice(t *testing.T) {
 	r := Analyze(loadAll(t, "allocs.pb.gz"), Options{Focus: FocusRecommend})
-	if ids := sectionIDs(r); !slices.Contains(ids, pool.SectionHeapSites) || !slices.Contains(ids, pool.SectionPoolCandidates) {
-		t.Errorf("sections %v, want %s and %s", ids, pool.SectionHeapSites, pool.SectionPoolCandidates)
+	if ids := sectionIDs(r); !slices.Contains(ids, heap.SectionHeapSites) || !slices.Contains(ids, heap.SectionPoolCandidates) {
+		t.Errorf("sections %v, want %s and %s", ids, heap.SectionHeapSites, heap.SectionPoolCandidates)
 	}
-	if !slices.ContainsFunc(r.Findings, func(f report.Finding) bool { return f.Check == pool.CheckCandidate }) {
+	if !slices.ContainsFunc(r.Findings, func(f report.Finding) bool { return f.Check == heap.CheckCandidate }) {
 		t.Error("no pool/candidate finding under FocusRecommend")
 	}
 }

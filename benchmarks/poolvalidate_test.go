@@ -18,7 +18,7 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
-	"github.com/gdiag/gdiag/pool"
+	"github.com/gdiag/gdiag/heap"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -217,7 +217,7 @@ func analyze(tb testing.TB, paths ...string) *report.Report {
 func candidates(r *report.Report) []report.Finding {
 	var out []report.Finding
 	for _, f := range r.Findings {
-		if f.Check == pool.CheckCandidate {
+		if f.Check == heap.CheckCandidate {
 			out = append(out, f)
 		}
 	}
@@ -291,15 +291,15 @@ func TestPoolAdviceOnFixture(t *testing.T) {
 				}
 			}
 			got := findingsAt(r, siteCache)
-			if !slices.Contains(got, pool.CheckRetainedObjects) && !slices.Contains(got, pool.CheckInuseGrowth) {
-				t.Errorf("findings at %s = %v, want %s or %s", siteCache, got, pool.CheckRetainedObjects, pool.CheckInuseGrowth)
+			if !slices.Contains(got, heap.CheckRetainedObjects) && !slices.Contains(got, heap.CheckInuseGrowth) {
+				t.Errorf("findings at %s = %v, want %s or %s", siteCache, got, heap.CheckRetainedObjects, heap.CheckInuseGrowth)
 			}
 			var secs []string
 			for _, s := range r.Sections {
 				secs = append(secs, s.ID)
 			}
-			if !slices.Contains(secs, pool.SectionHeapSites) || !slices.Contains(secs, pool.SectionPoolCandidates) {
-				t.Errorf("sections %v, want %s and %s", secs, pool.SectionHeapSites, pool.SectionPoolCandidates)
+			if !slices.Contains(secs, heap.SectionHeapSites) || !slices.Contains(secs, heap.SectionPoolCandidates) {
+				t.Errorf("sections %v, want %s and %s", secs, heap.SectionHeapSites, heap.SectionPoolCandidates)
 			}
 		})
 	}

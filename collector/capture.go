@@ -532,8 +532,8 @@ func (c *Collector) fillManifest(ctx context.Context, m *bundle.Manifest) {
 	m.Process = readProcess(pctx)
 	cancel()
 
-	for _, p := range c.cfg.pools {
-		st, err := poolStats(p)
+	for i, p := range c.cfg.pools {
+		st, err := poolStats(i, p)
 		if err != nil {
 			c.report(err)
 			continue
@@ -542,18 +542,15 @@ func (c *Collector) fillManifest(ctx context.Context, m *bundle.Manifest) {
 	}
 }
 
-// poolStats calls a user's PoolReporter, recovering a panic into an error.
-func poolStats(p namedPool) (st bundle.PoolStats, err error) {
+// poolStats calls the i-th PoolReporter (in the order WithPools got them),
+// recovering a panic into an error.
+func poolStats(i int, p PoolReporter) (st bundle.PoolStats, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("collector: pool %q: panic: %v", p.name, r)
+			err = fmt.Errorf("collector: pool %d: panic: %v", i, r)
 		}
 	}()
-	st = p.r.PoolStats()
-	if p.name != "" {
-		st.Name = p.name
-	}
-	return st, nil
+	return p.Stats(), nil
 }
 
 // readSettings reads the effective GOGC and GOMEMLIMIT.

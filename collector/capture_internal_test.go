@@ -13,14 +13,14 @@ import (
 
 type panicPool struct{}
 
-func (panicPool) PoolStats() bundle.PoolStats { panic("pool exploded") }
+func (panicPool) Stats() bundle.PoolStats { panic("pool exploded") }
 
 // TestPanicsRecovered: a panicking capture step becomes a failed entry, a
 // panicking PoolReporter reaches the error handler, and the bundle is kept.
 func TestPanicsRecovered(t *testing.T) {
 	var mu sync.Mutex
 	var errs []string
-	c, err := New(WithPool("bad", panicPool{}), WithErrorHandler(func(err error) {
+	c, err := New(WithPools(panicPool{}), WithErrorHandler(func(err error) {
 		mu.Lock()
 		errs = append(errs, err.Error())
 		mu.Unlock()
@@ -52,7 +52,7 @@ func TestPanicsRecovered(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(errs) != 1 || !strings.Contains(errs[0], `pool "bad": panic: pool exploded`) {
+	if len(errs) != 1 || !strings.Contains(errs[0], `pool 0: panic: pool exploded`) {
 		t.Errorf("error handler got %q", errs)
 	}
 	b, err := bundle.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "panic bundle")

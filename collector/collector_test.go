@@ -48,8 +48,8 @@ func (c *countingPool) Get() []byte {
 	return make([]byte, 64)
 }
 
-func (c *countingPool) PoolStats() bundle.PoolStats {
-	return bundle.PoolStats{Name: "counting", Gets: c.gets.Load(), News: c.news.Load()}
+func (c *countingPool) Stats() bundle.PoolStats {
+	return bundle.PoolStats{Name: "buffers", Gets: c.gets.Load(), News: c.news.Load()}
 }
 
 // newCollector makes a collector closed at the end of the test.
@@ -130,7 +130,7 @@ func TestBundleOverHTTP(t *testing.T) {
 	c := newCollector(t,
 		collector.WithMetricsInterval(20*time.Millisecond),
 		collector.WithFlightRecorder(time.Second, 2<<20),
-		collector.WithPool("buffers", pool))
+		collector.WithPools(pool))
 	ts, client := serve(t, c)
 	time.Sleep(100 * time.Millisecond) // a few metrics samples
 

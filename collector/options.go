@@ -58,15 +58,10 @@ type config struct {
 	flight         bool
 	flightMinAge   time.Duration
 	flightMaxBytes uint64
-	pools          []namedPool
+	pools          []PoolReporter
 	watch          *WatchOptions
 
 	errs []error // problems found while applying options
-}
-
-type namedPool struct {
-	name string
-	r    PoolReporter
 }
 
 func defaultConfig() config {
@@ -243,14 +238,15 @@ func WithFlightRecorder(minAge time.Duration, maxBytes uint64) Option {
 }
 
 // PoolReporter is an instrumented pool whose counters go into the manifest.
-// Package pool's typed pool implements it. PoolStats is called during
-// captures from a collector goroutine and must be safe for concurrent use.
+// Package pool's typed pool implements it. Stats is called during captures
+// from a collector goroutine and must be safe for concurrent use.
 type PoolReporter interface {
-	PoolStats() bundle.PoolStats
+	Stats() bundle.PoolStats
 }
 
-// WithPools registers instrumented pools; each keeps the name its PoolStats
-// reports.
+// WithPools registers instrumented pools, each under the name its Stats
+// reports (for package pool, the name given to pool.New). It may be given
+// more than once; the pools add up.
 func WithPools(rs ...PoolReporter) Option {
 	return optionFunc(func(c *config) {
 		for i, r := range rs {
@@ -258,20 +254,8 @@ func WithPools(rs ...PoolReporter) Option {
 				c.errorf("pool %d: nil reporter", i)
 				continue
 			}
-			c.pools = append(c.pools, namedPool{r: r})
+			c.pools = append(c.pools, r)
 		}
-	})
-}
-
-// WithPool registers one instrumented pool under name, which replaces the
-// name its PoolStats reports.
-func WithPool(name string, r PoolReporter) Option {
-	return optionFunc(func(c *config) {
-		if r == nil {
-			c.errorf("pool %q: nil reporter", name)
-			return
-		}
-		c.pools = append(c.pools, namedPool{name: name, r: r})
 	})
 }
 

@@ -91,10 +91,10 @@ func ExampleWithMaxSize() {
 }
 
 // Register the pool with the collector: every bundle's manifest then carries
-// its counters (dump.PoolStats), and `gdiag analyze` shows its hit rate and
+// its counters (bundle.PoolStats), and `gdiag analyze` shows its hit rate and
 // links the pool's constructor to its allocation site in the heap profile.
-// Package collector reads the pool through
-// interface{ PoolStats() dump.PoolStats } and does not import package pool.
+// Package collector reads the pool through collector.PoolReporter
+// (interface{ Stats() bundle.PoolStats }) and does not import package pool.
 func Example_collector() {
 	bufs, err := pool.New("response-buffers", func() *bytes.Buffer { return new(bytes.Buffer) })
 	if err != nil {

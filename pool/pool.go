@@ -139,7 +139,8 @@ func (p *Pool[T]) Put(x T) {
 // Name returns the pool's name.
 func (p *Pool[T]) Name() string { return p.name }
 
-// Stats returns the pool's counters. The counters are read one after another,
+// Stats returns the pool's counters. It is the method package collector reads
+// (collector.PoolReporter). The counters are read one after another,
 // not as one atomic snapshot, but News never exceeds Gets in the result.
 // Cost: a few dozen atomic loads; safe for concurrent use.
 func (p *Pool[T]) Stats() bundle.PoolStats {
@@ -155,7 +156,3 @@ func (p *Pool[T]) Stats() bundle.PoolStats {
 	}
 	return st
 }
-
-// PoolStats is Stats under the name package collector looks for
-// (interface{ PoolStats() bundle.PoolStats }).
-func (p *Pool[T]) PoolStats() bundle.PoolStats { return p.Stats() }

@@ -1,4 +1,4 @@
-package pool
+package heap
 
 import (
 	"fmt"
@@ -86,7 +86,7 @@ func Sections(h *HeapReport, cands []Candidate) []report.Section {
 	}
 	out = append(out, report.Section{
 		ID: SectionPoolCandidates, Title: "sync.Pool candidates",
-		Notes:  []string{"GC CPU saved ≈ GC CPU share × share of allocated bytes removed × hit rate (first-order model, see pool.GCContext)"},
+		Notes:  []string{"GC CPU saved ≈ GC CPU share × share of allocated bytes removed × hit rate (first-order model, see heap.GCContext)"},
 		Tables: []report.Table{ct},
 	})
 	return out

@@ -1,4 +1,4 @@
-// Command gen writes the real heap profiles in pool/testdata that the golden
+// Command gen writes the real heap profiles in heap/testdata that the golden
 // tests read. It runs the same kinds of workloads as the in-process tests:
 //
 //	allocs.pb.gz       one allocs snapshot after a churn handler served over
@@ -8,8 +8,8 @@
 //	heap-before.pb.gz  heap snapshots before and after a map cache grew by
 //	heap-after.pb.gz   ~2 MiB while the churn handler kept running
 //
-// Regenerate with `go generate ./pool` (see golden_test.go), then rerun the
-// tests with -update to rewrite the golden files.
+// Regenerate with `go generate ./heap` (see genFile in golden_test.go), then
+// rerun the tests with -update to rewrite the golden files.
 package main
 
 import (

@@ -1,4 +1,4 @@
-package pool
+package heap
 
 // Check IDs this package reports. They are public API: stable and kebab-case.
 const (

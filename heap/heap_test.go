@@ -1,4 +1,4 @@
-package pool
+package heap
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/pool"
 	"github.com/google/pprof/profile"
 )
 
@@ -34,8 +35,8 @@ var (
 	growCache    = map[int][]byte{}
 	sinkVary     []byte
 	sinkSmall    *small
-	workPool     *Pool[*[]byte]
-	wrapPool     *Pool[*wrapped]
+	workPool     *pool.Pool[*[]byte]
+	wrapPool     *pool.Pool[*wrapped]
 	sinkWrapped  *wrapped
 )
 
@@ -106,7 +107,7 @@ func newWrapped() *wrapped {
 }
 
 //go:noinline
-func usePool(p *Pool[*[]byte], n int) {
+func usePool(p *pool.Pool[*[]byte], n int) {
 	held := make([]*[]byte, 0, n)
 	for range n {
 		held = append(held, p.Get())
@@ -151,7 +152,7 @@ var workload = sync.OnceValues(func() (*fixture, error) {
 		varySize(i)
 	}
 	var err error
-	if workPool, err = New("test-buffers", newPooled); err != nil {
+	if workPool, err = pool.New("test-buffers", newPooled); err != nil {
 		return nil, err
 	}
 	for range 2 {
@@ -159,7 +160,7 @@ var workload = sync.OnceValues(func() (*fixture, error) {
 	}
 	// A pool whose New closure calls a named constructor: the constructor,
 	// not the closure, is the allocation site. Most Gets have no Put.
-	if wrapPool, err = New("test-wrapped", func() *wrapped { return newWrapped() }); err != nil {
+	if wrapPool, err = pool.New("test-wrapped", func() *wrapped { return newWrapped() }); err != nil {
 		return nil, err
 	}
 	for i := range 60 {
@@ -244,11 +245,11 @@ func TestAnalyzeHeapSites(t *testing.T) {
 		wantRetained  float64
 		retainedExact bool
 	}{
-		{"churn", "pool.churnHandler", lines.churn, 200, 64 << 10, 0, false},
-		{"retained", "pool.retainBuf", lines.retain, 1000, 4096, 1, true},
-		{"tiny", "pool.allocSmall", lines.tiny, 100_000, 24, 0, false},
+		{"churn", "heap.churnHandler", lines.churn, 200, 64 << 10, 0, false},
+		{"retained", "heap.retainBuf", lines.retain, 1000, 4096, 1, true},
+		{"tiny", "heap.allocSmall", lines.tiny, 100_000, 24, 0, false},
 		// Pooled items may or may not have survived the GCs (victim cache): not checked.
-		{"pooled", "pool.newPooled", lines.pooled, 50, 32 << 10, -1, true},
+		{"pooled", "heap.newPooled", lines.pooled, 50, 32 << 10, -1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,11 +277,11 @@ func TestAnalyzeHeapSites(t *testing.T) {
 		})
 	}
 	// The churn site is reached through net/http: the path shows the handler chain.
-	churn := findSite(h, "pool.churnHandler", lines.churn)
+	churn := findSite(h, "heap.churnHandler", lines.churn)
 	if !inRequestPath(churn.Paths[0]) {
 		t.Errorf("churn path %v not recognised as a request path", churn.Paths[0].Frames)
 	}
-	vary := findSite(h, "pool.varySize", lines.vary)
+	vary := findSite(h, "heap.varySize", lines.vary)
 	if vary == nil || vary.SizeP95Bytes/vary.SizeP5Bytes < 1000 {
 		t.Fatalf("varySize site %+v: want a p95/p5 size spread ≥ 1000", vary)
 	}
@@ -304,7 +305,7 @@ func TestAnalyzeHeapBothProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := findSite(h, "pool.fillCache", lines.cache)
+	s := findSite(h, "heap.fillCache", lines.cache)
 	if s == nil || s.AllocBytes != 0 || s.InuseBytes < 2000*1024 {
 		t.Fatalf("fillCache site %+v: want in-use from heap (≥ 2000 KiB) and no allocs (allocs profile predates it)", s)
 	}
@@ -327,15 +328,15 @@ func TestWrongProfileType(t *testing.T) {
 		notHeapE bool
 	}{
 		{"goroutine as heap", func() error { _, err := AnalyzeHeap(goroutine, nil, HeapOptions{}); return err },
-			"pool: heap profile: sample types [goroutine/count]", true},
+			"heap: heap profile: sample types [goroutine/count]", true},
 		{"mutex as allocs", func() error { _, err := AnalyzeHeap(nil, mutex, HeapOptions{}); return err },
-			"pool: allocs profile: sample types [contentions/count delay/nanoseconds]", true},
+			"heap: allocs profile: sample types [contentions/count delay/nanoseconds]", true},
 		{"goroutine as diff after", func() error { _, err := DiffHeap(f.before, goroutine, 0, HeapOptions{}); return err },
-			"pool: after profile", true},
+			"heap: after profile", true},
 		{"no profile", func() error { _, err := AnalyzeHeap(nil, nil, HeapOptions{}); return err },
-			"pool: AnalyzeHeap: no profile", false},
+			"heap: AnalyzeHeap: no profile", false},
 		{"swapped snapshots", func() error { _, err := DiffHeap(f.after, f.before, 0, HeapOptions{}); return err },
-			"pool: DiffHeap: allocated bytes went backwards", false},
+			"heap: DiffHeap: allocated bytes went backwards", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,16 +360,16 @@ func TestDiffHeapGrowth(t *testing.T) {
 	if !h.Diff || h.Seconds != f.elapsed.Seconds() {
 		t.Errorf("Diff %v, Seconds %v; want true, %v", h.Diff, h.Seconds, f.elapsed.Seconds())
 	}
-	cache := findSite(h, "pool.fillCache", lines.cache)
+	cache := findSite(h, "heap.fillCache", lines.cache)
 	if cache == nil || cache.GrowthBytes != 2000*1024 || cache.AllocBytes != 2000*1024 {
 		t.Fatalf("fillCache site %+v: want growth and allocs of exactly 2000 KiB", cache)
 	}
-	churn := findSite(h, "pool.churnHandler", lines.churn)
+	churn := findSite(h, "heap.churnHandler", lines.churn)
 	if churn == nil || churn.AllocBytes < 50*64<<10 || churn.GrowthBytes > 64<<10 {
 		t.Fatalf("churn site %+v: want ≥ 50 × 64 KiB allocated in the window and no growth", churn)
 	}
 	// Sites that only existed before the window allocate nothing in it.
-	if r := findSite(h, "pool.retainBuf", lines.retain); r == nil || r.AllocBytes != 0 || r.GrowthBytes != 0 {
+	if r := findSite(h, "heap.retainBuf", lines.retain); r == nil || r.AllocBytes != 0 || r.GrowthBytes != 0 {
 		t.Errorf("retainBuf site %+v: want no allocation or growth in the window", r)
 	}
 	var growth []string
@@ -420,7 +421,7 @@ func TestCandidates(t *testing.T) {
 		t.Fatal("no candidates")
 	}
 	top := cands[0]
-	if !strings.HasSuffix(top.Site.Func, "pool.churnHandler") || top.Site.Line != lines.churn || top.Rank != 1 {
+	if !strings.HasSuffix(top.Site.Func, "heap.churnHandler") || top.Site.Line != lines.churn || top.Rank != 1 {
 		t.Fatalf("top candidate %s:%d (rank %d), want churnHandler:%d", top.Site.Func, top.Site.Line, top.Rank, lines.churn)
 	}
 	if !top.InRequestPath || top.PutIn != top.GetIn {
@@ -547,7 +548,7 @@ func TestSections(t *testing.T) {
 			t.Fatalf("row %v has %d cells for %d columns", r, len(r), len(sites.Columns))
 		}
 	}
-	if row := secs[1].Tables[0].Rows[0]; row[1] != "pool.churnHandler" {
+	if row := secs[1].Tables[0].Rows[0]; row[1] != "heap.churnHandler" {
 		t.Errorf("first candidate row %v", row)
 	}
 }
@@ -662,7 +663,7 @@ func TestIgnorePackages(t *testing.T) {
 	if h.AllocBytes != all.AllocBytes || h.InuseBytes != all.InuseBytes {
 		t.Errorf("totals changed: %d/%d allocated, %d/%d in use", h.AllocBytes, all.AllocBytes, h.InuseBytes, all.InuseBytes)
 	}
-	if findSite(all, "pool.churnHandler", lines.churn) == nil {
+	if findSite(all, "heap.churnHandler", lines.churn) == nil {
 		t.Fatal("churnHandler missing without IgnorePackages")
 	}
 	for _, s := range h.Sites {

@@ -1,4 +1,4 @@
-package pool
+package heap
 
 import (
 	"cmp"
@@ -228,7 +228,7 @@ type heapIndex struct{ allocObj, allocB, inuseObj, inuseB int }
 // positions of its sample types.
 func indexHeap(what string, p *profile.Profile) (heapIndex, error) {
 	if p == nil {
-		return heapIndex{}, fmt.Errorf("pool: %s: nil profile", what)
+		return heapIndex{}, fmt.Errorf("heap: %s: nil profile", what)
 	}
 	ix := heapIndex{-1, -1, -1, -1}
 	var got []string
@@ -246,7 +246,7 @@ func indexHeap(what string, p *profile.Profile) (heapIndex, error) {
 		}
 	}
 	if ix.allocObj < 0 || ix.allocB < 0 || ix.inuseObj < 0 || ix.inuseB < 0 {
-		return ix, fmt.Errorf("pool: %s: sample types [%s]: %w (want alloc_objects, alloc_space, inuse_objects, inuse_space)",
+		return ix, fmt.Errorf("heap: %s: sample types [%s]: %w (want alloc_objects, alloc_space, inuse_objects, inuse_space)",
 			what, strings.Join(got, " "), ErrNotHeapProfile)
 	}
 	return ix, nil
@@ -332,7 +332,7 @@ func collect(p *profile.Profile, ix heapIndex) (map[string]*record, []string) {
 // read.
 func AnalyzeHeap(heap, allocs *profile.Profile, opts HeapOptions) (*HeapReport, error) {
 	if heap == nil && allocs == nil {
-		return nil, errors.New("pool: AnalyzeHeap: no profile")
+		return nil, errors.New("heap: AnalyzeHeap: no profile")
 	}
 	var (
 		recs  map[string]*record
@@ -402,7 +402,7 @@ func DiffHeap(before, after *profile.Profile, elapsed time.Duration, opts HeapOp
 		return nil, err
 	}
 	if elapsed < 0 {
-		return nil, fmt.Errorf("pool: DiffHeap: negative elapsed time %v", elapsed)
+		return nil, fmt.Errorf("heap: DiffHeap: negative elapsed time %v", elapsed)
 	}
 	if elapsed == 0 && before.TimeNanos > 0 && after.TimeNanos > before.TimeNanos {
 		elapsed = time.Duration(after.TimeNanos - before.TimeNanos)
@@ -417,7 +417,7 @@ func DiffHeap(before, after *profile.Profile, elapsed time.Duration, opts HeapOp
 		aAlloc += r.allocB
 	}
 	if aAlloc < bAlloc {
-		return nil, fmt.Errorf("pool: DiffHeap: allocated bytes went backwards (%d before, %d after): profiles of different processes or swapped", bAlloc, aAlloc)
+		return nil, fmt.Errorf("heap: DiffHeap: allocated bytes went backwards (%d before, %d after): profiles of different processes or swapped", bAlloc, aAlloc)
 	}
 	growth := make(map[string]counts, len(arecs))
 	for _, k := range order {

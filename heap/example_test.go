@@ -1,39 +1,12 @@
-package pool_test
+package heap_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 
-	"github.com/gdiag/gdiag/pool"
+	"github.com/gdiag/gdiag/heap"
 	"github.com/google/pprof/profile"
 )
-
-// A pool of *bytes.Buffer that resets buffers on Put and drops any that grew
-// past 64 KiB.
-func ExampleNew() {
-	bufs, err := pool.New("response-buffers",
-		func() *bytes.Buffer { return bytes.NewBuffer(make([]byte, 0, 4<<10)) },
-		pool.WithReset((*bytes.Buffer).Reset),
-		pool.WithMaxSize((*bytes.Buffer).Cap, 64<<10),
-	)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-
-	b := bufs.Get()
-	b.WriteString("hello")
-	bufs.Put(b) // kept: reset, back in the pool
-
-	b = bufs.Get()
-	b.Grow(1 << 20)
-	bufs.Put(b) // dropped: capacity over 64 KiB
-
-	st := bufs.Stats() // also available as PoolStats() for the collector
-	fmt.Printf("%s: gets=%d puts=%d drops=%d\n", st.Name, st.Gets, st.Puts, st.Drops)
-	// Output: response-buffers: gets=2 puts=1 drops=1
-}
 
 // Rank the pool candidates of an allocs profile, priced with the GC model.
 func ExampleCandidates() {
@@ -49,14 +22,14 @@ func ExampleCandidates() {
 		return
 	}
 	// The process had run for 10 s when the profile was taken.
-	h, err := pool.AnalyzeHeap(nil, p, pool.HeapOptions{Seconds: 10})
+	h, err := heap.AnalyzeHeap(nil, p, heap.HeapOptions{Seconds: 10})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	// Normally from the bundle's metrics: pool.GCContextFromMetrics.
-	gc := pool.GCContext{GCCPUShare: 0.25, GOGC: 100, LiveHeapBytes: 8 << 20}
-	for _, c := range pool.Candidates(h, gc, pool.CandidateOptions{}) {
+	// Normally from the bundle's metrics: heap.GCContextFromMetrics.
+	gc := heap.GCContext{GCCPUShare: 0.25, GOGC: 100, LiveHeapBytes: 8 << 20}
+	for _, c := range heap.Candidates(h, gc, heap.CandidateOptions{}) {
 		fmt.Printf("%d. %s at %s: %.0f%% of allocated bytes, saves %.1f%% CPU, cap %d KiB\n",
 			c.Rank, c.Site.Func, c.GetIn.Location(), 100*c.AllocShare, 100*c.GCCPUSaved, c.SizeCapBytes>>10)
 	}
@@ -79,13 +52,13 @@ func ExampleDiffHeap() {
 		return p
 	}
 	before, after := read("testdata/heap-before.pb.gz"), read("testdata/heap-after.pb.gz")
-	h, err := pool.DiffHeap(before, after, 0, pool.HeapOptions{})
+	h, err := heap.DiffHeap(before, after, 0, heap.HeapOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, f := range pool.Findings(h, pool.GCContext{}, pool.CandidateOptions{}) {
-		if f.Check == pool.CheckInuseGrowth {
+	for _, f := range heap.Findings(h, heap.GCContext{}, heap.CandidateOptions{}) {
+		if f.Check == heap.CheckInuseGrowth {
 			fmt.Println(f.Title, "at", f.Location)
 		}
 	}

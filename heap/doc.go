@@ -1,0 +1,24 @@
+// Package heap analyses Go heap and allocs profiles: where memory is
+// allocated, what stays in use, what grows, and which sites are worth a pool.
+//
+// It is a check: pure functions over values the caller hands in
+// (*profile.Profile from github.com/google/pprof/profile, bundle.PoolStats),
+// with no I/O and no wall clock.
+//
+//   - AnalyzeHeap and DiffHeap turn Go heap/allocs profiles into a HeapReport:
+//     allocation sites ranked by bytes, with objects, average object size,
+//     in-use versus allocated (the short-lived ratio), rates when a duration is
+//     known, in-use growth between two snapshots and each site's call paths.
+//   - Candidates ranks the sites worth pooling by the GC CPU a pool would save
+//     (see GCContext for the model) and says how to pool them; Findings adds
+//     the anti-advice (retained objects, sizes that vary by orders of
+//     magnitude, sites already pooled, tiny objects) and heap growth as
+//     report.Finding values with stable check IDs (see Checks); Sections
+//     renders the heap tables.
+//
+// The runtime pool the advice points to is package pool (pool.Pool[T]),
+// which services link without this analysis.
+//
+// Package heap does not read files, capture profiles or talk HTTP: the
+// collector captures, the analyzer loads, and this package only interprets.
+package heap
