@@ -17,7 +17,7 @@ import (
 // WriteJSON does not modify r. HTML characters are not escaped (the output
 // is for tools, not for embedding in a page).
 func WriteJSON(w io.Writer, r *Report) error {
-	c := normalized(r)
+	c := r.Normalized()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -41,9 +41,11 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	return &r, nil
 }
 
-// normalized returns a copy of r ready for JSON: schema set, nil lists made
-// empty, non-finite metrics dropped. r's slices are not modified.
-func normalized(r *Report) Report {
+// Normalized returns the copy of r that WriteJSON encodes and the renderers
+// (report/text, report/html) draw: Schema set to SchemaVersion, nil lists made
+// empty, metrics that are NaN or ±Inf dropped. r and its slices are not
+// modified.
+func (r *Report) Normalized() Report {
 	c := *r
 	c.Schema = SchemaVersion
 	c.Inputs = nonNil(c.Inputs)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/report/html"
+	"github.com/gdiag/gdiag/report/text"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -189,7 +191,7 @@ func (o output) write(r *report.Report, stdout io.Writer) (err error) {
 	case "json":
 		return report.WriteJSON(w, r)
 	case "html":
-		return report.WriteHTML(w, r)
+		return html.Write(w, r)
 	}
-	return report.WriteText(w, r, report.TextOptions{})
+	return text.Write(w, r, text.Options{})
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/gdiag/gdiag/collector"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/report/html"
+	"github.com/gdiag/gdiag/report/text"
 )
 
 // demoPlan is the timeline of one demo run.
@@ -106,9 +108,9 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	case "json":
 		err = report.WriteJSON(stdout, rep)
 	case "html":
-		err = report.WriteHTML(stdout, rep)
+		err = html.Write(stdout, rep)
 	default:
-		err = report.WriteText(stdout, rep, report.TextOptions{})
+		err = text.Write(stdout, rep, text.Options{})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gdiag demo: %v\n", err)

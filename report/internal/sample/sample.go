@@ -1,27 +1,31 @@
-package report
+package sample
 
-import "math"
+import (
+	"math"
 
-// sampleReport is a representative report: leak, GC and pool findings in
+	"github.com/gdiag/gdiag/report"
+)
+
+// Report is a representative report: leak, GC and pool findings in
 // random order, sections with notes and tables of the kinds the analyzer
 // produces, long paths, and a warning.
-func sampleReport() *Report {
-	return &Report{
+func Report() *report.Report {
+	return &report.Report{
 		Title: "flash-sale-20261125-0600.gdiag",
-		Inputs: []Input{
+		Inputs: []report.Input{
 			{Name: "flash-sale-20261125-0600.gdiag", Kind: "bundle", Detail: "12,345 goroutines, go1.26.8 linux/amd64, GOMAXPROCS 2 (cgroup)"},
 			{Name: "old/goroutines.txt", Kind: "goroutine-text", Detail: "9,870 goroutines", Error: "line 4182: malformed frame, 1 goroutine skipped"},
 		},
-		Findings: []Finding{
+		Findings: []report.Finding{
 			{
-				Check: "gctune/gogc-too-low", Severity: SeverityMedium, Title: "GC runs 41 times a second and uses 28% of CPU",
+				Check: "gctune/gogc-too-low", Severity: report.SeverityMedium, Title: "GC runs 41 times a second and uses 28% of CPU",
 				Summary:    "GOGC=50 with a live heap of 180 MB makes the GC run every 24 ms at peak.",
 				Evidence:   []string{"gc_cycles grew by 2,460 in 60 s", "GC CPU share 28% (assist 11%)"},
 				Suggestion: "Set GOGC=200 and GOMEMLIMIT=1.6GiB (80% of the 2 GiB cgroup limit).",
 				Metrics:    map[string]float64{"gc_cpu_share": 0.28, "gc_per_second": 41, "gc_cpu_share_after": 0.09},
 			},
 			{
-				Check: "leaks/chan-send-forever", Severity: SeverityHigh, Verdict: "likely-leak",
+				Check: "leaks/chan-send-forever", Severity: report.SeverityHigh, Verdict: "likely-leak",
 				Title:      "3,072 goroutines blocked sending on a channel nobody receives from",
 				Summary:    "Each request starts a worker that sends its result on an unbuffered channel; when the caller times out first, the worker blocks forever.",
 				Location:   "/home/build/go/src/github.com/acme/flashsale/internal/checkout/pricing.go:214",
@@ -36,12 +40,12 @@ func sampleReport() *Report {
 				Metrics: map[string]float64{"wait_minutes_max": 42, "growth_per_minute": 31.2},
 			},
 			{
-				Check: "pool/candidate", Severity: SeverityLow, Title: "bytes.Buffer per request: 1.2 GB/min from one site",
+				Check: "pool/candidate", Severity: report.SeverityLow, Title: "bytes.Buffer per request: 1.2 GB/min from one site",
 				Location: "internal/api/encode.go:88", Function: "github.com/acme/flashsale/internal/api.encodeOrder", Count: 3,
 				Suggestion: "Reuse the buffers with a sync.Pool; expected GC CPU saving 6%.",
 			},
 			{
-				Check: "leaks/nil-chan-receive", Severity: SeverityCritical, Verdict: "proven-leak",
+				Check: "leaks/nil-chan-receive", Severity: report.SeverityCritical, Verdict: "proven-leak",
 				Title:      "16 goroutines blocked forever receiving from a nil channel",
 				Location:   "internal/inventory/reserve.go:77",
 				Function:   "github.com/acme/flashsale/internal/inventory.(*Reserver).wait",
@@ -51,17 +55,17 @@ func sampleReport() *Report {
 				Suggestion: "Initialise r.done in New before starting the goroutine.",
 			},
 			{
-				Check: "leaks/select-no-cancel", Severity: SeverityHigh, Verdict: "suspect",
+				Check: "leaks/select-no-cancel", Severity: report.SeverityHigh, Verdict: "suspect",
 				Title:    "3,072 goroutines in a select without a cancellation case",
 				Location: "internal/notify/fanout.go:51", Count: 3072,
 			},
-			{Check: "gctune/info", Severity: SeverityInfo, Title: "GOMAXPROCS=2 comes from the cgroup CPU limit (2 cores)"},
+			{Check: "gctune/info", Severity: report.SeverityInfo, Title: "GOMAXPROCS=2 comes from the cgroup CPU limit (2 cores)"},
 		},
-		Sections: []Section{
+		Sections: []report.Section{
 			{
 				ID: "goroutine-summary", Title: "Goroutines",
 				Notes: []string{"12,345 goroutines in 84 buckets; 3,104 (25%) blocked for more than 10 minutes."},
-				Tables: []Table{
+				Tables: []report.Table{
 					{
 						Title:   "By blocking operation",
 						Columns: []string{"operation", "goroutines", "share", "max wait"},
@@ -77,7 +81,7 @@ func sampleReport() *Report {
 			},
 			{
 				ID: "top-buckets", Title: "Top buckets",
-				Tables: []Table{{
+				Tables: []report.Table{{
 					Columns: []string{"count", "state", "wait", "where", "created by"},
 					Rows: [][]string{
 						{"5,601", "IO wait", "0-2 min", "net/http.(*conn).serve at /usr/local/go/src/net/http/server.go:2102", "net/http.(*Server).Serve at /usr/local/go/src/net/http/server.go:3454"},
@@ -89,7 +93,7 @@ func sampleReport() *Report {
 			},
 			{
 				ID: "settings", Title: "Runtime settings",
-				Tables: []Table{{
+				Tables: []report.Table{{
 					Columns: []string{"setting", "value", "source"},
 					Rows:    [][]string{{"GOGC", "50", "env GOGC=50"}, {"GOMEMLIMIT", "off", "default"}, {"GOMAXPROCS", "2", "cgroup cpu.max 200000 100000"}},
 				}},
@@ -99,23 +103,23 @@ func sampleReport() *Report {
 	}
 }
 
-// hostileReport carries strings that must never reach a page or terminal
-// unescaped.
-func hostileReport() *Report {
-	return &Report{
+// Hostile is a report that carries strings that must never reach a page or
+// terminal unescaped.
+func Hostile() *report.Report {
+	return &report.Report{
 		Title:  `</title><script>alert("title")</script>`,
-		Inputs: []Input{{Name: `"><img src=x onerror=alert(1)>`, Kind: "goroutine-text"}},
-		Findings: []Finding{{
-			Check: "leaks/x", Severity: SeverityHigh, Title: "<script>alert(1)</script>",
+		Inputs: []report.Input{{Name: `"><img src=x onerror=alert(1)>`, Kind: "goroutine-text"}},
+		Findings: []report.Finding{{
+			Check: "leaks/x", Severity: report.SeverityHigh, Title: "<script>alert(1)</script>",
 			Evidence:   []string{"label user=\x1b[31mred\x1b[0m", "<iframe src=https://evil.example/>"},
 			Suggestion: `<a href="javascript:alert(1)">fix</a>`,
 			Location:   "x.go:1\nforged line",
 			Metrics:    map[string]float64{"nan": math.NaN(), "inf": math.Inf(1), "ok": 1},
 		}},
-		Sections: []Section{{
+		Sections: []report.Section{{
 			ID: "s", Title: "<b>bold</b>",
 			Notes:  []string{"<style>body{display:none}</style>"},
-			Tables: []Table{{Columns: []string{"<th>"}, Rows: [][]string{{`<img src="http://evil.example/x.png">`}}}},
+			Tables: []report.Table{{Columns: []string{"<th>"}, Rows: [][]string{{`<img src="http://evil.example/x.png">`}}}},
 		}},
 	}
 }

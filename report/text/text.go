@@ -1,4 +1,4 @@
-package report
+package text
 
 import (
 	"bufio"
@@ -13,18 +13,21 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/report/internal/display"
 )
 
-// DefaultWidth is the terminal width WriteText assumes when TextOptions.Width
+// DefaultWidth is the terminal width Write assumes when Options.Width
 // is 0.
 const DefaultWidth = 120
 
-// minWidth is the narrowest output WriteText will lay out; narrower widths
+// minWidth is the narrowest output Write will lay out; narrower widths
 // are raised to it.
 const minWidth = 40
 
-// TextOptions control WriteText. The zero value is the documented default.
-type TextOptions struct {
+// Options control Write. The zero value is the documented default.
+type Options struct {
 	// Width is the output width in columns (0 = DefaultWidth). Paragraphs are
 	// wrapped and table cells truncated to fit; widths below 40 are treated
 	// as 40.
@@ -37,17 +40,17 @@ type TextOptions struct {
 	MaxIDs int
 }
 
-// WriteText renders r for a terminal: a header naming the inputs, the
-// findings in their current order (call Sort first) with severity, verdict,
+// Write renders r for a terminal: a header naming the inputs, the
+// findings in their current order (call r.Sort first) with severity, verdict,
 // title, count, where, created by, summary, evidence bullets and suggestion,
-// then each Section's notes and tables (drawn with tablewriter), then the
+// then each report.Section's notes and tables (drawn with tablewriter), then the
 // warnings. Long cells are shortened with "…" (keeping the tail of paths,
 // where the file:line is) so that every line fits opts.Width columns, counting
 // one column per rune. Control characters in the report are replaced with
 // U+FFFD so hostile input cannot drive the terminal.
 //
-// WriteText does not modify r. It returns the first write error.
-func WriteText(w io.Writer, r *Report, opts TextOptions) error {
+// Write does not modify r. It returns the first write error.
+func Write(w io.Writer, r *report.Report, opts Options) error {
 	if opts.Width == 0 {
 		opts.Width = DefaultWidth
 	}
@@ -105,7 +108,7 @@ func (t *textWriter) field(label, value string) {
 	t.para(first, strings.Repeat(" ", runeLen(first)), value)
 }
 
-func (t *textWriter) header(r *Report) {
+func (t *textWriter) header(r *report.Report) {
 	title := r.Title
 	if title == "" {
 		title = "(untitled)"
@@ -126,20 +129,20 @@ func (t *textWriter) header(r *Report) {
 	}
 }
 
-func (t *textWriter) findings(fs []Finding, opts TextOptions) {
+func (t *textWriter) findings(fs []report.Finding, opts Options) {
 	t.line("")
 	if len(fs) == 0 {
 		t.line("No findings.")
 		return
 	}
-	var bySev [SeverityCritical + 1]int
+	var bySev [report.SeverityCritical + 1]int
 	for _, f := range fs {
-		if f.Severity >= 0 && f.Severity <= SeverityCritical {
+		if f.Severity >= 0 && f.Severity <= report.SeverityCritical {
 			bySev[f.Severity]++
 		}
 	}
 	var parts []string
-	for s := SeverityCritical; s >= SeverityInfo; s-- {
+	for s := report.SeverityCritical; s >= report.SeverityInfo; s-- {
 		if bySev[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", bySev[s], s))
 		}
@@ -159,12 +162,12 @@ func (t *textWriter) findings(fs []Finding, opts TextOptions) {
 		}
 		t.field("check", check)
 		if f.Count > 0 {
-			t.field("count", thousands(int64(f.Count)))
+			t.field("count", display.Thousands(int64(f.Count)))
 		}
-		t.field("where", where(f.Function, f.Location))
+		t.field("where", display.Where(f.Function, f.Location))
 		t.field("created by", f.CreatedBy)
 		if len(f.GoroutineIDs) > 0 {
-			t.field("goroutines", idList(f.GoroutineIDs, opts.MaxIDs))
+			t.field("goroutines", display.IDList(f.GoroutineIDs, opts.MaxIDs))
 		}
 		t.field("summary", f.Summary)
 		for j, e := range f.Evidence {
@@ -178,7 +181,7 @@ func (t *textWriter) findings(fs []Finding, opts TextOptions) {
 		if len(f.Metrics) > 0 {
 			var kv []string
 			for _, k := range slices.Sorted(maps.Keys(f.Metrics)) {
-				kv = append(kv, k+"="+formatFloat(f.Metrics[k]))
+				kv = append(kv, k+"="+display.Float(f.Metrics[k]))
 			}
 			t.field("metrics", strings.Join(kv, ", "))
 		}
@@ -186,7 +189,7 @@ func (t *textWriter) findings(fs []Finding, opts TextOptions) {
 	}
 }
 
-func (t *textWriter) section(s Section, opts TextOptions) error {
+func (t *textWriter) section(s report.Section, opts Options) error {
 	t.line("")
 	title := s.Title
 	if title == "" {
@@ -210,7 +213,7 @@ func (t *textWriter) section(s Section, opts TextOptions) error {
 
 // table draws tab with tablewriter, cells cleaned and truncated so the table
 // fits the width.
-func (t *textWriter) table(tab Table, maxRows int) error {
+func (t *textWriter) table(tab report.Table, maxRows int) error {
 	ncol := len(tab.Columns)
 	for _, row := range tab.Rows {
 		ncol = max(ncol, len(row))
@@ -224,10 +227,10 @@ func (t *textWriter) table(tab Table, maxRows int) error {
 		hidden = len(rows) - maxRows
 		rows = rows[:maxRows]
 	}
-	header := pad(tab.Columns, ncol)
+	header := display.Pad(tab.Columns, ncol)
 	body := make([][]string, len(rows))
 	for i, row := range rows {
-		body[i] = pad(row, ncol)
+		body[i] = display.Pad(row, ncol)
 	}
 	for i := range header {
 		header[i] = clean(header[i])
@@ -249,7 +252,7 @@ func (t *textWriter) table(tab Table, maxRows int) error {
 	align := make([]tw.Align, ncol)
 	for i := range align {
 		align[i] = tw.AlignLeft
-		if numericColumn(body, i) {
+		if display.NumericColumn(body, i) {
 			align[i] = tw.AlignRight
 		}
 	}
@@ -274,15 +277,9 @@ func (t *textWriter) table(tab Table, maxRows int) error {
 		if hidden == 1 {
 			noun = "row"
 		}
-		t.line(fmt.Sprintf("  … %s more %s not shown", thousands(int64(hidden)), noun))
+		t.line(fmt.Sprintf("  … %s more %s not shown", display.Thousands(int64(hidden)), noun))
 	}
 	return nil
-}
-
-func pad(row []string, n int) []string {
-	out := make([]string, n)
-	copy(out, row)
-	return out
 }
 
 // fitWidths returns per-column content widths such that the table, with
@@ -415,24 +412,6 @@ func pathLike(s string) bool {
 	return err == nil
 }
 
-// numericColumn reports whether every non-empty cell of column i looks like
-// a number, possibly with a unit ("1,024", "12.5%", "3.2 ms", "-1").
-func numericColumn(body [][]string, i int) bool {
-	seen := false
-	for _, row := range body {
-		c := strings.TrimSpace(row[i])
-		if c == "" || c == "-" || c == "…" {
-			continue
-		}
-		seen = true
-		r, _ := utf8.DecodeRuneInString(strings.TrimLeft(c, "+-~≈<>"))
-		if !unicode.IsDigit(r) || len(strings.Fields(c)) > 2 {
-			return false
-		}
-	}
-	return seen
-}
-
 // clean makes s safe and single-line for a terminal: newlines and tabs become
 // spaces, other control characters (ESC, C1, DEL) become U+FFFD.
 func clean(s string) string {
@@ -494,52 +473,3 @@ func wrap(text string, width int) []string {
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
-
-func where(function, location string) string {
-	switch {
-	case function != "" && location != "":
-		return function + " at " + location
-	case function != "":
-		return function
-	}
-	return location
-}
-
-func idList(ids []int64, max int) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i == max {
-			fmt.Fprintf(&b, " … and %s more", thousands(int64(len(ids)-max)))
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	return b.String()
-}
-
-// thousands formats n with comma separators (1234567 → "1,234,567").
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func formatFloat(v float64) string {
-	return strconv.FormatFloat(v, 'g', 6, 64)
-}

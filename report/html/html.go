@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"bufio"
@@ -8,18 +8,21 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/report/internal/display"
 )
 
-// WriteHTML writes r as one self-contained HTML page: inline CSS, no
+// Write writes r as one self-contained HTML page: inline CSS, no
 // scripts, no external fonts, images or links to fetch, so it can be mailed
 // or attached to a ticket and opened offline. Findings (in their current
-// order; call Sort first) are cards coloured by severity; sections are
+// order; call r.Sort first) are cards coloured by severity; sections are
 // tables. Every string from the report is escaped by html/template, so a
 // hostile goroutine label or function name cannot inject markup.
 //
-// WriteHTML does not modify r. It returns the first write error.
-func WriteHTML(w io.Writer, r *Report) error {
-	c := normalized(r)
+// Write does not modify r. It returns the first write error.
+func Write(w io.Writer, r *report.Report) error {
+	c := r.Normalized()
 	bw := bufio.NewWriter(w)
 	if err := pageTemplate.Execute(bw, htmlView(&c)); err != nil {
 		return fmt.Errorf("report: writing html: %w", err)
@@ -31,19 +34,19 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 type htmlPage struct {
-	R        *Report
+	R        *report.Report
 	Counts   []sevCount
 	Findings []htmlFinding
 	Sections []htmlSection
 }
 
 type sevCount struct {
-	Severity Severity
+	Severity report.Severity
 	N        int
 }
 
 type htmlFinding struct {
-	Finding
+	report.Finding
 	Where   string
 	IDs     string
 	Metrics []metricKV
@@ -52,7 +55,7 @@ type htmlFinding struct {
 type metricKV struct{ Key, Value string }
 
 type htmlSection struct {
-	Section
+	report.Section
 	Tables []htmlTable
 }
 
@@ -63,23 +66,23 @@ type htmlTable struct {
 	Numeric []bool
 }
 
-func htmlView(r *Report) htmlPage {
+func htmlView(r *report.Report) htmlPage {
 	p := htmlPage{R: r}
-	var bySev [SeverityCritical + 1]int
+	var bySev [report.SeverityCritical + 1]int
 	for _, f := range r.Findings {
-		if f.Severity >= 0 && f.Severity <= SeverityCritical {
+		if f.Severity >= 0 && f.Severity <= report.SeverityCritical {
 			bySev[f.Severity]++
 		}
-		hf := htmlFinding{Finding: f, Where: where(f.Function, f.Location)}
+		hf := htmlFinding{Finding: f, Where: display.Where(f.Function, f.Location)}
 		if len(f.GoroutineIDs) > 0 {
-			hf.IDs = idList(f.GoroutineIDs, 50)
+			hf.IDs = display.IDList(f.GoroutineIDs, 50)
 		}
 		for _, k := range slices.Sorted(maps.Keys(f.Metrics)) {
-			hf.Metrics = append(hf.Metrics, metricKV{k, formatFloat(f.Metrics[k])})
+			hf.Metrics = append(hf.Metrics, metricKV{k, display.Float(f.Metrics[k])})
 		}
 		p.Findings = append(p.Findings, hf)
 	}
-	for s := SeverityCritical; s >= SeverityInfo; s-- {
+	for s := report.SeverityCritical; s >= report.SeverityInfo; s-- {
 		if bySev[s] > 0 {
 			p.Counts = append(p.Counts, sevCount{s, bySev[s]})
 		}
@@ -91,15 +94,15 @@ func htmlView(r *Report) htmlPage {
 			for _, row := range t.Rows {
 				ncol = max(ncol, len(row))
 			}
-			ht := htmlTable{Title: t.Title, Columns: pad(t.Columns, ncol), Numeric: make([]bool, ncol)}
+			ht := htmlTable{Title: t.Title, Columns: display.Pad(t.Columns, ncol), Numeric: make([]bool, ncol)}
 			if len(t.Columns) == 0 {
 				ht.Columns = nil
 			}
 			for _, row := range t.Rows {
-				ht.Rows = append(ht.Rows, pad(row, ncol))
+				ht.Rows = append(ht.Rows, display.Pad(row, ncol))
 			}
 			for i := range ht.Numeric {
-				ht.Numeric[i] = numericColumn(ht.Rows, i)
+				ht.Numeric[i] = display.NumericColumn(ht.Rows, i)
 			}
 			hs.Tables = append(hs.Tables, ht)
 		}
@@ -109,10 +112,10 @@ func htmlView(r *Report) htmlPage {
 }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"sev":   func(s Severity) string { return s.String() },
+	"sev":   func(s report.Severity) string { return s.String() },
 	"upper": strings.ToUpper,
 	"thousands": func(n int) string {
-		return thousands(int64(n))
+		return display.Thousands(int64(n))
 	},
 }).Parse(pageHTML))
 
