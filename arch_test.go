@@ -1,5 +1,5 @@
-// Package gdiag_test holds repository-wide tests: the import rules of
-// ARCHITECTURE.md, enforced with `go list -deps`.
+// Package gdiag_test holds repository-wide tests: each package's dependency
+// budget (the import rules of ARCHITECTURE.md), enforced with `go list`.
 package gdiag_test
 
 import (
@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,122 +19,215 @@ import (
 
 const module = "github.com/gdiag/gdiag"
 
-// deps returns the transitive imports of one package of this module.
-func deps(t *testing.T, pkg string) []string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/"+pkg).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
-	}
-	var list []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if p := strings.TrimSpace(sc.Text()); p != "" && p != module+"/"+pkg {
-			list = append(list, p)
-		}
-	}
-	return list
+// pkgInfo is what go list says about one package of this module.
+type pkgInfo struct {
+	imports []string // direct, non-test imports
+	deps    []string // transitive, non-test dependencies
 }
 
-// directImports returns the non-test imports of one package.
-func directImports(t *testing.T, pkg string) []string {
+// listModule runs go list once over the module and returns each package's
+// imports and dependencies (keyed by the path relative to the module, "."
+// for the root) and the set of standard-library packages among them.
+func listModule(t *testing.T) (map[string]pkgInfo, map[string]bool) {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"/"+pkg).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list %s: %v\n%s", pkg, err, out)
-	}
-	return strings.Fields(string(out))
-}
-
-func modulePackages(t *testing.T) []string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "./...").CombinedOutput()
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}|{{join .Imports " "}}|{{join .Deps " "}}`, "./...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list ./...: %v\n%s", err, out)
 	}
-	var pkgs []string
-	for _, p := range strings.Fields(string(out)) {
-		if p == module {
-			continue
+	pkgs := map[string]pkgInfo{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "|")
+		if len(f) != 3 {
+			t.Fatalf("go list: unexpected line %q", sc.Text())
 		}
-		pkgs = append(pkgs, strings.TrimPrefix(p, module+"/"))
+		rel := strings.TrimPrefix(strings.TrimPrefix(f[0], module), "/")
+		if rel == "" {
+			rel = "."
+		}
+		pkgs[rel] = pkgInfo{imports: strings.Fields(f[1]), deps: strings.Fields(f[2])}
 	}
-	return pkgs
+	out, err = exec.Command("go", "list", "-deps", "-f", "{{if .Standard}}{{.ImportPath}}{{end}}", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./...: %v\n%s", err, out)
+	}
+	std := map[string]bool{}
+	for _, p := range strings.Fields(string(out)) {
+		std[p] = true
+	}
+	return pkgs, std
 }
 
-func TestImportRules(t *testing.T) {
+// budget is what one package may link. Standard-library packages are allowed
+// unless listed in noStd; everything else (module packages included) must
+// match allow. A pattern is an import path, "path/..." for the path and
+// everything under it, or "m/x" for the module's package x.
+type budget struct {
+	// allow lists the non-standard packages the package may depend on,
+	// directly or transitively. anyThirdParty also allows every package
+	// outside this module (the renderers and the CLI).
+	allow         []string
+	anyThirdParty bool
+	// noStd lists standard-library packages it must not link, even
+	// transitively.
+	noStd []string
+	// noDirect lists packages it must not import itself (it may still link
+	// them through an allowed dependency).
+	noDirect []string
+}
+
+// Package groups the budgets share.
+var (
+	// internals are the module's shared helpers: symbol and units are
+	// standard library only; pprofconv adds github.com/google/pprof/profile.
+	internals = []string{"m/internal/symbol", "m/internal/units", "m/internal/pprofconv", "github.com/google/pprof/profile"}
+	// renderStd is the standard-library part of the renderers.
+	renderStd = []string{"html/template", "text/template"}
+	// checkIO is what a check must not do itself: I/O, flags, the service side.
+	checkIO = []string{"os", "net/http", "flag", "m/collector"}
+	// checkModule is the model and the parsers a check may build on.
+	checkModule = []string{"m/bundle", "m/stack", "m/report"}
+)
+
+// budgets states, in one table, what every package of the module may link.
+// TestDependencyBudgets fails for a package without a row, so a new package
+// states its budget when it is added.
+var budgets = map[string]budget{
+	// The formats: standard library only (stack may use the symbol rules,
+	// which are standard library only).
+	"bundle": {noStd: renderStd},
+	"stack":  {allow: []string{"m/internal/symbol"}, noStd: renderStd},
+
+	// The service side: linked into someone else's production service, so
+	// no renderer, no check, no analyzer.
+	"pool": {allow: []string{"m/bundle"}, noStd: renderStd},
+	"collector": {allow: []string{
+		"m/bundle",
+		"github.com/google/pprof/profile",   // reads back its own profiles
+		"github.com/felixge/fgprof",         // wall-clock profile
+		"github.com/shirou/gopsutil/v4/...", // process and host stats
+		"github.com/tklauser/...",           // gopsutil's CPU counting
+		"golang.org/x/sys/...",
+	}, noStd: renderStd},
+
+	// The output model: standard library only (and the shared helpers).
+	"report":                  {allow: []string{"m/internal/symbol", "m/internal/units"}, noStd: renderStd},
+	"report/internal/display": {allow: []string{"m/internal/units"}, noStd: renderStd},
+	"report/internal/sample":  {allow: []string{"m/report", "m/internal/symbol", "m/internal/units"}, noStd: renderStd},
+	// The renderers: the model plus whatever drawing needs.
+	"report/text": {allow: []string{"m/report", "m/report/internal/display", "m/internal/symbol", "m/internal/units"}, anyThirdParty: true},
+	"report/html": {allow: []string{"m/report", "m/report/internal/display", "m/internal/symbol", "m/internal/units"}},
+
+	// The checks: pure functions over parsed input; no renderer, no I/O.
+	"leaks":      {allow: join(checkModule, internals), noStd: renderStd, noDirect: checkIO},
+	"gctune":     {allow: join(checkModule, internals), noStd: renderStd, noDirect: checkIO},
+	"heap":       {allow: join(checkModule, internals), noStd: renderStd, noDirect: checkIO},
+	"contention": {allow: join(checkModule, internals), noStd: renderStd, noDirect: checkIO},
+	// leaktest is the goleak-compatible test helper: leaks plus goleak.
+	"leaks/leaktest": {allow: join(checkModule, internals, []string{"m/leaks", "go.uber.org/goleak/..."}), noStd: renderStd},
+
+	// The analysis side: loads inputs and runs the checks; renders nothing.
+	"analyzer": {allow: join(checkModule, internals, []string{"m/leaks", "m/gctune", "m/heap", "m/contention"}), noStd: renderStd},
+	// The CLI may link anything.
+	"cmd/gdiag": {allow: []string{"m/..."}, anyThirdParty: true},
+
+	// The fixture service links only the collector, like a real service.
+	"fixtures/flashsale":               {allow: []string{"m/collector", "m/bundle", "github.com/google/pprof/profile", "github.com/felixge/fgprof", "github.com/shirou/gopsutil/v4/...", "github.com/tklauser/...", "golang.org/x/sys/..."}, noStd: renderStd},
+	"fixtures/flashsale/cmd/flashsale": {allow: []string{"m/fixtures/flashsale", "m/collector", "m/bundle", "github.com/google/pprof/profile", "github.com/felixge/fgprof", "github.com/shirou/gopsutil/v4/...", "github.com/tklauser/...", "golang.org/x/sys/..."}, noStd: renderStd},
+
+	// The module's shared helpers (see internals).
+	"internal/symbol":    {noStd: renderStd},
+	"internal/units":     {noStd: renderStd},
+	"internal/pprofconv": {allow: []string{"m/internal/symbol", "github.com/google/pprof/profile"}, noStd: renderStd},
+}
+
+func join(lists ...[]string) []string {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	return all
+}
+
+// matches reports whether import path p matches pattern (see budget).
+func matches(p, pattern string) bool {
+	if rest, ok := strings.CutPrefix(pattern, "m/"); ok {
+		pattern = module + "/" + rest
+	}
+	if prefix, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return p == prefix || strings.HasPrefix(p, prefix+"/")
+	}
+	return p == pattern
+}
+
+func matchesAny(p string, patterns []string) bool {
+	return slices.ContainsFunc(patterns, func(pat string) bool { return matches(p, pat) })
+}
+
+func TestDependencyBudgets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list over the module; skipped in -short mode")
 	}
-	pkgs := map[string]bool{}
-	for _, p := range modulePackages(t) {
-		pkgs[p] = true
+	pkgs, std := listModule(t)
+	for rel := range pkgs {
+		if _, ok := budgets[rel]; !ok && rel != "." {
+			t.Errorf("package %s has no row in budgets (arch_test.go): state what it may link", rel)
+		}
 	}
-	tests := []struct {
-		name      string
-		pkg       string
-		forbidden func(dep string) bool
-		direct    bool // check direct imports instead of transitive deps
-	}{
-		{name: "bundle imports only the standard library", pkg: "bundle", forbidden: func(string) bool { return true }},
-		{name: "stack imports only the standard library", pkg: "stack", forbidden: func(string) bool { return true }},
-		{name: "report imports only stdlib and tablewriter", pkg: "report", forbidden: func(d string) bool {
-			return strings.HasPrefix(d, module)
-		}},
-		{name: "collector never imports analyzer, report or a check", pkg: "collector", forbidden: func(d string) bool {
-			for _, p := range []string{"analyzer", "report", "leaks", "gctune", "pool", "contention", "stack"} {
-				if d == module+"/"+p || strings.HasPrefix(d, module+"/"+p+"/") {
-					return true
+	for _, rel := range slices.Sorted(maps.Keys(budgets)) {
+		b := budgets[rel]
+		t.Run(rel, func(t *testing.T) {
+			info, ok := pkgs[rel]
+			if !ok {
+				if strings.HasPrefix(rel, "internal/") {
+					t.Logf("package %s does not exist yet; its budget is ready", rel)
+					return
 				}
+				t.Fatalf("package %s does not exist; remove its row", rel)
 			}
-			return false
-		}},
-	}
-	// The checks: no I/O, and beyond the standard library only what
-	// ARCHITECTURE.md lets each import.
-	allowed := map[string][]string{
-		"leaks":      {module + "/stack", module + "/report"},
-		"gctune":     {module + "/bundle", module + "/report"},
-		"pool":       {module + "/bundle", module + "/report", "github.com/google/pprof/profile"},
-		"contention": {module + "/bundle", module + "/report", "github.com/google/pprof/profile"},
-	}
-	for _, check := range []string{"leaks", "gctune", "pool", "contention"} {
-		tests = append(tests, struct {
-			name      string
-			pkg       string
-			forbidden func(dep string) bool
-			direct    bool
-		}{name: check + " is a pure check", pkg: check, direct: true, forbidden: func(d string) bool {
-			if d == module+"/collector" || d == "net/http" || d == "os" || d == "flag" {
-				return true
-			}
-			first, _, _ := strings.Cut(d, "/")
-			return strings.Contains(first, ".") && !slices.Contains(allowed[check], d)
-		}})
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !pkgs[tt.pkg] {
-				t.Fatalf("package %s does not exist", tt.pkg)
-			}
-			var list []string
-			if tt.direct {
-				list = directImports(t, tt.pkg)
-				// The collector must not be reached transitively either.
-				for _, d := range deps(t, tt.pkg) {
-					if d == module+"/collector" {
-						list = append(list, d)
+			for _, d := range info.deps {
+				switch {
+				case std[d]:
+					if matchesAny(d, b.noStd) {
+						t.Errorf("%s links %s", rel, d)
 					}
+				case matches(d, "m/..."):
+					if !matchesAny(d, b.allow) {
+						t.Errorf("%s links %s, which its budget does not allow", rel, d)
+					}
+				case !b.anyThirdParty && !matchesAny(d, b.allow):
+					t.Errorf("%s links %s, which its budget does not allow", rel, d)
 				}
-			} else {
-				list = deps(t, tt.pkg)
 			}
-			for _, d := range list {
-				if tt.forbidden(d) {
-					t.Errorf("%s imports %s", tt.pkg, d)
+			for _, d := range info.imports {
+				if matchesAny(d, b.noDirect) {
+					t.Errorf("%s imports %s", rel, d)
 				}
 			}
 		})
+	}
+}
+
+// TestServiceSideLinksNoRenderer is the issue-12 acceptance check as a user
+// would run it: go list -deps ./pool ./collector names no renderer and no
+// check.
+func TestServiceSideLinksNoRenderer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list over the module; skipped in -short mode")
+	}
+	out, err := exec.Command("go", "list", "-deps", "./pool", "./collector").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./pool ./collector: %v\n%s", err, out)
+	}
+	banned := []string{
+		"m/report/...", "github.com/olekukonko/tablewriter/...", "github.com/fatih/color", "html/template",
+		"m/analyzer", "m/leaks/...", "m/gctune", "m/heap", "m/contention", "m/stack",
+	}
+	for _, d := range strings.Fields(string(out)) {
+		if matchesAny(d, banned) {
+			t.Errorf("the service side links %s", d)
+		}
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
+	"html"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -224,28 +225,31 @@ type indexState struct {
 	Parts         []Part
 }
 
+// indexHTML is the index page, filled by writeIndex with values escaped by
+// html.EscapeString (the collector links no template engine: services that
+// embed it should not pay for html/template).
 const indexHTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>gdiag collector</title>
 <style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em 1em;text-align:left}code{background:#eee}</style></head>
 <body><h1>gdiag collector</h1>
-<p>{{.Host}} pid {{.PID}}, {{.GoVersion}}</p>
+<p>%[1]s pid %[2]s, %[3]s</p>
 <h2>Live state</h2>
 <table>
-<tr><th>goroutines</th><td>{{.Goroutines}}</td></tr>
-<tr><th>heap live / goal</th><td>{{.HeapLive}} / {{.HeapGoal}} bytes</td></tr>
-<tr><th>GC CPU (last {{.Interval}})</th><td>{{printf "%.2f" .GCCPUPercent}} %</td></tr>
-<tr><th>GOGC</th><td>{{.Settings.GOGC.Value}} ({{.Settings.GOGC.Source}})</td></tr>
-<tr><th>GOMEMLIMIT</th><td>{{.Settings.GOMEMLIMIT.Value}} ({{.Settings.GOMEMLIMIT.Source}})</td></tr>
-<tr><th>GOMAXPROCS</th><td>{{.Settings.GOMAXPROCS.Value}} ({{.Settings.GOMAXPROCS.Source}})</td></tr>
-<tr><th>metrics history</th><td>{{.Samples}} samples</td></tr>
-<tr><th>flight recorder</th><td>{{if .FlightRunning}}running{{else}}off{{end}}</td></tr>
-<tr><th>watcher</th><td>{{if .Watching}}on{{else}}off{{end}}</td></tr>
+<tr><th>goroutines</th><td>%[4]s</td></tr>
+<tr><th>heap live / goal</th><td>%[5]s / %[6]s bytes</td></tr>
+<tr><th>GC CPU (last %[7]s)</th><td>%[8]s %%</td></tr>
+<tr><th>GOGC</th><td>%[9]s (%[10]s)</td></tr>
+<tr><th>GOMEMLIMIT</th><td>%[11]s (%[12]s)</td></tr>
+<tr><th>GOMAXPROCS</th><td>%[13]s (%[14]s)</td></tr>
+<tr><th>metrics history</th><td>%[15]s samples</td></tr>
+<tr><th>flight recorder</th><td>%[16]s</td></tr>
+<tr><th>watcher</th><td>%[17]s</td></tr>
 </table>
 <h2>Endpoints</h2>
 <ul>
 <li><a href="bundle?seconds=5">bundle?seconds=5</a> — download a bundle (.gdiag zip). Parameters:
  <code>seconds</code> (CPU and wall-clock window, default 5), <code>ms</code> (the same in milliseconds),
- <code>include</code> (comma-separated: {{range $i, $p := .Parts}}{{if $i}}, {{end}}{{$p}}{{end}}),
+ <code>include</code> (comma-separated: %[18]s),
  <code>full=1</code> (full goroutine dump even above the stop-the-world budget).</li>
 <li><a href="metrics">metrics</a> — metrics history as JSON; <code>seconds</code> keeps the last N seconds.</li>
 </ul>
@@ -253,12 +257,32 @@ const indexHTML = `<!DOCTYPE html>
 </body></html>
 `
 
-func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
-	t, err := template.New("index").Parse(indexHTML)
-	if err != nil {
-		http.Error(w, "collector: index template: "+err.Error(), http.StatusInternalServerError)
-		return
+// writeIndex writes the index page for st.
+func writeIndex(w io.Writer, st indexState) error {
+	esc := func(v any) string { return html.EscapeString(fmt.Sprint(v)) }
+	onOff := func(b bool, on string) string {
+		if b {
+			return on
+		}
+		return "off"
 	}
+	parts := make([]string, len(st.Parts))
+	for i, p := range st.Parts {
+		parts[i] = esc(p)
+	}
+	_, err := fmt.Fprintf(w, indexHTML,
+		esc(st.Host), esc(st.PID), esc(st.GoVersion),
+		esc(st.Goroutines), esc(st.HeapLive), esc(st.HeapGoal),
+		esc(st.Interval), esc(fmt.Sprintf("%.2f", st.GCCPUPercent)),
+		esc(st.Settings.GOGC.Value), esc(st.Settings.GOGC.Source),
+		esc(st.Settings.GOMEMLIMIT.Value), esc(st.Settings.GOMEMLIMIT.Source),
+		esc(st.Settings.GOMAXPROCS.Value), esc(st.Settings.GOMAXPROCS.Source),
+		esc(st.Samples), onOff(st.FlightRunning, "running"), onOff(st.Watching, "on"),
+		strings.Join(parts, ", "))
+	return err
+}
+
+func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
 	cur, prev, _, ok2 := c.ring.last()
 	st := indexState{
 		Host: c.host, PID: c.pid, GoVersion: runtime.Version(),
@@ -272,7 +296,7 @@ func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
 	cg, _ := readCgroup(os.DirFS("/")) // errors reach the error handler at capture time
 	st.Settings = settings(os.LookupEnv, readSettings(), cg)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := t.Execute(w, st); err != nil {
+	if err := writeIndex(w, st); err != nil {
 		c.report(fmt.Errorf("collector: index: %w", err))
 	}
 }
