@@ -40,7 +40,6 @@ func FromProfile(p *profile.Profile) *stack.Snapshot {
 			Count:  n,
 			Stack:  in.Stack(frames, 0),
 			Labels: labels(in, s),
-			M:      -1,
 		}
 		g.Op = stack.Classify(&g)
 		snap.Goroutines = append(snap.Goroutines, g)

@@ -84,7 +84,7 @@ func summarize(s *Snapshot, err error) goldenSnapshot {
 		if g.Count != 1 {
 			gg.Count = g.Count
 		}
-		if g.M >= 0 {
+		if g.HasM {
 			gg.M = g.M + 1000 // distinguishes m=0 from absent
 		}
 		if g.Wait != 0 {

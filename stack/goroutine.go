@@ -78,8 +78,12 @@ type Goroutine struct {
 	Line int
 	// Op is the blocking operation derived from State and the top frames.
 	Op Op
-	// M is the thread id from a GOTRACEBACK=system header ("m=K"), -1 when absent.
+	// M is the thread id from a GOTRACEBACK=system header ("m=K"); it is
+	// meaningful only when HasM is set (m=0 is a real thread).
 	M int64
+	// HasM reports whether the header named a thread. The zero value means
+	// absent, so goroutines built outside the parser need not set anything.
+	HasM bool
 	// gp is the g address from a GOTRACEBACK=system header ("gp=0x…"), 0
 	// when absent; with the id it identifies a goroutine printed twice.
 	gp uint64

@@ -640,7 +640,7 @@ func isSignalLine(line []byte) bool {
 func (p *parser) header(line []byte) {
 	p.res.headers++
 	p.inBlock = true
-	p.g = Goroutine{Count: 1, Line: p.lineNo, M: -1}
+	p.g = Goroutine{Count: 1, Line: p.lineNo}
 	rest := line[len(prefixGoroutine):]
 	i := 0
 	for i < len(rest) && isDigit(rest[i]) {
@@ -674,7 +674,7 @@ func (p *parser) header(line []byte) {
 				v = v[:sp]
 			}
 			if n, ok := atoi(v); ok {
-				p.g.M = n
+				p.g.M, p.g.HasM = n, true
 			}
 		}
 	}
@@ -843,7 +843,7 @@ func (p *parser) debug1Line(line []byte) {
 		}
 		p.res.headers++
 		p.inBlock = true
-		p.g = Goroutine{Count: int(n), Line: p.lineNo, M: -1}
+		p.g = Goroutine{Count: int(n), Line: p.lineNo}
 		return
 	}
 	if p.skipping {

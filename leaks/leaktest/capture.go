@@ -257,7 +257,7 @@ func captureProfile(withLabels bool) ([]stack.Goroutine, error) {
 					break
 				}
 			}
-			g := stack.Goroutine{Stack: in.Stack(frames, 0), Count: counts[k], M: -1}
+			g := stack.Goroutine{Stack: in.Stack(frames, 0), Count: counts[k]}
 			g.Op = stack.Classify(&g)
 			gs = append(gs, g)
 		}
