@@ -37,7 +37,7 @@ const (
 	PartCPU           Part = "cpu"           // CPU profile over the window
 	PartFgprof        Part = "fgprof"        // wall-clock profile over the window
 	PartTrace         Part = "trace"         // flight-recorder execution trace
-	PartGoroutineLeak Part = "goroutineleak" // leaked goroutines (GOEXPERIMENT=goroutineleakprofile builds)
+	PartGoroutineLeak Part = "goroutineleak" // goroutines the runtime proved leaked (Go 1.27+; Go 1.26 with GOEXPERIMENT=goroutineleakprofile)
 	PartMetrics       Part = "metrics"       // the metrics history
 )
 
@@ -80,7 +80,8 @@ type CaptureRequest struct {
 	// part listed explicitly but unavailable is recorded as a failed entry.
 	Include []Part
 	// Full takes the full goroutine text dump whatever the stop-the-world
-	// budget says.
+	// budget says, and the goroutineleak profile whatever the leak budget
+	// says.
 	Full bool
 }
 
@@ -317,12 +318,11 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
 		}
 	}
-	if want(PartGoroutineLeak) {
+	if want(PartGoroutineLeak) && !cp.stopped() {
 		if pprof.Lookup("goroutineleak") != nil {
-			// Runs a GC cycle with leak detection before writing.
-			cp.run(PartGoroutineLeak, bundle.KindGoroutineLeak, profileStep("goroutineleak"))
+			c.leakProfile(cp, req.Full, m.Goroutines)
 		} else if explicit {
-			cp.fail(bundle.KindGoroutineLeak, errors.New("collector: goroutineleak profile not in this build (needs GOEXPERIMENT=goroutineleakprofile)"), 0, 0)
+			cp.fail(bundle.KindGoroutineLeak, errNoLeakProfile, 0, 0)
 		}
 	}
 	for _, p := range []struct {

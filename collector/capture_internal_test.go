@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gdiag/gdiag/bundle"
 )
@@ -94,5 +97,62 @@ func TestEntryOverBudget(t *testing.T) {
 	}
 	if _, err := bundle.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "budget bundle"); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestPlanLeak(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		goroutines int
+		cost       time.Duration
+		budget     time.Duration
+		full       bool
+		take       bool
+		reason     string
+	}{
+		{"within", 100_000, 5 * time.Microsecond, time.Second, false, true, ""},
+		{"at the budget", 200_000, 5 * time.Microsecond, time.Second, false, true, ""},
+		{"above", 200_001, 5 * time.Microsecond, time.Second, false, false, "estimated detection 1.000005s (200001 goroutines × 5µs) exceeds the leak budget 1s"},
+		{"learnt chain cost", 1_000, 9 * time.Millisecond, time.Second, false, false, "estimated detection 9s (1000 goroutines × 9ms)"},
+		{"zero budget", 1, time.Microsecond, 0, false, false, "exceeds the leak budget 0s"},
+		{"full overrides", 1_000, 9 * time.Millisecond, time.Second, true, true, "full=1 requested"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := planLeak(tt.goroutines, tt.cost, tt.budget, tt.full)
+			if p.take != tt.take || !strings.Contains(p.reason, tt.reason) || p.estimated != time.Duration(tt.goroutines)*tt.cost {
+				t.Errorf("planLeak = %+v, want take %v and reason with %q", p, tt.take, tt.reason)
+			}
+		})
+	}
+}
+
+// TestLeakCostFades: a cost learnt at a slow detection skips the profile,
+// and each skip moves it back toward the default until it fits again.
+func TestLeakCostFades(t *testing.T) {
+	if pprof.Lookup("goroutineleak") == nil {
+		t.Skipf("%s has no goroutineleak profile (Go 1.27+, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile)", runtime.Version())
+	}
+	c, err := New(WithLeakBudget(time.Duration(runtime.NumGoroutine()+50) * defaultLeakCostPerGoroutine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.leakCostNs.Store(int64(time.Millisecond))
+	req := CaptureRequest{Include: []Part{PartGoroutineLeak}}
+	skips := 0
+	for ; skips < 50; skips++ {
+		m, err := c.Capture(context.Background(), io.Discard, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Entries[0].Error == "" {
+			break
+		}
+		if !strings.Contains(m.Entries[0].Error, "goroutineleak skipped") {
+			t.Fatalf("entry %+v", m.Entries[0])
+		}
+	}
+	if skips == 0 || skips == 50 {
+		t.Errorf("taken after %d skips; want some skips, then taken as the learnt cost fades", skips)
 	}
 }

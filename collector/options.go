@@ -14,6 +14,7 @@ const (
 	DefaultMetricsInterval    = time.Second
 	DefaultHistory            = 20 * time.Minute // 1200 samples ≈ 0.5 MiB at the default interval
 	DefaultStackBudget        = 5 * time.Millisecond
+	DefaultLeakBudget         = time.Second
 	DefaultMaxStackBytes      = 256 << 20
 	DefaultMaxCaptureDuration = 2 * time.Minute
 	DefaultMaxSeconds         = 60.0
@@ -50,6 +51,7 @@ type config struct {
 	interval       time.Duration
 	history        time.Duration
 	stackBudget    time.Duration
+	leakBudget     time.Duration
 	maxStackBytes  int
 	maxCapture     time.Duration
 	maxSeconds     float64
@@ -74,6 +76,7 @@ func defaultConfig() config {
 		interval:       DefaultMetricsInterval,
 		history:        DefaultHistory,
 		stackBudget:    DefaultStackBudget,
+		leakBudget:     DefaultLeakBudget,
 		maxStackBytes:  DefaultMaxStackBytes,
 		maxCapture:     DefaultMaxCaptureDuration,
 		maxSeconds:     DefaultMaxSeconds,
@@ -158,6 +161,25 @@ func WithStackBudget(d time.Duration) Option {
 			c.errorf("stack budget %v: must not be negative", d)
 		}
 		c.stackBudget = d
+	})
+}
+
+// WithLeakBudget sets the longest the goroutineleak profile may take
+// (default 1 s). Taking it runs a GC cycle, then the runtime's leak
+// detection, a GC cycle that marks again from every goroutine found
+// reachable, round after round: mostly concurrent work on the GC's share of
+// the CPU, but in the worst case (goroutines that reach each other in long
+// chains) quadratic in the goroutines, seconds at 1k goroutines. The
+// profile is taken only when goroutines × the cost per goroutine measured
+// at the previous profile (5 µs before the first) fits the budget, else the
+// entry records why it was skipped; ?full=1 overrides. Zero means never
+// take it unless asked with full=1.
+func WithLeakBudget(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d < 0 {
+			c.errorf("leak budget %v: must not be negative", d)
+		}
+		c.leakBudget = d
 	})
 }
 
