@@ -43,7 +43,7 @@ const (
 
 // AllParts lists every Part in capture order.
 func AllParts() []Part {
-	return []Part{PartGoroutines, PartGoroutineLeak, PartHeap, PartAllocs, PartBlock, PartMutex,
+	return []Part{PartGoroutineLeak, PartGoroutines, PartHeap, PartAllocs, PartBlock, PartMutex,
 		PartThreadcreate, PartCPU, PartFgprof, PartTrace, PartMetrics}
 }
 
@@ -312,17 +312,20 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	}
 	m := c.baseManifest(start)
 
-	if want(PartGoroutines) && !cp.stopped() {
-		cp.run(PartGoroutines, bundle.KindGoroutineProfile, profileStep("goroutine"))
-		if !cp.stopped() {
-			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
-		}
-	}
+	// The leak profile first: the text dump taken right after it marks
+	// the goroutines it proved leaked "(leaked)", which proves exactly
+	// those goroutines, ids included.
 	if want(PartGoroutineLeak) && !cp.stopped() {
 		if pprof.Lookup("goroutineleak") != nil {
 			c.leakProfile(cp, req.Full, m.Goroutines)
 		} else if explicit {
 			cp.fail(bundle.KindGoroutineLeak, errNoLeakProfile, 0, 0)
+		}
+	}
+	if want(PartGoroutines) && !cp.stopped() {
+		cp.run(PartGoroutines, bundle.KindGoroutineProfile, profileStep("goroutine"))
+		if !cp.stopped() {
+			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
 		}
 	}
 	for _, p := range []struct {

@@ -101,43 +101,44 @@ func TestEntryOverBudget(t *testing.T) {
 }
 
 func TestPlanLeak(t *testing.T) {
+	const us = time.Microsecond
 	for _, tt := range []struct {
-		name       string
-		goroutines int
-		cost       time.Duration
-		budget     time.Duration
-		full       bool
-		take       bool
-		reason     string
+		name        string
+		goroutines  int
+		pause, took time.Duration // per goroutine
+		budget      time.Duration
+		full, take  bool
+		reason      string
 	}{
-		{"within", 100_000, 5 * time.Microsecond, time.Second, false, true, ""},
-		{"at the budget", 200_000, 5 * time.Microsecond, time.Second, false, true, ""},
-		{"above", 200_001, 5 * time.Microsecond, time.Second, false, false, "estimated detection 1.000005s (200001 goroutines × 5µs) exceeds the leak budget 1s"},
-		{"learnt chain cost", 1_000, 9 * time.Millisecond, time.Second, false, false, "estimated detection 9s (1000 goroutines × 9ms)"},
-		{"zero budget", 1, time.Microsecond, 0, false, false, "exceeds the leak budget 0s"},
-		{"full overrides", 1_000, 9 * time.Millisecond, time.Second, true, true, "full=1 requested"},
+		{"within", 25_000, 2 * us, 10 * us, 50 * time.Millisecond, false, true, ""},
+		{"pause above", 25_001, 2 * us, 10 * us, 50 * time.Millisecond, false, false,
+			"estimated pause 50.002ms (25001 goroutines × 2µs) exceeds the leak budget 50ms; full=1 overrides"},
+		{"learnt chain duration", 1_000, 2 * us, 9 * time.Millisecond, 50 * time.Millisecond, false, false,
+			"estimated detection 9s (1000 goroutines × 9ms measured at the last one) exceeds 2s"},
+		{"zero budget", 1, us, us, 0, false, false, "exceeds the leak budget 0s"},
+		{"full overrides", 1_000, time.Millisecond, 9 * time.Millisecond, 50 * time.Millisecond, true, true, "full=1 requested"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := planLeak(tt.goroutines, tt.cost, tt.budget, tt.full)
-			if p.take != tt.take || !strings.Contains(p.reason, tt.reason) || p.estimated != time.Duration(tt.goroutines)*tt.cost {
+			p := planLeak(tt.goroutines, tt.pause, tt.took, tt.budget, tt.full)
+			if p.take != tt.take || !strings.Contains(p.reason, tt.reason) {
 				t.Errorf("planLeak = %+v, want take %v and reason with %q", p, tt.take, tt.reason)
 			}
 		})
 	}
 }
 
-// TestLeakCostFades: a cost learnt at a slow detection skips the profile,
+// TestLeakCostFades: a pause learnt at a slow detection skips the profile,
 // and each skip moves it back toward the default until it fits again.
 func TestLeakCostFades(t *testing.T) {
 	if pprof.Lookup("goroutineleak") == nil {
 		t.Skipf("%s has no goroutineleak profile (Go 1.27+, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile)", runtime.Version())
 	}
-	c, err := New(WithLeakBudget(time.Duration(runtime.NumGoroutine()+50) * defaultLeakCostPerGoroutine))
+	c, err := New(WithLeakBudget(time.Duration(runtime.NumGoroutine()+50) * defaultLeakPausePerGoroutine))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.leakCostNs.Store(int64(time.Millisecond))
+	c.leakPauseNs.Store(int64(time.Millisecond))
 	req := CaptureRequest{Include: []Part{PartGoroutineLeak}}
 	skips := 0
 	for ; skips < 50; skips++ {
@@ -148,11 +149,11 @@ func TestLeakCostFades(t *testing.T) {
 		if m.Entries[0].Error == "" {
 			break
 		}
-		if !strings.Contains(m.Entries[0].Error, "goroutineleak skipped") {
+		if !strings.Contains(m.Entries[0].Error, "goroutineleak skipped: estimated pause") {
 			t.Fatalf("entry %+v", m.Entries[0])
 		}
 	}
 	if skips == 0 || skips == 50 {
-		t.Errorf("taken after %d skips; want some skips, then taken as the learnt cost fades", skips)
+		t.Errorf("taken after %d skips; want some skips, then taken as the learnt pause fades", skips)
 	}
 }

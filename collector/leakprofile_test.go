@@ -224,7 +224,7 @@ func TestLeakBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := entry(m, bundle.KindGoroutineLeak)
-	for _, want := range []string{"goroutineleak skipped", "exceeds the leak budget 1ns", "goroutines × 5µs", "full=1 overrides"} {
+	for _, want := range []string{"goroutineleak skipped: estimated pause", "exceeds the leak budget 1ns", "goroutines × 2µs", "full=1 overrides"} {
 		if !strings.Contains(e.Error, want) {
 			t.Errorf("entry error %q lacks %q", e.Error, want)
 		}

@@ -14,7 +14,7 @@ const (
 	DefaultMetricsInterval    = time.Second
 	DefaultHistory            = 20 * time.Minute // 1200 samples ≈ 0.5 MiB at the default interval
 	DefaultStackBudget        = 5 * time.Millisecond
-	DefaultLeakBudget         = time.Second
+	DefaultLeakBudget         = 50 * time.Millisecond
 	DefaultMaxStackBytes      = 256 << 20
 	DefaultMaxCaptureDuration = 2 * time.Minute
 	DefaultMaxSeconds         = 60.0
@@ -164,14 +164,16 @@ func WithStackBudget(d time.Duration) Option {
 	})
 }
 
-// WithLeakBudget sets the longest the goroutineleak profile may take
-// (default 1 s). Taking it runs a GC cycle, then the runtime's leak
-// detection, a GC cycle that marks again from every goroutine found
-// reachable, round after round: mostly concurrent work on the GC's share of
-// the CPU, but in the worst case (goroutines that reach each other in long
-// chains) quadratic in the goroutines, seconds at 1k goroutines. The
-// profile is taken only when goroutines × the cost per goroutine measured
-// at the previous profile (5 µs before the first) fits the budget, else the
+// WithLeakBudget sets the longest stop-the-world pause the goroutineleak
+// profile may cause (default 50 ms). Taking it runs a GC cycle, then the
+// runtime's leak detection: a GC cycle that, each time marking reaches a
+// fixed point, stops the world to look for goroutines that became
+// reachable, and at the end marks every leaked goroutine with the world
+// stopped. The profile is taken only when goroutines × the pause per
+// goroutine measured at the previous profile (2 µs before the first) fits
+// the budget and goroutines × the duration per goroutine measured then (10
+// µs before the first) fits 2 s, the detection's worst case being
+// quadratic (goroutines that reach each other in chains). Otherwise the
 // entry records why it was skipped; ?full=1 overrides. Zero means never
 // take it unless asked with full=1.
 func WithLeakBudget(d time.Duration) Option {
