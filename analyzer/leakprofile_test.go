@@ -197,4 +197,3 @@ func TestLeakAdviceFollowsTheBundle(t *testing.T) {
 		}
 	}
 }
-
