@@ -33,6 +33,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -160,8 +161,12 @@ func child(seq string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// pkgPrefix is this package's prefix in function names: "main." in the
+// command, the import path in its test binary.
+var pkgPrefix = strings.TrimSuffix(runtime.FuncForPC(reflect.ValueOf(leakAll).Pointer()).Name(), "leakAll")
+
 // count takes the profile once and returns how many goroutines it lists;
-// it records in r.Sites the main package functions listed, with counts.
+// it records in r.Sites this package's functions listed, with counts.
 func count(p *pprof.Profile, r *result) int {
 	var b bytes.Buffer
 	if err := p.WriteTo(&b, 1); err != nil {
@@ -177,8 +182,8 @@ func count(p *pprof.Profile, r *result) int {
 			continue
 		}
 		for _, l := range strings.Split(rec, "\n") {
-			if f := strings.Fields(l); len(f) >= 3 && f[0] == "#" && strings.HasPrefix(f[2], "main.") {
-				r.Sites[strings.SplitN(f[2], "+", 2)[0]] += c
+			if f := strings.Fields(l); len(f) >= 3 && f[0] == "#" && strings.HasPrefix(f[2], pkgPrefix) {
+				r.Sites[strings.TrimPrefix(strings.SplitN(f[2], "+", 2)[0], pkgPrefix)] += c
 				break
 			}
 		}
