@@ -2,8 +2,11 @@ package analyzer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"strings"
 
 	"github.com/google/pprof/profile"
 
@@ -36,6 +39,12 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 	}
 	defer b.Close()
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !hasBundleEntry(b) {
+			// A zip, but not one gdiag wrote: reading it as an empty
+			// bundle would report "No findings.".
+			return fmt.Errorf("analyzer: %s: %w: a zip file without %s and with no entry gdiag reads (%s): not a gdiag bundle",
+				name, ErrNothingRead, bundle.ManifestName, entryNames(b, 5))
+		}
 		in.Warnings = append(in.Warnings, err)
 	}
 	m := b.Manifest
@@ -123,4 +132,32 @@ func readProfile(b *bundle.Reader, e bundle.Entry, opts LoadOptions) (*profile.P
 		return nil, fmt.Errorf("%s: entry %s: %w", b.Name, e.Name, err)
 	}
 	return p, nil
+}
+
+// hasBundleEntry reports whether b holds an entry of a kind gdiag reads (a
+// bundle cut short before its manifest was written still does).
+func hasBundleEntry(b *bundle.Reader) bool {
+	for _, e := range b.Entries() {
+		if e.Kind != bundle.KindOther {
+			return true
+		}
+	}
+	return false
+}
+
+// entryNames lists up to n entry names of b for an error message.
+func entryNames(b *bundle.Reader, n int) string {
+	es := b.Entries()
+	if len(es) == 0 {
+		return "no entries"
+	}
+	var names []string
+	for i, e := range es {
+		if i == n {
+			names = append(names, fmt.Sprintf("and %d more", len(es)-n))
+			break
+		}
+		names = append(names, e.Name)
+	}
+	return "holds " + strings.Join(names, ", ")
 }

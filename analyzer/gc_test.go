@@ -160,7 +160,7 @@ func captureBundle(t *testing.T) string {
 	defer c.Close()
 	type node struct {
 		next *node
-		pad  [120]byte
+		_    [120]byte
 	}
 	live := make([]*node, 1<<16) // 8 MiB of pointer-bearing objects
 	for i := range live {

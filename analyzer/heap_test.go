@@ -127,7 +127,7 @@ func TestHeapSnapshotsMergeLoosePair(t *testing.T) {
 	}
 }
 
-type scratch struct{ b [32 << 10]byte }
+type scratch struct{ _ [32 << 10]byte }
 
 var sinkScratch *scratch
 

@@ -28,6 +28,9 @@ type LeakOptions struct {
 type leakSample struct {
 	leaks.Sample
 	leaked []*stack.Snapshot
+	// profileOnly says the snapshot is the goroutineleak profiles
+	// themselves: no goroutine dump was given.
+	profileOnly bool
 }
 
 // leakSamples returns the inputs' goroutine snapshots in order, filtered
@@ -52,16 +55,7 @@ func leakSamples(inputs []*Input, opts Options) []leakSample {
 			}
 			continue
 		}
-		s := leakSample{Sample: leaks.Sample{Name: in.Name, Snapshot: in.Goroutines}}
-		if opts.Filter != nil {
-			snap := *in.Goroutines
-			snap.Goroutines = filter(in.Goroutines.Goroutines, opts.Filter)
-			snap.Total = 0
-			for _, g := range snap.Goroutines {
-				snap.Total += g.Count
-			}
-			s.Snapshot = &snap
-		}
+		s := leakSample{Sample: leaks.Sample{Name: in.Name, Snapshot: filtered(in.Goroutines, opts)}}
 		if in.Manifest != nil {
 			s.Time = in.Manifest.CapturedAt
 		}
@@ -73,7 +67,33 @@ func leakSamples(inputs []*Input, opts Options) []leakSample {
 		}
 		out = append(out, s)
 	}
+	if len(out) == 0 && len(pending) > 0 {
+		// Only goroutineleak profiles: the runtime's proof stands on its
+		// own, every goroutine they list is a proven leak.
+		var names []string
+		for _, in := range inputs {
+			if in != nil && in.Leaked != nil {
+				names = append(names, in.Name)
+			}
+		}
+		out = append(out, leakSample{Sample: leaks.Sample{Name: strings.Join(names, ", "),
+			Snapshot: filtered(mergeLeaked(pending), opts)}, leaked: pending, profileOnly: true})
+	}
 	return out
+}
+
+// filtered returns snap with only the goroutines opts.Filter keeps.
+func filtered(snap *stack.Snapshot, opts Options) *stack.Snapshot {
+	if opts.Filter == nil || snap == nil {
+		return snap
+	}
+	c := *snap
+	c.Goroutines = filter(snap.Goroutines, opts.Filter)
+	c.Total = 0
+	for _, g := range c.Goroutines {
+		c.Total += g.Count
+	}
+	return &c
 }
 
 // mergeLeaked joins goroutineleak profiles of one moment into one snapshot.
@@ -152,12 +172,19 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	}
 	sec.Tables = append(sec.Tables, t)
 	last := samples[len(samples)-1]
-	if lo.Leaked != nil {
+	switch {
+	case last.profileOnly && lo.Leaked.Total == 0:
+		sec.Notes = append(sec.Notes, "Go's goroutineleak profile lists no goroutine: the runtime proved no channel or sync leak (it cannot see leaks held by globals, timers or live goroutines, nor IO and sleeps)")
+	case last.profileOnly:
+		sec.Notes = append(sec.Notes, fmt.Sprintf("Go's goroutineleak profile alone: the runtime proved these %s goroutines leaked; give a goroutine dump (debug=2) with it to judge the others", thousands(lo.Leaked.Total)))
+	case lo.Leaked != nil:
 		sec.Notes = append(sec.Notes, fmt.Sprintf("judged with Go's goroutineleak profile (%s goroutines proven leaked by the runtime)", thousands(lo.Leaked.Total)))
-	} else {
-		sec.Notes = append(sec.Notes, "no goroutineleak profile: build with GOEXPERIMENT=goroutineleakprofile and add /debug/pprof/goroutineleak to prove channel and sync leaks")
+	case hasLeakedFlags(last.Snapshot):
+		sec.Notes = append(sec.Notes, "judged with the runtime's \"(leaked)\" marks in the dump")
+	default:
+		sec.Notes = append(sec.Notes, "no goroutineleak profile: "+LeakProfileAdvice(goVersion(inputs)))
 	}
-	if last.Snapshot.Format != stack.FormatText && last.Snapshot.Format != stack.FormatCrash {
+	if !last.profileOnly && last.Snapshot.Format != stack.FormatText && last.Snapshot.Format != stack.FormatCrash {
 		sec.Notes = append(sec.Notes, fmt.Sprintf("%s has no wait times or goroutine ids (%s): give a text dump (debug=2) for stronger evidence", last.Name, last.Snapshot.Format))
 	}
 	if h != nil {
@@ -309,4 +336,68 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets; %s new since the first snapshot, %s vanished by the last",
 		thousands(len(h.Buckets)), thousands(newB), thousands(gone)))
 	return sec
+}
+
+// hasLeakedFlags reports whether any goroutine of snap carries the
+// runtime's "(leaked)" mark.
+func hasLeakedFlags(snap *stack.Snapshot) bool {
+	for i := range snap.Goroutines {
+		if snap.Goroutines[i].Flags&stack.FlagLeaked != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// goVersion returns the Go version the inputs were captured with (from a
+// bundle's manifest), or "" when none says.
+func goVersion(inputs []*Input) string {
+	for i := len(inputs) - 1; i >= 0; i-- {
+		if in := inputs[i]; in != nil && in.Manifest != nil && in.Manifest.GoVersion != "" {
+			return in.Manifest.GoVersion
+		}
+	}
+	return ""
+}
+
+// LeakProfileAdvice says how to get Go's goroutineleak profile on the given
+// Go version (runtime.Version() form, "" when unknown): Go 1.27 and later
+// serve it at /debug/pprof/goroutineleak with nothing to build (and gdiag's
+// collector puts it in every bundle); Go 1.26 needs
+// GOEXPERIMENT=goroutineleakprofile; older versions do not have it.
+func LeakProfileAdvice(goVersion string) string {
+	const serve = "fetch /debug/pprof/goroutineleak (net/http/pprof) next to the dump, or capture a bundle with gdiag's collector, to prove channel and sync leaks"
+	switch major, minor, ok := goMinor(goVersion); {
+	case !ok:
+		return "on Go 1.27+ " + serve + " (nothing to build); on Go 1.26 build with GOEXPERIMENT=goroutineleakprofile first"
+	case major > 1 || minor >= 27:
+		return goVersion + " has it, nothing to build: " + serve
+	case minor == 26:
+		return goVersion + ": build with GOEXPERIMENT=goroutineleakprofile (or move to Go 1.27+, which has it by default), then " + serve
+	default:
+		return goVersion + " has no goroutineleak profile: Go 1.27+ has it by default (Go 1.26 with GOEXPERIMENT=goroutineleakprofile)"
+	}
+}
+
+// goMinor parses "go1.27.3", "go1.26.8 X:goroutineleakprofile" or
+// "go1.27rc1" into its major and minor numbers.
+func goMinor(v string) (major, minor int, ok bool) {
+	v, found := strings.CutPrefix(v, "go")
+	if !found {
+		return 0, 0, false
+	}
+	maj, rest, found := strings.Cut(v, ".")
+	if !found {
+		return 0, 0, false
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	a, err1 := strconv.Atoi(maj)
+	b, err2 := strconv.Atoi(rest[:end])
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return a, b, true
 }

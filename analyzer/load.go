@@ -79,6 +79,11 @@ func (o LoadOptions) maxBytes() int64 {
 // ErrUnrecognized is returned (wrapped) when no supported format matches.
 var ErrUnrecognized = errors.New("unrecognized input")
 
+// ErrNothingRead is returned (wrapped) when an input was recognised but
+// nothing usable could be read from it: a goroutine dump whose every
+// goroutine was skipped, a zip that is not a gdiag bundle.
+var ErrNothingRead = errors.New("nothing read")
+
 // Load reads the file at path ("-" for standard input) and recognises it by
 // content. On a partly readable input it returns what it could read together
 // with an error; both may be non-nil. Errors name the file.
@@ -161,6 +166,9 @@ var (
 	goroutineHeader = regexp.MustCompile(`(?m)^goroutine \d+ `)
 	debug1Header    = regexp.MustCompile(`(?m)^goroutine(leak)? profile: total \d+`)
 	gctraceLine     = regexp.MustCompile(`(?m)^gc \d+ @[0-9.]+s `)
+	// emptyLeakProfile is the whole debug=1 goroutineleak profile of a
+	// process in which the runtime proved no leak.
+	emptyLeakProfile = regexp.MustCompile(`\A\s*goroutineleak profile: total 0\s*\z`)
 )
 
 func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions) error {
@@ -184,11 +192,25 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 		return nil
 	}
 	snap, err := stack.Parse(r, stack.ParseOptions{Workers: opts.Workers})
+	if (snap == nil || snap.Total == 0) && emptyLeakProfile.Match(head) {
+		// "goroutineleak profile: total 0": the runtime found no leak.
+		in.Kind = KindGoroutineLeak
+		in.Leaked = &stack.Snapshot{Format: stack.FormatDebug1}
+		return nil
+	}
 	if snap == nil || snap.Total == 0 && errors.Is(err, stack.ErrNoGoroutine) {
 		if err == nil {
 			err = errors.New("no goroutine")
 		}
 		return fmt.Errorf("analyzer: %s: %w: text that is not a goroutine dump, gctrace log or metrics history (%w)", name, ErrUnrecognized, err)
+	}
+	if snap.Total == 0 {
+		// Goroutine headers were there but every goroutine was skipped: an
+		// empty report would read as a clean bill.
+		if err == nil {
+			err = errors.New("no goroutine parsed")
+		}
+		return fmt.Errorf("analyzer: %s: %w: looks like a goroutine dump but no goroutine could be read (%w)", name, ErrNothingRead, err)
 	}
 	in.Kind = KindGoroutineText
 	if snap.Format == stack.FormatDebug1 {

@@ -16,7 +16,7 @@ type Kind string
 const (
 	KindGoroutineText    Kind = "goroutine-text"    // goroutines.txt: runtime.Stack(all=true) / pprof debug=2 text
 	KindGoroutineProfile Kind = "goroutine-profile" // goroutine.pb.gz: pprof goroutine profile, debug=0
-	KindGoroutineLeak    Kind = "goroutineleak"     // goroutineleak.pb.gz: Go 1.26 GOEXPERIMENT=goroutineleakprofile
+	KindGoroutineLeak    Kind = "goroutineleak"     // goroutineleak.pb.gz: Go 1.27+, Go 1.26 with GOEXPERIMENT=goroutineleakprofile
 	KindHeap             Kind = "heap"              // heap.pb.gz
 	KindAllocs           Kind = "allocs"            // allocs.pb.gz
 	KindBlock            Kind = "block"             // block.pb.gz

@@ -118,7 +118,7 @@ func salvageOne(r io.ReaderAt, size, off int64) (*file, int64, error) {
 	sec := io.NewSectionReader(r, data, csize)
 	f := &file{name: name, size: usize, open: func() (io.ReadCloser, error) {
 		sec := io.NewSectionReader(sec, 0, csize)
-		var rc io.ReadCloser = io.NopCloser(sec)
+		rc := io.NopCloser(sec)
 		if method == zip.Deflate {
 			rc = flate.NewReader(sec)
 		}

@@ -37,13 +37,13 @@ const (
 	PartCPU           Part = "cpu"           // CPU profile over the window
 	PartFgprof        Part = "fgprof"        // wall-clock profile over the window
 	PartTrace         Part = "trace"         // flight-recorder execution trace
-	PartGoroutineLeak Part = "goroutineleak" // leaked goroutines (GOEXPERIMENT=goroutineleakprofile builds)
+	PartGoroutineLeak Part = "goroutineleak" // goroutines the runtime proved leaked (Go 1.27+; Go 1.26 with GOEXPERIMENT=goroutineleakprofile)
 	PartMetrics       Part = "metrics"       // the metrics history
 )
 
 // AllParts lists every Part in capture order.
 func AllParts() []Part {
-	return []Part{PartGoroutines, PartGoroutineLeak, PartHeap, PartAllocs, PartBlock, PartMutex,
+	return []Part{PartGoroutineLeak, PartGoroutines, PartHeap, PartAllocs, PartBlock, PartMutex,
 		PartThreadcreate, PartCPU, PartFgprof, PartTrace, PartMetrics}
 }
 
@@ -80,7 +80,8 @@ type CaptureRequest struct {
 	// part listed explicitly but unavailable is recorded as a failed entry.
 	Include []Part
 	// Full takes the full goroutine text dump whatever the stop-the-world
-	// budget says.
+	// budget says, and the goroutineleak profile whatever the leak budget
+	// says.
 	Full bool
 }
 
@@ -311,18 +312,20 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	}
 	m := c.baseManifest(start)
 
+	// The leak profile first: the text dump taken right after it marks
+	// the goroutines it proved leaked "(leaked)", which proves exactly
+	// those goroutines, ids included.
+	if want(PartGoroutineLeak) && !cp.stopped() {
+		if pprof.Lookup("goroutineleak") != nil {
+			c.leakProfile(cp, req.Full, m.Goroutines)
+		} else if explicit {
+			cp.fail(bundle.KindGoroutineLeak, errNoLeakProfile, 0, 0)
+		}
+	}
 	if want(PartGoroutines) && !cp.stopped() {
 		cp.run(PartGoroutines, bundle.KindGoroutineProfile, profileStep("goroutine"))
 		if !cp.stopped() {
 			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
-		}
-	}
-	if want(PartGoroutineLeak) {
-		if pprof.Lookup("goroutineleak") != nil {
-			// Runs a GC cycle with leak detection before writing.
-			cp.run(PartGoroutineLeak, bundle.KindGoroutineLeak, profileStep("goroutineleak"))
-		} else if explicit {
-			cp.fail(bundle.KindGoroutineLeak, errors.New("collector: goroutineleak profile not in this build (needs GOEXPERIMENT=goroutineleakprofile)"), 0, 0)
 		}
 	}
 	for _, p := range []struct {

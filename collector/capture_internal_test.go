@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gdiag/gdiag/bundle"
 )
@@ -94,5 +97,63 @@ func TestEntryOverBudget(t *testing.T) {
 	}
 	if _, err := bundle.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "budget bundle"); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestPlanLeak(t *testing.T) {
+	const us = time.Microsecond
+	for _, tt := range []struct {
+		name        string
+		goroutines  int
+		pause, took time.Duration // per goroutine
+		budget      time.Duration
+		full, take  bool
+		reason      string
+	}{
+		{"within", 25_000, 2 * us, 10 * us, 50 * time.Millisecond, false, true, ""},
+		{"pause above", 25_001, 2 * us, 10 * us, 50 * time.Millisecond, false, false,
+			"estimated pause 50.002ms (25001 goroutines × 2µs) exceeds the leak budget 50ms; full=1 overrides"},
+		{"learnt chain duration", 1_000, 2 * us, 9 * time.Millisecond, 50 * time.Millisecond, false, false,
+			"estimated detection 9s (1000 goroutines × 9ms measured at the last one) exceeds 2s"},
+		{"zero budget", 1, us, us, 0, false, false, "exceeds the leak budget 0s"},
+		{"full overrides", 1_000, time.Millisecond, 9 * time.Millisecond, 50 * time.Millisecond, true, true, "full=1 requested"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := planLeak(tt.goroutines, tt.pause, tt.took, tt.budget, tt.full)
+			if p.take != tt.take || !strings.Contains(p.reason, tt.reason) {
+				t.Errorf("planLeak = %+v, want take %v and reason with %q", p, tt.take, tt.reason)
+			}
+		})
+	}
+}
+
+// TestLeakCostFades: a pause learnt at a slow detection skips the profile,
+// and each skip moves it back toward the default until it fits again.
+func TestLeakCostFades(t *testing.T) {
+	if pprof.Lookup("goroutineleak") == nil {
+		t.Skipf("%s has no goroutineleak profile (Go 1.27+, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile)", runtime.Version())
+	}
+	c, err := New(WithLeakBudget(time.Duration(runtime.NumGoroutine()+50) * defaultLeakPausePerGoroutine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.leakPauseNs.Store(int64(time.Millisecond))
+	req := CaptureRequest{Include: []Part{PartGoroutineLeak}}
+	skips := 0
+	for ; skips < 50; skips++ {
+		m, err := c.Capture(context.Background(), io.Discard, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Entries[0].Error == "" {
+			break
+		}
+		if !strings.Contains(m.Entries[0].Error, "goroutineleak skipped: estimated pause") {
+			t.Fatalf("entry %+v", m.Entries[0])
+		}
+	}
+	if skips == 0 || skips == 50 {
+		t.Errorf("taken after %d skips; want some skips, then taken as the learnt pause fades", skips)
 	}
 }

@@ -57,6 +57,10 @@ type Collector struct {
 	// bytes of text per goroutine.
 	stackCostNs   atomic.Int64
 	stackBytesPer atomic.Int64
+	// Measured at the last goroutineleak profile, per goroutine: the
+	// longest GC stop-the-world pause and the whole sequence, in ns.
+	leakPauseNs atomic.Int64
+	leakTimeNs  atomic.Int64
 
 	// stepHook, when set (by this package's tests only), replaces the
 	// function of the named capture step.

@@ -61,8 +61,15 @@
 //     the estimate and the measured pause.
 //   - fgprof samples every goroutine 99 times a second (about 1 µs each); it
 //     is skipped when that would exceed WithFgprofBudget.
-//   - The goroutineleak profile exists only in builds with
-//     GOEXPERIMENT=goroutineleakprofile; taking it runs one GC cycle.
+//   - The goroutineleak profile (Go 1.27+; Go 1.26 with
+//     GOEXPERIMENT=goroutineleakprofile) is in every bundle when the runtime
+//     has it. It is taken first, so the text dump after it carries the
+//     runtime's "(leaked)" marks, and after a runtime.GC(), without which
+//     the detection misses goroutines blocked on a leaked sync.Mutex. Its
+//     detection stops the world at each marking fixed point and while it
+//     marks the leaked goroutines: it is skipped, the entry saying why, when
+//     goroutines × the pause per goroutine measured at the previous profile
+//     exceeds WithLeakBudget (50 ms) or the sequence would take over 2 s.
 //   - If another CPU profile is running, the bundle records the cpu entry as
 //     failed instead of failing.
 //   - Every goroutine the collector starts (the flight recorder's reader

@@ -14,6 +14,7 @@ const (
 	DefaultMetricsInterval    = time.Second
 	DefaultHistory            = 20 * time.Minute // 1200 samples ≈ 0.5 MiB at the default interval
 	DefaultStackBudget        = 5 * time.Millisecond
+	DefaultLeakBudget         = 50 * time.Millisecond
 	DefaultMaxStackBytes      = 256 << 20
 	DefaultMaxCaptureDuration = 2 * time.Minute
 	DefaultMaxSeconds         = 60.0
@@ -50,6 +51,7 @@ type config struct {
 	interval       time.Duration
 	history        time.Duration
 	stackBudget    time.Duration
+	leakBudget     time.Duration
 	maxStackBytes  int
 	maxCapture     time.Duration
 	maxSeconds     float64
@@ -69,6 +71,7 @@ func defaultConfig() config {
 		interval:       DefaultMetricsInterval,
 		history:        DefaultHistory,
 		stackBudget:    DefaultStackBudget,
+		leakBudget:     DefaultLeakBudget,
 		maxStackBytes:  DefaultMaxStackBytes,
 		maxCapture:     DefaultMaxCaptureDuration,
 		maxSeconds:     DefaultMaxSeconds,
@@ -153,6 +156,27 @@ func WithStackBudget(d time.Duration) Option {
 			c.errorf("stack budget %v: must not be negative", d)
 		}
 		c.stackBudget = d
+	})
+}
+
+// WithLeakBudget sets the longest stop-the-world pause the goroutineleak
+// profile may cause (default 50 ms). Taking it runs a GC cycle, then the
+// runtime's leak detection: a GC cycle that, each time marking reaches a
+// fixed point, stops the world to look for goroutines that became
+// reachable, and at the end marks every leaked goroutine with the world
+// stopped. The profile is taken only when goroutines × the pause per
+// goroutine measured at the previous profile (2 µs before the first) fits
+// the budget and goroutines × the duration per goroutine measured then (10
+// µs before the first) fits 2 s, the detection's worst case being
+// quadratic (goroutines that reach each other in chains). Otherwise the
+// entry records why it was skipped; ?full=1 overrides. Zero means never
+// take it unless asked with full=1.
+func WithLeakBudget(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d < 0 {
+			c.errorf("leak budget %v: must not be negative", d)
+		}
+		c.leakBudget = d
 	})
 }
 

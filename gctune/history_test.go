@@ -157,7 +157,7 @@ func (s *sampler) read(now time.Time) bundle.MetricsSample {
 // node is a pointer-bearing 4 KiB object.
 type node struct {
 	ptrs [32]*node
-	pad  [4096 - 32*8]byte
+	_    [4096 - 32*8]byte
 }
 
 // allocate runs a paced allocation workload (rate bytes/s of short-lived

@@ -41,9 +41,9 @@ var (
 )
 
 // wrapped is made by a named constructor that the pool's New closure calls.
-type wrapped struct{ b [8 << 10]byte }
+type wrapped struct{ _ [8 << 10]byte }
 
-type small struct{ a, b, c int64 }
+type small struct{ a, _, _ int64 }
 
 // Lines of the allocation statements, recorded by the workloads themselves.
 var lines struct {

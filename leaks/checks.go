@@ -59,7 +59,7 @@ func Checks() []report.Check {
 		{ID: CheckActive, Severity: report.SeverityInfo, Title: "Goroutines running, sleeping or in a system call",
 			Doc: "Buckets that wait on nothing a leak waits on (running, runnable, sleeping, in a system call or in runtime work) and do not grow. Reported only with `--all-buckets`; a bucket of these that keeps growing is reported as `leaks/growth`."},
 		{ID: CheckProven, Severity: report.SeverityCritical, Title: "Goroutines the runtime proved leaked",
-			Doc: "Go's goroutineleak profile (GOEXPERIMENT=goroutineleakprofile) found goroutines blocked on objects nothing reachable can ever signal, on an operation no other check names."},
+			Doc: "Go's goroutineleak profile (Go 1.27+; Go 1.26 with GOEXPERIMENT=goroutineleakprofile) found goroutines blocked on objects nothing reachable can ever signal, on an operation no other check names."},
 	}
 }
 

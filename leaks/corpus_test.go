@@ -99,9 +99,9 @@ func parseCorpusFile(t *testing.T, path string) *stack.Snapshot {
 	return snap
 }
 
-// scoreCorpus runs Find on every corpus dump, with the goroutineleak
+// scoreCorpus runs Find on every corpus dump in dir, with the goroutineleak
 // profile of the same moment when withProfile is set.
-func scoreCorpus(t *testing.T, labels map[string]corpusProgram, withProfile, quiescent bool) corpusScore {
+func scoreCorpus(t *testing.T, labels map[string]corpusProgram, dir string, withProfile, quiescent bool) corpusScore {
 	t.Helper()
 	names := make([]string, 0, len(labels))
 	for n := range labels {
@@ -111,10 +111,10 @@ func scoreCorpus(t *testing.T, labels map[string]corpusProgram, withProfile, qui
 	var s corpusScore
 	for _, name := range names {
 		p := labels[name]
-		snap := parseCorpusFile(t, filepath.Join("testdata", "corpus", name+".txt"))
+		snap := parseCorpusFile(t, filepath.Join(dir, name+".txt"))
 		opts := leaks.Options{Quiescent: quiescent}
 		if withProfile {
-			path := filepath.Join("testdata", "corpus", name+".goroutineleak.txt")
+			path := filepath.Join(dir, name+".goroutineleak.txt")
 			if _, err := os.Stat(path); err != nil {
 				t.Skipf("no goroutineleak profile for %s (regenerate with a Go 1.26 toolchain)", name)
 			}
@@ -188,6 +188,7 @@ func TestCorpus(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name        string
+		dir         string // under testdata/corpus: "" for Go 1.26, go1.27
 		withProfile bool
 		quiescent   bool
 		minRecall   float64
@@ -204,9 +205,14 @@ func TestCorpus(t *testing.T) {
 		// sync.Once inits, busy subscribers) are not quiescent: their
 		// blocked goroutines count as false positives here.
 		{name: "dump,quiescent", quiescent: true, minRecall: 0.9, maxFP: 8},
+		// The same programs run on Go 1.27.3, whose leak profile needs no
+		// experiment.
+		{name: "go1.27/dump", dir: "go1.27", minRecall: 0.30, maxFP: 1},
+		{name: "go1.27/dump+goroutineleak", dir: "go1.27", withProfile: true, minRecall: 0.8, maxFP: 1},
+		{name: "go1.27/dump,quiescent", dir: "go1.27", quiescent: true, minRecall: 0.9, maxFP: 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := scoreCorpus(t, labels, tc.withProfile, tc.quiescent)
+			s := scoreCorpus(t, labels, filepath.Join("testdata", "corpus", tc.dir), tc.withProfile, tc.quiescent)
 			t.Logf("recall %d/%d = %.2f, false positives %d", s.found, s.leaky, s.recall(), s.fp)
 			t.Logf("| program | kind | expected leaking buckets: verdict | false positives |\n|---|---|---|---|\n%s", strings.Join(s.rows, "\n"))
 			for _, m := range s.misses {

@@ -129,6 +129,14 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 		benign = append(BenignRules(), opts.Benign...)
 	}
 	proof := newProfileIndex(opts.Leaked)
+	// Goroutines marked "(leaked)" are the profile's own, when a dump
+	// taken after the profile comes with it: they use up its counts first
+	// so that no other goroutine at their stack is proven in their place.
+	for i := range gs {
+		if gs[i].Flags&stack.FlagLeaked != 0 {
+			proof.take(gs[i].Stack, gs[i].Count)
+		}
+	}
 	var hist map[string]*BucketHistory
 	if opts.History != nil {
 		hist = make(map[string]*BucketHistory, len(opts.History.Buckets))
@@ -149,8 +157,9 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 	out := make([]Finding, 0, len(buckets))
 	for i := range buckets {
 		b := &buckets[i]
-		f := judge(sf, b, hist[b.Signature])
-		out = append(out, f)
+		for _, part := range splitProven(sf, b) {
+			out = append(out, judge(sf, &part.b, hist[b.Signature], part.proof))
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		if c := cmp.Compare(b.Verdict, a.Verdict); c != 0 {
@@ -266,8 +275,128 @@ type snapshotFacts struct {
 	once       onceFacts     // goroutines waiting for a sync.Once
 }
 
-func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
-	gs, opts, benign, proof, live, deadlocked := sf.gs, sf.opts, sf.benign, sf.proof, sf.live, sf.deadlocked
+// proof is what the runtime proved of a bucket: goroutines marked
+// "(leaked)", goroutines the goroutineleak profile lists, and, when the
+// bucket is the proven or the unproven part of a split one, the size of
+// the other part.
+type proof struct {
+	flagged, profiled int
+	// provenApart is the number of goroutines at this stack proven leaked
+	// and reported in a finding of their own; unprovenApart the number
+	// not proven, reported apart.
+	provenApart, unprovenApart int
+	// unknownWhich says the split is by the profile's count: which
+	// goroutines of the dump are the leaked ones is not known.
+	unknownWhich bool
+}
+
+// provenPart is one part of a bucket and what was proven of it.
+type provenPart struct {
+	b     stack.Bucket
+	proof proof
+}
+
+// splitProven returns the bucket whole with its proof, or, when the
+// runtime proved only some of its goroutines leaked, two parts judged
+// apart: the proven goroutines and the rest. Goroutines marked "(leaked)"
+// are split off by themselves; a count from the goroutineleak profile
+// splits the count only, since a profile does not say which goroutines of
+// the dump it lists.
+func splitProven(sf *snapshotFacts, b *stack.Bucket) []provenPart {
+	var p proof
+	var flaggedIdx, rest []int
+	for _, gi := range b.Goroutines {
+		g := &sf.gs[gi]
+		if g.Flags&stack.FlagLeaked != 0 {
+			p.flagged += g.Count
+			flaggedIdx = append(flaggedIdx, gi)
+			continue
+		}
+		rest = append(rest, gi)
+		p.profiled += sf.proof.take(g.Stack, g.Count)
+	}
+	proven := p.flagged + p.profiled
+	if proven == 0 || proven >= b.Count {
+		return []provenPart{{*b, p}}
+	}
+	pb := subBucket(b, sf.gs, flaggedIdx)
+	rb := subBucket(b, sf.gs, rest)
+	if p.profiled > 0 {
+		if len(flaggedIdx) == 0 {
+			// Judged by the goroutines it stands for: rules and
+			// evidence look at them.
+			pb.Goroutines, pb.MinWait, pb.MaxWait, pb.Flags = rb.Goroutines, rb.MinWait, rb.MaxWait, rb.Flags
+		}
+		pb.Count += p.profiled
+		rb.Count -= p.profiled
+		rb.IDs = nil
+	}
+	unproven := b.Count - proven
+	return []provenPart{
+		{pb, proof{flagged: p.flagged, profiled: p.profiled, unprovenApart: unproven, unknownWhich: p.profiled > 0}},
+		{rb, proof{provenApart: proven, unknownWhich: p.profiled > 0}},
+	}
+}
+
+// labelSets counts a bucket's goroutines by label set ("{handler=/search}
+// 1, no labels 3") and returns the number of sets; "" and 0 when none has
+// labels.
+func labelSets(gs []stack.Goroutine, b *stack.Bucket) (string, int) {
+	counts := map[string]int{}
+	var order []string
+	labelled := false
+	for _, gi := range b.Goroutines {
+		g := &gs[gi]
+		k := "no labels"
+		if len(g.Labels) > 0 {
+			labelled = true
+			parts := make([]string, len(g.Labels))
+			for i, l := range g.Labels {
+				parts[i] = l.Key + "=" + l.Value
+			}
+			k = "{" + strings.Join(parts, ", ") + "}"
+		}
+		if _, ok := counts[k]; !ok {
+			order = append(order, k)
+		}
+		counts[k] += g.Count
+	}
+	if !labelled {
+		return "", 0
+	}
+	slices.SortStableFunc(order, func(a, b string) int {
+		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = fmt.Sprintf("%s %s", k, num(counts[k]))
+	}
+	return strings.Join(parts, ", "), len(order)
+}
+
+// subBucket is b restricted to the goroutines idx (indexes into gs).
+func subBucket(b *stack.Bucket, gs []stack.Goroutine, idx []int) stack.Bucket {
+	s := *b
+	s.Goroutines, s.IDs, s.Count, s.MinWait, s.MaxWait = idx, nil, 0, 0, 0
+	for i, gi := range idx {
+		g := &gs[gi]
+		s.Count += g.Count
+		if g.ID != 0 {
+			s.IDs = append(s.IDs, g.ID)
+		}
+		if i == 0 {
+			s.MinWait, s.MaxWait, s.Flags = g.Wait, g.Wait, g.Flags
+		}
+		s.MinWait, s.MaxWait, s.Flags = min(s.MinWait, g.Wait), max(s.MaxWait, g.Wait), s.Flags&g.Flags
+	}
+	return s
+}
+
+func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory, pr proof) Finding {
+	gs, opts, benign, index, live, deadlocked := sf.gs, sf.opts, sf.benign, sf.proof, sf.live, sf.deadlocked
 	minGrowth := 1
 	if opts.History != nil {
 		minGrowth = max(opts.History.MinGrowth, 1)
@@ -294,16 +423,8 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 		}
 	}
 
-	// Proof: the runtime's leak detection.
-	flagged, profiled := 0, 0
-	for _, gi := range b.Goroutines {
-		g := &gs[gi]
-		if g.Flags&stack.FlagLeaked != 0 {
-			flagged += g.Count
-		} else if proof.has(g.Stack) {
-			profiled += g.Count
-		}
-	}
+	// Proof: the runtime's leak detection (counted by splitProven).
+	flagged, profiled := pr.flagged, pr.profiled
 	if flagged > 0 {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceLeakedFlag,
 			Text: fmt.Sprintf("the runtime marked %s of %s goroutines \"(leaked)\": nothing reachable can wake them", num(flagged), num(b.Count))})
@@ -312,6 +433,17 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
 			Text: fmt.Sprintf("the goroutineleak profile lists this stack (%s of %s goroutines): nothing reachable can wake them", num(profiled), num(b.Count))})
 	}
+	switch {
+	case pr.unprovenApart > 0 && pr.unknownWhich:
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
+			Text: fmt.Sprintf("%s more goroutines at this stack are not in the profile and are judged apart; a profile does not say which goroutines of the dump it lists (a dump taken after it marks them \"(leaked)\")", num(pr.unprovenApart))})
+	case pr.unprovenApart > 0:
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
+			Text: fmt.Sprintf("%s more goroutines at this stack were not marked \"(leaked)\" and are judged apart", num(pr.unprovenApart))})
+	case pr.provenApart > 0:
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
+			Text: fmt.Sprintf("%s more goroutines at this stack were proven leaked and are reported apart; these were not", num(pr.provenApart))})
+	}
 	if deadlocked && classOf(b.Op) == classSync && flagged+profiled == 0 {
 		// The runtime stopped the program because nothing could run.
 		profiled = b.Count
@@ -319,6 +451,15 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 			Text: "the runtime stopped the program: \"all goroutines are asleep - deadlock!\""})
 	}
 	f.Proven = flagged + profiled
+	if f.Proven > 0 {
+		// Which requests or jobs leaked them (pprof labels).
+		switch t, sets := labelSets(gs, b); {
+		case sets > 1:
+			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: "by labels: " + t})
+		case sets == 1:
+			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: "labels: " + t[:strings.LastIndexByte(t, ' ')]})
+		}
+	}
 	if f.Proven > 0 {
 		f.Verdict = Proven
 		if classOf(b.Op) != classSync {
@@ -425,7 +566,7 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 		// pile-up here is load, not a leak.
 		points = min(points, 1)
 	}
-	if proof.total > 0 && class == classSync && points > 0 {
+	if index.total > 0 && class == classSync && points > 0 {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
 			Text: "not in the goroutineleak profile: what they wait on is still reachable (the profile cannot see leaks held by globals, timers or live goroutines)"})
 	}

@@ -225,6 +225,13 @@ func TestFixtureHealthyNoLeak(t *testing.T) {
 	series, single := underLoad(t, flashsale.Faults{})
 	fs := append(series, single...)
 	for _, f := range fs {
+		// Leak-timeout senders (off here) that earlier tests of this
+		// process leaked stay: where the runtime has the goroutineleak
+		// profile (Go 1.27+) the collector's captures proved them
+		// leaked, and Heal cannot wake what the runtime marked leaked.
+		if f.CreatedBy.Func == fixturePkg+"(*Service).checkRiskLeaky" {
+			continue
+		}
 		if f.Verdict.IsLeak() {
 			t.Errorf("healthy fixture: %s %s ×%d in %s:%d", f.Verdict, f.Check, f.Count, f.Blocking.Func, f.Blocking.Line)
 		}

@@ -11,13 +11,16 @@ import (
 // frames past 100 and profiles may be cut at a depth of their own.
 const maxKeyFrames = 32
 
-// profileIndex holds the stacks of a goroutineleak profile, keyed so that
-// the same stack matches whether it came from a text dump, debug=1 text or a
-// proto: runtime frames are dropped (text dumps hide them, protos show
-// them) and only function and line are compared.
+// profileIndex holds the stacks of a goroutineleak profile with how many
+// goroutines it lists at each, keyed so that the same stack matches whether
+// it came from a text dump, debug=1 text or a proto: runtime frames are
+// dropped (text dumps hide them, protos show them) and only function and
+// line are compared. Matching goroutines take from the counts, so a dump
+// with more goroutines at a stack than the profile lists gets exactly the
+// profile's number proven.
 type profileIndex struct {
-	keys  map[string]bool
-	memo  map[*stack.Stack]bool
+	left  map[string]int // stack key → goroutines not yet matched
+	memo  map[*stack.Stack]string
 	total int
 }
 
@@ -26,28 +29,33 @@ func newProfileIndex(s *stack.Snapshot) *profileIndex {
 	if s == nil {
 		return p
 	}
-	p.keys = make(map[string]bool, len(s.Goroutines))
-	p.memo = map[*stack.Stack]bool{}
+	p.left = make(map[string]int, len(s.Goroutines))
+	p.memo = map[*stack.Stack]string{}
 	for i := range s.Goroutines {
 		if k := stackKey(s.Goroutines[i].Stack); k != "" {
-			p.keys[k] = true
+			p.left[k] += s.Goroutines[i].Count
 		}
 		p.total += s.Goroutines[i].Count
 	}
 	return p
 }
 
-// has reports whether the profile lists st.
-func (p *profileIndex) has(st *stack.Stack) bool {
-	if p.total == 0 || st == nil {
-		return false
+// take returns how many of n goroutines with stack st the profile lists
+// that no earlier goroutine has taken, and takes them.
+func (p *profileIndex) take(st *stack.Stack, n int) int {
+	if p.total == 0 || st == nil || n <= 0 {
+		return 0
 	}
-	if v, ok := p.memo[st]; ok {
-		return v
+	k, ok := p.memo[st]
+	if !ok {
+		k = stackKey(st)
+		p.memo[st] = k
 	}
-	v := p.keys[stackKey(st)]
-	p.memo[st] = v
-	return v
+	got := min(n, p.left[k])
+	if got > 0 {
+		p.left[k] -= got
+	}
+	return got
 }
 
 // stackKey is the match key of a stack: "func:line" of its first

@@ -33,6 +33,7 @@ func ExamplePool_Get() {
 		o := orders.Get() // instead of o := new(order)
 		defer orders.Put(o)
 		o.SKU, o.Qty = r.URL.Query().Get("sku"), 1
+		o.lines[0] = o.SKU
 		fmt.Fprintf(w, "%s×%d", o.SKU, o.Qty)
 	}
 	for _, sku := range []string{"sku-1", "sku-2"} {

@@ -41,7 +41,7 @@ func unprefix(r io.Reader) io.Reader {
 		head = head[:len(head)+k]
 		pre, decided = findPrefix(head)
 	}
-	var rest io.Reader = r
+	rest := r
 	if err != nil {
 		// Handed on as it came, so that a read error (a cut gzip stream's
 		// io.ErrUnexpectedEOF) reaches Parse's caller.

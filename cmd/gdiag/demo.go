@@ -123,8 +123,9 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(out, "\nThe bundle stays on disk: %s (%s)\n", res.Path, byteSize(res.Bytes))
 	printExplore(out, res.Path, res.Manifest)
 	if pprof.Lookup("goroutineleak") == nil {
-		fmt.Fprintln(out, "\nThis toolchain has no goroutineleak profile. To let the runtime itself prove the leaks, run")
-		fmt.Fprintln(out, "  GOEXPERIMENT=goroutineleakprofile go run ./cmd/gdiag demo")
+		fmt.Fprintf(out, "\n%s has no goroutineleak profile. To let the runtime itself prove the leaks, run\n", runtime.Version())
+		fmt.Fprintln(out, "  GOTOOLCHAIN=go1.27.3 go run ./cmd/gdiag demo                  # Go 1.27+ has it")
+		fmt.Fprintln(out, "  GOEXPERIMENT=goroutineleakprofile go run ./cmd/gdiag demo     # Go 1.26")
 	}
 	return exitOK
 }

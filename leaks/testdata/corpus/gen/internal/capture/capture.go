@@ -1,7 +1,8 @@
 // Package capture writes the goroutine dump of a corpus program: the text
 // dump of runtime.Stack(all) as <name>.txt and, when the program was built
-// with GOEXPERIMENT=goroutineleakprofile, the goroutineleak profile at
-// debug=1 as <name>.goroutineleak.txt, both in the directory given by -o.
+// in a runtime that has it (Go 1.27+; Go 1.26 with
+// GOEXPERIMENT=goroutineleakprofile), the goroutineleak profile at debug=1
+// as <name>.goroutineleak.txt, both in the directory given by -o.
 package capture
 
 import (
@@ -28,6 +29,10 @@ func Dump(name string, settle time.Duration) {
 	}
 	leak := filepath.Join(*out, name+".goroutineleak.txt")
 	if p := pprof.Lookup("goroutineleak"); p != nil {
+		// A GC first: without it the runtime's first detection misses
+		// goroutines blocked on a leaked sync.Mutex (see
+		// benchmarks/cmd/leakseq).
+		runtime.GC()
 		f, err := os.Create(leak)
 		if err == nil {
 			err = p.WriteTo(f, 1)
