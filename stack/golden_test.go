@@ -45,6 +45,7 @@ type goldenSnapshot struct {
 	Error      string            `json:"error,omitempty"`
 	Skipped    int               `json:"skipped,omitempty"`
 	Truncated  bool              `json:"truncated,omitempty"`
+	Scheduler  []string          `json:"scheduler_stacks,omitempty"`
 	Goroutines []goldenGoroutine `json:"goroutines"`
 }
 
@@ -113,6 +114,9 @@ func summarize(s *Snapshot, err error) goldenSnapshot {
 		out.Goroutines = append(out.Goroutines, gg)
 	}
 	out.Stacks = len(stacks)
+	for _, g := range s.SchedulerStacks {
+		out.Scheduler = append(out.Scheduler, "line "+itoa(g.Line)+" m="+itoa(int(g.M))+": "+itoa(len(g.Stack.Frames))+" frames")
+	}
 	return out
 }
 

@@ -84,7 +84,7 @@ func findPrefix(head []byte) ([]byte, bool) {
 			i = j
 		}
 		switch {
-		case i > 0 && isHeader(line[i:]) && bytes.HasSuffix(line, []byte("]:")):
+		case i > 0 && isHeader(line[i:]) && headerLineEnds(line):
 		case i > 0 && isProfileHeader(line[i:]):
 			// A pprof debug=1 profile: "goroutine profile: total N".
 		default:
