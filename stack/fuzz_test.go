@@ -65,9 +65,10 @@ func checkSnapshot(t *testing.T, data []byte, s *Snapshot, err error, maxErrs in
 	if s == nil {
 		t.Fatalf("nil Snapshot (err %v)", err)
 	}
-	// Parse reads the input as unprefix hands it on (a line prefix removed,
-	// an escaped dump unescaped); the line checks apply to that text.
-	if view, err := io.ReadAll(unprefix(bytes.NewReader(data))); err == nil {
+	// Parse reads the input as Unwrap hands it on (decoded, cleaned, taken
+	// out of JSON records, a line prefix removed, an escaped dump
+	// unescaped); the line checks apply to that text.
+	if view, err := io.ReadAll(Unwrap(bytes.NewReader(data))); err == nil {
 		data = view
 	}
 	lines := bytes.Split(data, []byte("\n"))

@@ -115,7 +115,7 @@ func summarize(s *Snapshot, err error) goldenSnapshot {
 	}
 	out.Stacks = len(stacks)
 	for _, g := range s.SchedulerStacks {
-		out.Scheduler = append(out.Scheduler, "line "+itoa(g.Line)+" m="+itoa(int(g.M))+": "+itoa(len(g.Stack.Frames))+" frames")
+		out.Scheduler = append(out.Scheduler, "m="+itoa(int(g.M))+": "+itoa(len(g.Stack.Frames))+" frames")
 	}
 	return out
 }

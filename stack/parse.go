@@ -95,7 +95,9 @@ const (
 
 // Parse reads a goroutine dump (runtime.Stack(buf, true) or pprof debug=2
 // text, panic or fatal-error crash output with noise around it, or pprof
-// debug=1 text), detecting the format by content.
+// debug=1 text), detecting the format by content. The input is first
+// unwrapped (see Unwrap): encodings, terminal bytes, JSON records and line
+// prefixes are taken off in one streaming layer.
 //
 // It returns every goroutine it could read and, when something was skipped or
 // the input was truncated, a *ParseError listing it with line numbers; both
@@ -118,7 +120,8 @@ func Parse(r io.Reader, opts ParseOptions) (*Snapshot, error) {
 	if maxErrs <= 0 {
 		maxErrs = 100
 	}
-	ch := newChunker(unprefix(r))
+	u := Unwrap(r)
+	ch := newChunker(u)
 	m := newMerger(maxErrs, workers > 1)
 	if workers == 1 {
 		p := newParser(NewInterner(), maxErrs)
@@ -133,7 +136,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Snapshot, error) {
 	} else {
 		parallel(ch, m, workers, maxErrs)
 	}
-	return m.finish(ch)
+	return m.finish(ch, u.notes)
 }
 
 // parallel runs the reader, workers parsing with their own Interner, and the
@@ -268,7 +271,7 @@ func (m *merger) add(res *result) {
 	}
 }
 
-func (m *merger) finish(ch *chunker) (*Snapshot, error) {
+func (m *merger) finish(ch *chunker, notes *unwrapNotes) (*Snapshot, error) {
 	s := &m.snap
 	switch len(m.parts) {
 	case 0:
@@ -297,6 +300,9 @@ func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 	}
 	if m.headers == 0 {
 		errs = append(errs, fmt.Errorf("%w in %d lines", ErrNoGoroutine, m.lines))
+	}
+	for _, n := range notes.errs {
+		errs = append(errs, errors.New("stack: "+n))
 	}
 	if len(m.perr.Errs) > 0 || m.perr.Skipped > 0 || m.perr.Truncated || m.perr.Dropped > 0 {
 		pe := m.perr
