@@ -375,6 +375,11 @@ func (p *parser) textLine(line []byte) {
 		p.startFrame(name)
 		return
 	}
+	if isBareFunc(line) {
+		// gccgo prints a frame's function without arguments: "main.main".
+		p.startFrame(line)
+		return
+	}
 	if name := cutFuncName(line); name != nil {
 		p.broken, p.brokenAt = name, p.lineNo
 	}
@@ -444,6 +449,21 @@ func spacedFileLine(line []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// isBareFunc reports whether line is a function name as gccgo prints a
+// frame's function line: a qualified name ("main.main..func1",
+// "sync.Mutex.Lock") without arguments, spaces, parentheses or colons.
+func isBareFunc(line []byte) bool {
+	if len(line) < 3 || line[0] == '.' || line[len(line)-1] == '.' || bytes.IndexByte(line, '.') < 0 {
+		return false
+	}
+	for _, c := range line {
+		if c <= ' ' || c == '(' || c == ')' || c == ':' || c == '"' || c == '=' || c == ',' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // cutFuncName returns the function name of a frame line that was cut short
