@@ -133,7 +133,7 @@ func testdataDumps(t testing.TB) []string {
 }
 
 func TestGolden(t *testing.T) {
-	for _, file := range testdataDumps(t) {
+	for _, file := range append(testdataDumps(t), wrappedDumps(t)...) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {

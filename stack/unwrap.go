@@ -58,8 +58,8 @@ func Unwrap(r io.Reader) *Unwrapped {
 	// A dump escaped into one log line can hold raw CRs too, but shows
 	// its escaped line ends.
 	first, err := readHead(r, func(h []byte) bool { return bytes.IndexByte(h, '\n') >= 0 })
-	crOnly := bytes.IndexByte(first, '\n') < 0 && bytes.Count(first, []byte{'\r'}) >= 2 &&
-		!bytes.Contains(first, []byte(`\n`))
+	crs := bytes.Count(first, []byte{'\r'})
+	crOnly := bytes.IndexByte(first, '\n') < 0 && crs >= 2 && crs > 2*bytes.Count(first, []byte(`\n`))
 	r = &cleanReader{r: headReader(first, err, r), st: cleanState{crOnly: crOnly}}
 	head, err := readHead(r, func(h []byte) bool { return bytes.Count(h, nl) >= 64 })
 	src := headReader(head, err, r)
