@@ -522,3 +522,25 @@ func (j *jsonReader) emit(s string) {
 		j.out = append(j.out, '\n')
 	}
 }
+
+// LooksLikeText reports whether head, the first bytes of an input, is text
+// that Unwrap reads: UTF-8 (with or without a byte order mark) or UTF-16,
+// where NUL bytes and ANSI escapes are allowed and other control characters
+// are rare. Binary data (protobuf, zip, gzip) is not text.
+func LooksLikeText(head []byte) bool {
+	dec, _ := io.ReadAll(decodeText(bytes.NewReader(head)))
+	n, bad := 0, 0
+	for _, c := range dec {
+		if n == 4096 {
+			break
+		}
+		switch {
+		case c == 0:
+			continue
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
+			bad++
+		}
+		n++
+	}
+	return n > 0 && bad*100 < n
+}
