@@ -128,7 +128,9 @@ func TestFormats(t *testing.T) {
 		{"Go 1.27 GOTRACEBACK=all", "crash_go127_all.txt", []check{noErr, format(FormatCrash), labelled("handler", "checkout", "sku id", `a"b`)}},
 		{"Go 1.27 GOTRACEBACK=single", "crash_go127_single.txt", []check{noErr, format(FormatCrash), total(1)}},
 		{"Go 1.27 GOTRACEBACK=system", "crash_go127_system.txt", []check{noErr, format(FormatCrash),
-			some("labelled with gp= and m=", func(g *Goroutine) bool { return len(g.Labels) == 2 && g.gp != 0 && g.M >= 0 || len(g.Labels) == 2 && g.gp != 0 })}},
+			some("labelled with gp= and m=", func(g *Goroutine) bool {
+				return len(g.Labels) == 2 && g.gp != 0 && g.M >= 0 || len(g.Labels) == 2 && g.gp != 0
+			})}},
 		{"Go 1.27 GOTRACEBACK=crash", "crash_go127_crash.txt", []check{noErr, reason("SIGQUIT: quit"), uniqueIDs, noSched,
 			labelled("request", "r-1", "step", "die now")}},
 		{"Go 1.27 GOTRACEBACK=crash, printed twice", "crash_go127_crash_busy.txt", []check{noErr, uniqueIDs, noSched}},
@@ -143,6 +145,13 @@ func TestFormats(t *testing.T) {
 			}),
 			some("gp=, 2 minutes, locked to thread", func(g *Goroutine) bool {
 				return g.gp != 0 && g.Wait == 2*time.Minute && g.Flags&FlagLockedToThread != 0
+			})}},
+		{"Go 1.26 GOTRACEBACK=system with labels", "crash_go126_labels_system.txt", []check{noErr, format(FormatCrash),
+			labelled("", "empty key", "café", "☕ \U0001F6D2", "raw", "\ufffd\tx\ny"),
+			some("gp= with labels", func(g *Goroutine) bool { return g.gp != 0 && len(g.Labels) == 2 })}},
+		{"Go 1.26 goroutineleak debug=2 with labels", "goroutineleak_go126_labels_debug2.txt", []check{noErr,
+			some("leaked and labelled", func(g *Goroutine) bool {
+				return g.Flags&FlagLeaked != 0 && len(g.Labels) == 1 && g.Labels[0] == Label{"handler", "/search"}
 			})}},
 		{"Go 1.27 goroutineleak debug=2", "goroutineleak_go127_debug2.txt", []check{noErr,
 			some("leaked and labelled", func(g *Goroutine) bool {

@@ -15,8 +15,8 @@ import (
 // Unwrapped is a goroutine dump's text as Parse reads it, taken out of the
 // wrapping it arrived in. Parse given an *Unwrapped does not unwrap again.
 type Unwrapped struct {
-	r    io.Reader
-	head []byte
+	r     io.Reader
+	head  []byte
 	notes *unwrapNotes
 }
 
