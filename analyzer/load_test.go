@@ -363,3 +363,31 @@ func TestLoadWrapped(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadProtoLabelsGo127: a Go 1.27.3 goroutine profile (debug=0) keeps
+// every label set on its goroutines, including keys and values that the
+// text formats have to quote. A label whose value is "" is not in it: the
+// runtime writes it with neither a string nor a number, which the proto
+// decoder (google/pprof) drops.
+func TestLoadProtoLabelsGo127(t *testing.T) {
+	in, err := analyzer.Load("testdata/goroutine_labels_go127.pb.gz", analyzer.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{`handler=checkout,sku id=a"b`: false, "query=a, b: {c} [d]": false,
+		"=empty key,café=☕ \U0001F6D2,raw=\xff\tx\ny": false, "handler=/cart,tenant=acme": false}
+	for _, g := range in.Goroutines.Goroutines {
+		var kv []string
+		for _, l := range g.Labels {
+			kv = append(kv, l.Key+"="+l.Value)
+		}
+		if _, ok := want[strings.Join(kv, ",")]; ok {
+			want[strings.Join(kv, ",")] = true
+		}
+	}
+	for k, found := range want {
+		if !found {
+			t.Errorf("no goroutine labelled %q", k)
+		}
+	}
+}
