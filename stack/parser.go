@@ -394,14 +394,14 @@ func (p *parser) textLine(line []byte) {
 // before it, which had no file line; any other line is ignored and the file
 // line is still expected. It reports whether the line was consumed.
 func (p *parser) straddled(line []byte) bool {
-	if p.partial {
-		p.malformed("function without file line")
-		return true
-	}
 	if len(line) == 0 || isHeader(line) {
 		p.errorf("function %s without file line; frame dropped", p.pendFunc)
 		p.pend = pendNone
 		return false
+	}
+	if p.partial {
+		p.malformed("function without file line")
+		return true
 	}
 	if p.pend == pendFrame {
 		if name := funcName(line); name != nil {
