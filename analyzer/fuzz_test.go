@@ -18,7 +18,7 @@ import (
 // Input has a Kind and its goroutine counts add up.
 func FuzzLoadReader(f *testing.F) {
 	var seeds []string
-	for _, g := range []string{"testdata/*.pb.gz", "../stack/testdata/*.txt", "../bundle/testdata/*.gdiag", "../gctune/testdata/gogc100.txt"} {
+	for _, g := range []string{"testdata/*.pb.gz", "../stack/testdata/*.txt", "../stack/testdata/wrapped/*.txt", "../bundle/testdata/*.gdiag", "../gctune/testdata/gogc100.txt"} {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			f.Fatal(err)

@@ -191,7 +191,11 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 		in.GCTrace = b
 		return nil
 	}
-	snap, err := stack.Parse(r, stack.ParseOptions{Workers: opts.Workers})
+	// The dump may be wrapped (UTF-16, JSON log records, go test -json,
+	// line prefixes): stack.Unwrap takes it out once, Parse reads on.
+	u := stack.Unwrap(r)
+	head = u.Head()
+	snap, err := stack.Parse(u, stack.ParseOptions{Workers: opts.Workers})
 	if (snap == nil || snap.Total == 0) && emptyLeakProfile.Match(head) {
 		// "goroutineleak profile: total 0": the runtime found no leak.
 		in.Kind = KindGoroutineLeak
@@ -307,26 +311,9 @@ func ProfileKind(p *profile.Profile) bundle.Kind {
 
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
-// looksLikeText reports whether b is mostly printable text: no NUL bytes and
-// few control characters.
-func looksLikeText(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	if len(b) > 4096 {
-		b = b[:4096]
-	}
-	bad := 0
-	for _, c := range b {
-		switch {
-		case c == 0:
-			return false
-		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
-			bad++
-		}
-	}
-	return bad*100 < len(b)
-}
+// looksLikeText reports whether b is mostly printable text as package
+// stack reads it (UTF-8 or UTF-16, NUL bytes and colour escapes allowed).
+func looksLikeText(b []byte) bool { return stack.LooksLikeText(b) }
 
 type progressReader struct {
 	r        io.Reader

@@ -312,3 +312,82 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadWrapped: dumps wrapped by encodings and log pipelines load as
+// goroutine dumps with the goroutines of the runtime's own output, gzipped
+// or not: real go test -json, slog, Docker and kubectl files, and a real
+// crash encoded as UTF-16 (PowerShell's redirection) or with NUL bytes.
+func TestLoadWrapped(t *testing.T) {
+	plain := readFile(t, "../stack/testdata/crash_go127_all.txt")
+	want, err := stack.Parse(bytes.NewReader(plain), stack.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf16le := []byte{0xff, 0xfe}
+	for _, r := range string(plain) {
+		utf16le = append(utf16le, byte(r), byte(r>>8)) // the dump is ASCII
+	}
+	tests := []struct {
+		name  string
+		give  []byte
+		total int
+	}{
+		{"utf16le", utf16le, want.Total},
+		{"utf16le.gz", gzipBytes(t, utf16le), want.Total},
+		{"nul", append(make([]byte, 4096), plain...), want.Total},
+		{"bom", append([]byte("\xef\xbb\xbf"), plain...), want.Total},
+	}
+	files, _ := filepath.Glob("../stack/testdata/wrapped/*.txt")
+	if len(files) < 5 {
+		t.Fatalf("%d wrapped testdata files", len(files))
+	}
+	for _, f := range files {
+		tests = append(tests, struct {
+			name  string
+			give  []byte
+			total int
+		}{filepath.Base(f), readFile(t, f), -1})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := analyzer.LoadReader(tt.name, bytes.NewReader(tt.give), int64(len(tt.give)), analyzer.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Kind != analyzer.KindGoroutineText || in.Goroutines == nil {
+				t.Fatalf("kind %s", in.Kind)
+			}
+			if tt.total >= 0 && in.Goroutines.Total != tt.total || in.Goroutines.Total < 5 {
+				t.Errorf("%d goroutines, want %d", in.Goroutines.Total, tt.total)
+			}
+		})
+	}
+}
+
+// TestLoadProtoLabelsGo127: a Go 1.27.3 goroutine profile (debug=0) keeps
+// every label set on its goroutines, including keys and values that the
+// text formats have to quote. A label whose value is "" is not in it: the
+// runtime writes it with neither a string nor a number, which the proto
+// decoder (google/pprof) drops.
+func TestLoadProtoLabelsGo127(t *testing.T) {
+	in, err := analyzer.Load("testdata/goroutine_labels_go127.pb.gz", analyzer.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{`handler=checkout,sku id=a"b`: false, "query=a, b: {c} [d]": false,
+		"=empty key,café=☕ \U0001F6D2,raw=\xff\tx\ny": false, "handler=/cart,tenant=acme": false}
+	for _, g := range in.Goroutines.Goroutines {
+		var kv []string
+		for _, l := range g.Labels {
+			kv = append(kv, l.Key+"="+l.Value)
+		}
+		if _, ok := want[strings.Join(kv, ",")]; ok {
+			want[strings.Join(kv, ",")] = true
+		}
+	}
+	for k, found := range want {
+		if !found {
+			t.Errorf("no goroutine labelled %q", k)
+		}
+	}
+}

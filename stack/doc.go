@@ -2,10 +2,13 @@
 // frames, classifies what each goroutine is blocked on, and groups goroutines
 // into buckets by signature.
 //
-// It reads every text format Go 1.20–1.26 prints: runtime.Stack(buf, true),
+// It reads every text format Go 1.20–1.27 prints: runtime.Stack(buf, true),
 // net/http/pprof's goroutine?debug=2 and debug=1, panic and fatal-error crash
 // output with noise around it, GOTRACEBACK=system|crash headers, goroutine
-// labels, ancestors and elided frames. Parsing streams the input, interns
+// labels (Go 1.27's `[chan send] {handler: checkout, "sku id": "a\"b"}` and
+// Go 1.26's " labels:{…}" inside the bracket), ancestors and elided frames,
+// and gccgo tracebacks. The threads' "goroutine 0" scheduler stacks are kept
+// apart in Snapshot.SchedulerStacks. Parsing streams the input, interns
 // function names, files and whole stacks, and is linear in the input size.
 //
 // Parsers are forgiving: they return every goroutine they could read together
@@ -16,8 +19,11 @@
 // kept and reported, and a goroutine that GOTRACEBACK=crash prints twice is
 // kept once. Dumps copied from issues and logs are read too: file lines
 // indented with spaces or not at all, every line indented or stamped by a
-// log collector (the prefix is taken from the first goroutine header), and a
-// dump escaped inside one log field ("\ngoroutine 1 [running]:\n…").
+// log collector (the prefix is taken from the first goroutine header, and
+// timestamps may vary in width), and a dump escaped inside one log field
+// ("\ngoroutine 1 [running]:\n…"). Unwrap, which Parse applies first, also
+// takes dumps out of UTF-16, NUL bytes, ANSI escapes, CR-only line ends,
+// `go test -json` streams and JSON log records.
 //
 // Package stack imports only the standard library; pprof protos are converted
 // into this model by package analyzer.

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,54 @@ func TestFormats(t *testing.T) {
 			some("with m=0", func(g *Goroutine) bool { return g.HasM && g.M == 0 && g.ID == 1 }),
 			some("system goroutine", func(g *Goroutine) bool { return g.Flags&FlagSystem != 0 && g.Op == OpGC })}},
 		{"GOTRACEBACK=crash", "crash_gotraceback_crash.txt", []check{noErr, reason("SIGQUIT: quit"), uniqueIDs,
-			some("goroutine 0 of a thread", func(g *Goroutine) bool { return g.ID == 0 && g.HasM })}},
+			noSched, sched(5)}},
+		{"Go 1.27 labels", "labels_go127.txt", []check{noErr,
+			labelled("handler", "checkout", "sku id", `a"b`),
+			labelled("empty", "", "query", "a, b: {c} [d]"),
+			labelled("", "empty key", "café", "☕ \U0001F6D2", "raw", "\xff\tx\ny"),
+			labelled("route", "/api/v1/items", "trace.id", "4bf92f3577b34da6"),
+			labelled("query", "name=\"x\"\nlimit 1"),
+			labelled("gdiag", "collector")}},
+		{"Go 1.26 labels with quoting", "labels_tracebacklabels.txt", []check{noErr,
+			labelled("handler", "checkout", "sku id", `a"b`),
+			// Go 1.26 prints an invalid byte as \ufffd, Go 1.27 as \xff.
+			labelled("", "empty key", "café", "☕ \U0001F6D2", "raw", "\ufffd\tx\ny")}},
+		{"Go 1.27 debug=2", "debug2_go127.txt", []check{noErr, labelled("empty", "", "query", "a, b: {c} [d]")}},
+		{"Go 1.27 debug=1", "debug1_go127.txt", []check{noErr, format(FormatDebug1), labelled("handler", "checkout", "sku id", `a"b`)}},
+		{"Go 1.27 GOTRACEBACK=all", "crash_go127_all.txt", []check{noErr, format(FormatCrash), labelled("handler", "checkout", "sku id", `a"b`)}},
+		{"Go 1.27 GOTRACEBACK=single", "crash_go127_single.txt", []check{noErr, format(FormatCrash), total(1)}},
+		{"Go 1.27 GOTRACEBACK=system", "crash_go127_system.txt", []check{noErr, format(FormatCrash),
+			some("labelled with gp= and m=", func(g *Goroutine) bool {
+				return len(g.Labels) == 2 && g.gp != 0 && g.HasM || len(g.Labels) == 2 && g.gp != 0
+			})}},
+		{"Go 1.27 GOTRACEBACK=crash", "crash_go127_crash.txt", []check{noErr, reason("SIGQUIT: quit"), uniqueIDs, noSched,
+			labelled("request", "r-1", "step", "die now")}},
+		{"Go 1.27 GOTRACEBACK=crash, printed twice", "crash_go127_crash_busy.txt", []check{noErr, uniqueIDs, noSched}},
+		{"Go 1.27 wait minutes with labels", "waitminutes_go127.txt", []check{noErr,
+			some("waiting 2 minutes, labelled", func(g *Goroutine) bool { return g.Wait == 2*time.Minute && len(g.Labels) == 2 }),
+			some("waiting 2 minutes locked to thread", func(g *Goroutine) bool {
+				return g.Wait == 2*time.Minute && g.Flags&FlagLockedToThread != 0
+			})}},
+		{"Go 1.27 crash, GOTRACEBACK=system, wait minutes", "crash_go127_waitminutes_system.txt", []check{noErr, format(FormatCrash),
+			some("gp=, m=, 2 minutes, labelled", func(g *Goroutine) bool {
+				return g.gp != 0 && g.Wait == 2*time.Minute && len(g.Labels) == 2 && g.Labels[1].Key == "sku id"
+			}),
+			some("gp=, 2 minutes, locked to thread", func(g *Goroutine) bool {
+				return g.gp != 0 && g.Wait == 2*time.Minute && g.Flags&FlagLockedToThread != 0
+			})}},
+		{"Go 1.26 GOTRACEBACK=system with labels", "crash_go126_labels_system.txt", []check{noErr, format(FormatCrash),
+			labelled("", "empty key", "café", "☕ \U0001F6D2", "raw", "\ufffd\tx\ny"),
+			some("gp= with labels", func(g *Goroutine) bool { return g.gp != 0 && len(g.Labels) == 2 })}},
+		{"Go 1.26 goroutineleak debug=2 with labels", "goroutineleak_go126_labels_debug2.txt", []check{noErr,
+			some("leaked and labelled", func(g *Goroutine) bool {
+				return g.Flags&FlagLeaked != 0 && len(g.Labels) == 1 && g.Labels[0] == Label{"handler", "/search"}
+			})}},
+		{"Go 1.27 goroutineleak debug=2", "goroutineleak_go127_debug2.txt", []check{noErr,
+			some("leaked and labelled", func(g *Goroutine) bool {
+				return g.Flags&FlagLeaked != 0 && len(g.Labels) == 1 && g.Labels[0] == Label{"handler", "/search"}
+			})}},
+		{"Go 1.27 goroutineleak debug=1", "goroutineleak_go127_debug1.txt", []check{noErr, format(FormatDebug1),
+			labelled("handler", "/search")}},
 		{"cgo", "cgo_crash.txt", []check{noErr, uniqueIDs,
 			frameIn("_Cfunc_ in _cgo_gotypes.go", func(f Frame) bool { return f.Func == "main._Cfunc_spin" && f.File == "_cgo_gotypes.go" }),
 			some("in C, locked", func(g *Goroutine) bool { return g.Op == OpSyscall && g.Flags&FlagLockedToThread != 0 })}},
@@ -176,6 +224,51 @@ func fmtInts(ns []int) string {
 		s[i] = itoa(n)
 	}
 	return "[" + strings.Join(s, " ") + "]"
+}
+
+// labelled checks that some goroutine has exactly the labels kv (key,
+// value, …; sorted by key).
+func labelled(kv ...string) func(*Snapshot, error) string {
+	return func(s *Snapshot, _ error) string {
+		for _, g := range s.Goroutines {
+			if len(g.Labels)*2 != len(kv) {
+				continue
+			}
+			ok := true
+			for i, l := range g.Labels {
+				ok = ok && l.Key == kv[2*i] && l.Value == kv[2*i+1]
+			}
+			if ok {
+				return ""
+			}
+		}
+		return fmt.Sprintf("no goroutine labelled %q", kv)
+	}
+}
+
+// noSched checks that no "goroutine 0" is counted as a goroutine.
+func noSched(s *Snapshot, _ error) string {
+	for _, g := range s.Goroutines {
+		if g.ID == 0 {
+			return "goroutine 0 (a scheduler stack) among the goroutines"
+		}
+	}
+	return ""
+}
+
+// sched checks the number of scheduler stacks kept apart.
+func sched(n int) func(*Snapshot, error) string {
+	return func(s *Snapshot, _ error) string {
+		if len(s.SchedulerStacks) != n {
+			return fmt.Sprintf("%d scheduler stacks, want %d", len(s.SchedulerStacks), n)
+		}
+		for _, g := range s.SchedulerStacks {
+			if g.ID != 0 || !g.HasM || len(g.Stack.Frames) == 0 {
+				return fmt.Sprintf("scheduler stack %+v", g)
+			}
+		}
+		return ""
+	}
 }
 
 // uniqueIDs checks that no goroutine but the threads' goroutine 0 appears

@@ -17,7 +17,7 @@ import (
 // same result on one worker and on two, and groups that partition the
 // goroutines. Seeded with every real dump in testdata and pasted forms of some.
 func FuzzParse(f *testing.F) {
-	for _, file := range testdataDumps(f) {
+	for _, file := range append(testdataDumps(f), wrappedDumps(f)...) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -43,6 +43,11 @@ func FuzzParse(f *testing.F) {
 		"goroutine 7 gp=0x1 m=2 mp=0x3 [select (no cases) (leaked), synctest bubble 4 labels:{\"a\": \"b\"}]:\n",
 		"panic: x\n\ngoroutine 1 [running]:\nmain.f({0x1?, 0x2})\n\tC:\\a\\b.go:5 +0x1\ncreated by main.g in goroutine 9\n\t/b.go:2 +0x3\n",
 		"goroutine 1 [running]:\nnet.(*conn).Read(0x1, {0x2?, noise\n\t/a.go:12 +0x1\n",
+		"goroutine 7 [chan send] {handler: checkout, \"sku id\": \"a\\\"b\", empty: , \"\\u00e9\": \"]}{,:\"}:\nmain.f()\n\t/a.go:1 +0x1\n",
+		"goroutine 0 gp=0x1 m=1 mp=0x2 [idle]:\nruntime.futex()\n\t/a.s:1 +0x1\n",
+		"goroutine 3 gp=0x5 m=2 mp=0x3 [running]:\n\tgoroutine running on other thread; stack unavailable\n\ngoroutine 3 gp=0x5 m=2 mp=0x3 [running]:\nmain.f()\n\t/a.go:1 +0x1\n",
+		"{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"goroutine 1 [running]:\\n\"}\n{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"main.f()\\n\\t/a.go:1\"}\n",
+		"\xff\xfeg\x00o\x00",
 	} {
 		f.Add([]byte(s))
 	}
@@ -65,9 +70,10 @@ func checkSnapshot(t *testing.T, data []byte, s *Snapshot, err error, maxErrs in
 	if s == nil {
 		t.Fatalf("nil Snapshot (err %v)", err)
 	}
-	// Parse reads the input as unprefix hands it on (a line prefix removed,
-	// an escaped dump unescaped); the line checks apply to that text.
-	if view, err := io.ReadAll(unprefix(bytes.NewReader(data))); err == nil {
+	// Parse reads the input as Unwrap hands it on (decoded, cleaned, taken
+	// out of JSON records, a line prefix removed, an escaped dump
+	// unescaped); the line checks apply to that text.
+	if view, err := io.ReadAll(Unwrap(bytes.NewReader(data))); err == nil {
 		data = view
 	}
 	lines := bytes.Split(data, []byte("\n"))
@@ -131,8 +137,9 @@ func checkSnapshot(t *testing.T, data []byte, s *Snapshot, err error, maxErrs in
 			prev = e.Line
 		}
 	}
-	// Every block start is parsed or counted as skipped. Crash output may
-	// print a goroutine twice; it is kept once.
+	// Every block start is parsed (as a goroutine or a scheduler stack) or
+	// counted as skipped. Crash output may print a goroutine twice; it is
+	// kept once.
 	starts := 0
 	for _, l := range lines {
 		if len(l) > maxLineLen {
@@ -142,7 +149,7 @@ func checkSnapshot(t *testing.T, data []byte, s *Snapshot, err error, maxErrs in
 			starts++
 		}
 	}
-	got := len(s.Goroutines) + skipped
+	got := len(s.Goroutines) + len(s.SchedulerStacks) + skipped
 	if got > starts || s.Format != FormatCrash && got != starts {
 		t.Fatalf("%d block starts in the input, %d goroutine records + %d skipped (format %s, err %v)",
 			starts, len(s.Goroutines), skipped, s.Format, err)

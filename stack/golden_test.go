@@ -45,6 +45,7 @@ type goldenSnapshot struct {
 	Error      string            `json:"error,omitempty"`
 	Skipped    int               `json:"skipped,omitempty"`
 	Truncated  bool              `json:"truncated,omitempty"`
+	Scheduler  []string          `json:"scheduler_stacks,omitempty"`
 	Goroutines []goldenGoroutine `json:"goroutines"`
 }
 
@@ -113,6 +114,9 @@ func summarize(s *Snapshot, err error) goldenSnapshot {
 		out.Goroutines = append(out.Goroutines, gg)
 	}
 	out.Stacks = len(stacks)
+	for _, g := range s.SchedulerStacks {
+		out.Scheduler = append(out.Scheduler, "m="+itoa(int(g.M))+": "+itoa(len(g.Stack.Frames))+" frames")
+	}
 	return out
 }
 
@@ -129,7 +133,7 @@ func testdataDumps(t testing.TB) []string {
 }
 
 func TestGolden(t *testing.T) {
-	for _, file := range testdataDumps(t) {
+	for _, file := range append(testdataDumps(t), wrappedDumps(t)...) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {

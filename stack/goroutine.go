@@ -87,6 +87,9 @@ type Goroutine struct {
 	// gp is the g address from a GOTRACEBACK=system header ("gp=0x…"), 0
 	// when absent; with the id it identifies a goroutine printed twice.
 	gp uint64
+	// nostack: printed as "goroutine running on other thread; stack
+	// unavailable"; a later full print of the same goroutine replaces it.
+	nostack bool
 }
 
 // Snapshot is the result of parsing one dump.
@@ -99,6 +102,11 @@ type Snapshot struct {
 	Reason string
 	// Total is the sum of Count over Goroutines.
 	Total int
+	// SchedulerStacks are the "goroutine 0" blocks of GOTRACEBACK=system
+	// and crash output: each thread's scheduler (g0) or signal stack, not a
+	// goroutine. They are kept apart from Goroutines and not counted in
+	// Total.
+	SchedulerStacks []Goroutine
 }
 
 // Format identifies the kind of goroutine dump.

@@ -95,7 +95,9 @@ const (
 
 // Parse reads a goroutine dump (runtime.Stack(buf, true) or pprof debug=2
 // text, panic or fatal-error crash output with noise around it, or pprof
-// debug=1 text), detecting the format by content.
+// debug=1 text), detecting the format by content. The input is first
+// unwrapped (see Unwrap): encodings, terminal bytes, JSON records and line
+// prefixes are taken off in one streaming layer.
 //
 // It returns every goroutine it could read and, when something was skipped or
 // the input was truncated, a *ParseError listing it with line numbers; both
@@ -118,7 +120,8 @@ func Parse(r io.Reader, opts ParseOptions) (*Snapshot, error) {
 	if maxErrs <= 0 {
 		maxErrs = 100
 	}
-	ch := newChunker(unprefix(r))
+	u := Unwrap(r)
+	ch := newChunker(u)
 	m := newMerger(maxErrs, workers > 1)
 	if workers == 1 {
 		p := newParser(NewInterner(), maxErrs)
@@ -133,7 +136,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Snapshot, error) {
 	} else {
 		parallel(ch, m, workers, maxErrs)
 	}
-	return m.finish(ch)
+	return m.finish(ch, u.notes)
 }
 
 // parallel runs the reader, workers parsing with their own Interner, and the
@@ -220,13 +223,30 @@ func (m *merger) stack(s *Stack) *Stack {
 }
 
 func (m *merger) add(res *result) {
+	sched := 0
 	for i := range res.gs {
 		g := &res.gs[i]
 		g.Stack = m.stack(g.Stack)
 		for j := range g.Ancestors {
 			g.Ancestors[j].Stack = m.stack(g.Ancestors[j].Stack)
 		}
+		if g.ID == 0 && !res.debug1 {
+			sched++
+			continue
+		}
 		m.snap.Total += g.Count
+	}
+	if sched > 0 {
+		// "goroutine 0": a thread's scheduler stack, not a goroutine.
+		gs := res.gs[:0]
+		for _, g := range res.gs {
+			if g.ID == 0 {
+				m.snap.SchedulerStacks = append(m.snap.SchedulerStacks, g)
+			} else {
+				gs = append(gs, g)
+			}
+		}
+		res.gs = gs
 	}
 	if len(res.gs) > 0 {
 		m.parts = append(m.parts, res.gs)
@@ -251,7 +271,7 @@ func (m *merger) add(res *result) {
 	}
 }
 
-func (m *merger) finish(ch *chunker) (*Snapshot, error) {
+func (m *merger) finish(ch *chunker, notes *unwrapNotes) (*Snapshot, error) {
 	s := &m.snap
 	switch len(m.parts) {
 	case 0:
@@ -281,6 +301,9 @@ func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 	if m.headers == 0 {
 		errs = append(errs, fmt.Errorf("%w in %d lines", ErrNoGoroutine, m.lines))
 	}
+	for _, n := range notes.errs {
+		errs = append(errs, errors.New("stack: "+n))
+	}
 	if len(m.perr.Errs) > 0 || m.perr.Skipped > 0 || m.perr.Truncated || m.perr.Dropped > 0 {
 		pe := m.perr
 		errs = append(errs, &pe)
@@ -294,32 +317,74 @@ func (m *merger) finish(ch *chunker) (*Snapshot, error) {
 	return s, errors.Join(errs...)
 }
 
-// dedupe drops the second print of a goroutine from crash output:
-// with GOTRACEBACK=crash the runtime lists every goroutine and then each
-// thread prints the goroutine it was running again. A repeat has the same id
-// and g address ("gp=0x…", printed only in that mode), so separate crashes
-// appended to one log are never merged. The first print is kept.
+// dedupe merges the prints of one goroutine in crash output, keeping the
+// fullest at the place of the first. With GOTRACEBACK=crash the runtime lists
+// every goroutine, a goroutine running on another thread as "goroutine
+// running on other thread; stack unavailable", and then each thread prints
+// its goroutine again. Two prints are of the same goroutine when they have
+// the same id and g address ("gp=0x…", printed in that mode), or the same
+// id and one of them is the "stack unavailable" print, so separate crashes
+// appended to one log are not merged.
 func dedupe(s *Snapshot) {
 	type key struct {
 		id int64
 		gp uint64
 	}
-	var seen map[key]struct{}
+	var seen map[key]int    // (id, gp) -> index in out
+	var ids map[int64][]int // id -> indexes in out
 	out := s.Goroutines[:0]
 	for _, g := range s.Goroutines {
-		if g.gp != 0 {
-			if seen == nil {
-				seen = make(map[key]struct{})
-			}
-			k := key{g.ID, g.gp}
-			if _, dup := seen[k]; dup {
-				s.Total -= g.Count
-				continue
-			}
-			seen[k] = struct{}{}
+		if g.gp == 0 && !g.nostack && ids == nil {
+			out = append(out, g)
+			continue
 		}
-		out = append(out, g)
+		if seen == nil {
+			seen = make(map[key]int)
+			ids = make(map[int64][]int)
+			for i, o := range out {
+				ids[o.ID] = append(ids[o.ID], i)
+				if o.gp != 0 {
+					seen[key{o.ID, o.gp}] = i
+				}
+			}
+		}
+		prev := -1
+		if i, ok := seen[key{g.ID, g.gp}]; ok && g.gp != 0 {
+			prev = i
+		} else {
+			for _, i := range ids[g.ID] {
+				if out[i].nostack || g.nostack {
+					prev = i
+					break
+				}
+			}
+		}
+		if prev < 0 {
+			i := len(out)
+			out = append(out, g)
+			ids[g.ID] = append(ids[g.ID], i)
+			if g.gp != 0 {
+				seen[key{g.ID, g.gp}] = i
+			}
+			continue
+		}
+		s.Total -= g.Count
+		if fuller(&g, &out[prev]) {
+			g.Line = out[prev].Line
+			out[prev] = g
+			if g.gp != 0 {
+				seen[key{g.ID, g.gp}] = prev
+			}
+		}
 	}
 	clear(s.Goroutines[len(out):])
 	s.Goroutines = out
+}
+
+// fuller reports whether print a of a goroutine says more than print b.
+func fuller(a, b *Goroutine) bool {
+	if a.nostack != b.nostack {
+		return b.nostack
+	}
+	return len(a.Stack.Frames) > len(b.Stack.Frames)
 }

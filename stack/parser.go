@@ -132,13 +132,16 @@ func (p *parser) endChunk(c *chunk) {
 	if !c.last {
 		// The next chunk starts with a header: end the block as it would.
 		if p.pend != pendNone && p.inBlock && !p.skipping {
-			p.malformed("function without file line")
+			p.errorf("function %s without file line; frame dropped", p.pendFunc)
+			p.pend = pendNone
 		}
 		p.endBlock()
 		return
 	}
 	if p.inBlock && !p.skipping {
-		if p.pend != pendNone || p.partial || (len(p.frames) == 0 && !p.nostack && !c.debug1) {
+		// A last line without a newline that parsed is complete: editors
+		// and pastes drop the final newline.
+		if p.pend != pendNone || (len(p.frames) == 0 && !p.nostack && !c.debug1 && !p.anc && len(p.g.Ancestors) == 0) {
 			p.res.truncated = true
 			p.errorf("input ends in the middle of goroutine %d", p.g.ID)
 			p.pend = pendNone
@@ -216,6 +219,7 @@ func (p *parser) endBlock() {
 			p.g.Flags |= FlagSystem
 		}
 		p.g.Op = Classify(&p.g)
+		p.g.nostack = p.nostack
 		p.res.gs = append(p.res.gs, p.g)
 	}
 	p.resetBlock()
@@ -264,8 +268,8 @@ func (p *parser) textLine(line []byte) {
 			p.fileLine(b)
 			return
 		}
-		if !p.skipping {
-			p.malformed("function without file line")
+		if !p.skipping && p.straddled(line) {
+			return
 		}
 	}
 	if len(line) == 0 {
@@ -307,7 +311,8 @@ func (p *parser) textLine(line []byte) {
 			p.fileLine(line[1:])
 			return
 		}
-		p.malformed("file line without function")
+		// A tab-indented line of other output: ignored, the goroutine kept.
+		p.errorf("indented line without a function line before it ignored")
 		return
 	case '.':
 		if bytes.Equal(line, additionalElide) {
@@ -370,10 +375,43 @@ func (p *parser) textLine(line []byte) {
 		p.startFrame(name)
 		return
 	}
+	if isBareFunc(line) {
+		// gccgo prints a frame's function without arguments: "main.main".
+		p.startFrame(line)
+		return
+	}
 	if name := cutFuncName(line); name != nil {
 		p.broken, p.brokenAt = name, p.lineNo
 	}
 	p.noise = line
+}
+
+// straddled handles a line that is not the file line expected after a
+// frame's function line (or a "created by" line). Log output written into a
+// crash log often lands there. A goroutine already read is never dropped for
+// it: a blank line or a header ends the goroutine without the unfinished
+// frame; a line that is itself a frame's function line replaces the one
+// before it, which had no file line; any other line is ignored and the file
+// line is still expected. It reports whether the line was consumed.
+func (p *parser) straddled(line []byte) bool {
+	if len(line) == 0 || isHeader(line) {
+		p.errorf("function %s without file line; frame dropped", p.pendFunc)
+		p.pend = pendNone
+		return false
+	}
+	if p.partial {
+		p.malformed("function without file line")
+		return true
+	}
+	if p.pend == pendFrame {
+		if name := funcName(line); name != nil {
+			p.errorf("function %s without file line; frame dropped", p.pendFunc)
+			p.startFrame(name)
+			return true
+		}
+	}
+	p.errorf("line between a function and its file line ignored")
+	return true
 }
 
 // spacedFileLine returns the file part of a frame's file line that is not
@@ -411,6 +449,21 @@ func spacedFileLine(line []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// isBareFunc reports whether line is a function name as gccgo prints a
+// frame's function line: a qualified name ("main.main..func1",
+// "sync.Mutex.Lock") without arguments, spaces, parentheses or colons.
+func isBareFunc(line []byte) bool {
+	if len(line) < 3 || line[0] == '.' || line[len(line)-1] == '.' || bytes.IndexByte(line, '.') < 0 {
+		return false
+	}
+	for _, c := range line {
+		if c <= ' ' || c == '(' || c == ')' || c == ':' || c == '"' || c == '=' || c == ',' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // cutFuncName returns the function name of a frame line that was cut short
@@ -654,9 +707,13 @@ func (p *parser) header(line []byte) {
 	p.g.ID = id
 	rest = rest[i:]
 	open := bytes.IndexByte(rest, '[')
-	if open < 0 || !bytes.HasSuffix(rest, []byte("]:")) || open > len(rest)-2 {
+	end, labels, ok := headerEnd(rest, open)
+	if !ok {
 		p.malformed("malformed goroutine header")
 		return
+	}
+	if labels != nil {
+		p.g.Labels = p.in.labelSet(labels, parseLabels)
 	}
 	if open > 0 {
 		if i := bytes.Index(rest[:open], []byte(" gp=0x")); i >= 0 {
@@ -678,7 +735,46 @@ func (p *parser) header(line []byte) {
 			}
 		}
 	}
-	p.status(rest[open+1 : len(rest)-2])
+	p.status(rest[open+1 : end])
+}
+
+// headerEnd finds the end of the bracketed status in rest, the part of a
+// goroutine header after its id, whose '[' is at open (-1 when missing). It
+// returns the index of the closing ']' and, for Go 1.27's label set printed
+// after the bracket (`[chan send] {handler: checkout, "sku id": "a\"b"}:`),
+// the set's text from '{' to '}'. Go 1.26 prints labels inside the bracket
+// (" labels:{…}]:"); they stay in the status for status to read. Quoted
+// keys and values may hold ']', '{', '}', ',' and ':'.
+func headerEnd(rest []byte, open int) (end int, labels []byte, ok bool) {
+	if open < 0 {
+		return 0, nil, false
+	}
+	body := rest[open+1:]
+	closing := bytes.IndexByte(body, ']')
+	if l := bytes.Index(body, labelsStart); l >= 0 && (closing < 0 || l < closing) {
+		if !bytes.HasSuffix(rest, []byte("]:")) || len(rest)-2 < open+1 {
+			return 0, nil, false
+		}
+		return len(rest) - 2, nil, true
+	}
+	if closing < 0 {
+		return 0, nil, false
+	}
+	end = open + 1 + closing
+	after := rest[end+1:]
+	switch {
+	case len(after) == 1 && after[0] == ':':
+		return end, nil, true
+	case len(after) >= 4 && after[0] == ' ' && after[1] == '{' && after[len(after)-2] == '}' && after[len(after)-1] == ':':
+		return end, after[1 : len(after)-1], true
+	}
+	return 0, nil, false
+}
+
+// headerLineEnds reports whether a line holding a goroutine header from
+// prefix on ends the way a header does: "]:" or, with Go 1.27 labels, "}:".
+func headerLineEnds(line []byte) bool {
+	return bytes.HasSuffix(line, []byte("]:")) || bytes.HasSuffix(line, []byte("}:"))
 }
 
 var (
@@ -752,37 +848,41 @@ func (p *parser) status(b []byte) {
 	}
 }
 
-// parseLabels parses `{"k": "v", "k2": "v2"}` (traceback) or
-// `{"k":"v", "k2":"v2"}` (pprof debug=1) into labels sorted by key.
-// Malformed input yields the labels read so far.
+// parseLabels parses a label set as the runtime prints it into labels
+// sorted by key:
+//
+//	{handler: checkout, "sku id": "a\"b", empty: }  Go 1.27 traceback: bare when
+//	                                                made of [A-Za-z0-9./_], else quoted
+//	{"k": "v", "k2": "v2"}                          Go 1.26 traceback (tracebacklabels=1)
+//	{"k":"v", "k2":"v2"}                            pprof debug=1
+//
+// Quoted strings use Go escapes (\", \\, \n, \t, \xff, \u00e9, \U0001f6d2) and
+// may hold commas, colons and braces; bare ones may be empty. Malformed
+// input yields the labels read so far.
 func parseLabels(b []byte) []Label {
 	var out []Label
-	var strs []string
-	for {
-		i := bytes.IndexByte(b, '"')
-		if i < 0 {
-			break
-		}
-		b = b[i:]
-		j := 1
-		for j < len(b) && b[j] != '"' {
-			if b[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j >= len(b) {
-			break
-		}
-		s, err := strconv.Unquote(string(b[:j+1]))
-		if err != nil {
-			s = string(b[1:j])
-		}
-		strs = append(strs, s)
-		b = b[j+1:]
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		b = b[1:]
 	}
-	for i := 0; i+1 < len(strs); i += 2 {
-		out = append(out, Label{Key: strs[i], Value: strs[i+1]})
+	for {
+		b = bytes.TrimLeft(b, " ")
+		if len(b) == 0 || b[0] == '}' {
+			break
+		}
+		key, rest, ok := labelToken(b, ":")
+		if !ok || len(rest) == 0 || rest[0] != ':' {
+			break
+		}
+		val, rest, ok := labelToken(bytes.TrimLeft(rest[1:], " "), ",}")
+		if !ok {
+			break
+		}
+		out = append(out, Label{Key: key, Value: val})
+		if len(rest) == 0 || rest[0] != ',' {
+			break
+		}
+		b = rest[1:]
 	}
 	slices.SortStableFunc(out, func(a, b Label) int {
 		switch {
@@ -794,6 +894,33 @@ func parseLabels(b []byte) []Label {
 		return 0
 	})
 	return out
+}
+
+// labelToken reads a quoted string or a bare run of bytes up to one of
+// stops from the start of b and returns it with the rest of b.
+func labelToken(b []byte, stops string) (string, []byte, bool) {
+	if len(b) > 0 && b[0] == '"' {
+		j := 1
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(b) {
+			return "", nil, false
+		}
+		s, err := strconv.Unquote(string(b[:j+1]))
+		if err != nil {
+			s = string(b[1:j])
+		}
+		return s, bytes.TrimLeft(b[j+1:], " "), true
+	}
+	i := bytes.IndexAny(b, stops)
+	if i < 0 {
+		return "", nil, false
+	}
+	return string(bytes.TrimRight(b[:i], " ")), b[i:], true
 }
 
 // atoi parses a non-negative decimal number up to maxCount.

@@ -2,12 +2,14 @@ package stack
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // pastes are the ways a dump reaches gdiag after people and log pipelines
@@ -41,6 +43,81 @@ var pastes = []struct {
 		esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`).Replace(string(d))
 		return []byte(`time="2026-11-30T06:17:33Z" level=info msg="=== BEGIN goroutine stack dump ===\n` + esc + `\n=== END goroutine stack dump ==="` + "\n")
 	}, skip: func(_ string, d []byte) bool { return bytes.Contains(d[:min(len(d), 64)], []byte(" profile: total ")) }},
+	// Encodings and bytes that editors, terminals and log pipelines add.
+	{name: "utf8-bom", fn: func(d []byte) []byte { return append([]byte("\xef\xbb\xbf"), d...) }},
+	{name: "utf16le-bom", fn: func(d []byte) []byte { return utf16Bytes(d, binary.LittleEndian, true) }},
+	{name: "utf16be-bom", fn: func(d []byte) []byte { return utf16Bytes(d, binary.BigEndian, true) }},
+	{name: "utf16le", fn: func(d []byte) []byte { return utf16Bytes(d, binary.LittleEndian, false) }},
+	{name: "crlf", fn: func(d []byte) []byte { return bytes.ReplaceAll(d, []byte("\n"), []byte("\r\n")) }, skip: hasCR},
+	{name: "cr-only", fn: func(d []byte) []byte { return bytes.ReplaceAll(d, []byte("\n"), []byte("\r")) }, skip: hasCR},
+	{name: "ansi-colour", fn: colourLines},
+	{name: "nul-bytes", fn: func(d []byte) []byte {
+		// A log file truncated in place by logrotate's copytruncate starts
+		// with a block of NULs; stray NULs follow where writers raced.
+		var b bytes.Buffer
+		b.Write(make([]byte, 4096))
+		for i := 0; i < len(d); i += 997 {
+			b.Write(d[i:min(i+997, len(d))])
+			b.WriteByte(0)
+		}
+		return b.Bytes()
+	}},
+	{name: "no-final-newline", fn: func(d []byte) []byte { return bytes.TrimRight(d, "\r\n") }},
+	{name: "stray-lines", fn: strayLines, skip: func(file string, _ []byte) bool { return strings.Contains(file, "debug1") }},
+}
+
+// hasCR skips inputs that already have CR line ends.
+func hasCR(_ string, d []byte) bool { return bytes.IndexByte(d, '\r') >= 0 }
+
+// utf16Bytes encodes d as UTF-16, as PowerShell's redirection writes it
+// (with a byte order mark) or without one.
+func utf16Bytes(d []byte, order binary.AppendByteOrder, bom bool) []byte {
+	var b []byte
+	if bom {
+		b = order.AppendUint16(b, 0xfeff)
+	}
+	for _, u := range utf16.Encode([]rune(string(d))) {
+		b = order.AppendUint16(b, u)
+	}
+	return b
+}
+
+// colourLines colours goroutine headers and "created by" lines with ANSI
+// escapes, as a terminal log viewer or a CI log does.
+func colourLines(d []byte) []byte {
+	var b bytes.Buffer
+	for _, line := range bytes.SplitAfter(d, []byte("\n")) {
+		switch {
+		case bytes.HasPrefix(line, []byte("goroutine ")):
+			b.WriteString("\x1b[1;31m")
+			b.Write(bytes.TrimRight(line, "\n"))
+			b.WriteString("\x1b[0m\n")
+		case bytes.HasPrefix(line, []byte("created by ")):
+			b.WriteString("\x1b[2m\x1b]8;;https://example.com\x07")
+			b.Write(line)
+		default:
+			b.Write(line)
+		}
+	}
+	return b.Bytes()
+}
+
+// strayLines writes a log line from another writer between the function
+// line and the file line of every 7th frame, and a tab-indented one after
+// some goroutines' last frame.
+func strayLines(d []byte) []byte {
+	var b bytes.Buffer
+	lines := bytes.SplitAfter(d, []byte("\n"))
+	n := 0
+	for i, line := range lines {
+		b.Write(line)
+		if i+1 < len(lines) && len(line) > 1 && line[0] != '\t' && line[0] != ' ' && bytes.HasPrefix(lines[i+1], []byte("\t/")) {
+			if n++; n%7 == 0 {
+				fmt.Fprintf(&b, "2026/12/05 16:37:%02d worker %d: retrying batch\n", n%60, n)
+			}
+		}
+	}
+	return b.Bytes()
 }
 
 // prefixLines puts pre(i) before every non-empty line i of d.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"slices"
 )
 
 // prefixHead is how much of the input unprefix reads to find out whether
@@ -26,36 +25,29 @@ const prefixHead = 64 << 10
 // numbers. The cost when the first header starts its line is one copy of
 // the input up to that line.
 func unprefix(r io.Reader) io.Reader {
+	out, _ := unprefixHead(r)
+	return out
+}
+
+// unprefixHead is unprefix that also returns the head it read.
+func unprefixHead(r io.Reader) (io.Reader, []byte) {
 	// Read until the first goroutine header line decides, at most
 	// prefixHead bytes; most dumps start with one.
-	head := make([]byte, 0, 4<<10)
-	var err error
 	var pre []byte
 	decided := false
-	for len(head) < prefixHead && err == nil && !decided {
-		if len(head) == cap(head) {
-			head = slices.Grow(head, len(head))
-		}
-		var k int
-		k, err = r.Read(head[len(head):min(cap(head), prefixHead)])
-		head = head[:len(head)+k]
-		pre, decided = findPrefix(head)
-	}
-	rest := r
-	if err != nil {
-		// Handed on as it came, so that a read error (a cut gzip stream's
-		// io.ErrUnexpectedEOF) reaches Parse's caller.
-		rest = eofReader{err}
-	}
-	src := io.MultiReader(bytes.NewReader(head), rest)
+	head, err := readHead(r, func(h []byte) bool {
+		pre, decided = findPrefix(h)
+		return decided
+	})
+	src := headReader(head, err, r)
 	if pre == nil {
 		if !decided && isEscaped(head) {
-			return &unescapeReader{br: bufio.NewReaderSize(src, prefixHead)}
+			return &unescapeReader{br: bufio.NewReaderSize(src, prefixHead)}, head
 		}
-		return src
+		return src, head
 	}
 	return &prefixReader{br: bufio.NewReaderSize(src, prefixHead), pre: pre,
-		blank: len(bytes.Trim(pre, " \t")) == 0, start: true}
+		blank: len(bytes.Trim(pre, " \t")) == 0, start: true}, head
 }
 
 // eofReader returns err on every read.
@@ -84,7 +76,7 @@ func findPrefix(head []byte) ([]byte, bool) {
 			i = j
 		}
 		switch {
-		case i > 0 && isHeader(line[i:]) && bytes.HasSuffix(line, []byte("]:")):
+		case i > 0 && isHeader(line[i:]) && headerLineEnds(line):
 		case i > 0 && isProfileHeader(line[i:]):
 			// A pprof debug=1 profile: "goroutine profile: total N".
 		default:
@@ -121,8 +113,10 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 			return 0, p.err
 		}
 		line, err := p.br.ReadSlice('\n')
-		if p.start && p.hasPrefix(line) {
-			line = line[len(p.pre):]
+		if p.start {
+			if n, ok := p.hasPrefix(line); ok {
+				line = line[n:]
+			}
 		}
 		p.start = err == nil
 		p.out = line
@@ -135,20 +129,54 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-func (p *prefixReader) hasPrefix(line []byte) bool {
-	if len(line) < len(p.pre) {
-		return false
-	}
+func (p *prefixReader) hasPrefix(line []byte) (int, bool) {
 	if p.blank {
-		return bytes.HasPrefix(line, p.pre)
+		return len(p.pre), bytes.HasPrefix(line, p.pre)
 	}
-	for i, c := range p.pre {
-		d := line[i]
-		if c != d && !(isDigit(c) && isDigit(d)) {
-			return false
+	return matchShape(p.pre, line)
+}
+
+// matchShape reports whether line starts with a prefix of pre's shape and
+// how long that prefix is: the same bytes, except that a run of digits
+// stands for any run of digits and a fraction ".123" may be longer, shorter
+// or missing, as in RFC 3339 timestamps with trailing zeros trimmed
+// ("…T06:17:33.12Z", "…T06:17:33.1234567Z", "…T06:17:33Z").
+func matchShape(pre, line []byte) (int, bool) {
+	i, j := 0, 0
+	for i < len(pre) {
+		c := pre[i]
+		switch {
+		case isDigit(c):
+			if j >= len(line) || !isDigit(line[j]) {
+				return 0, false
+			}
+			for i < len(pre) && isDigit(pre[i]) {
+				i++
+			}
+			for j < len(line) && isDigit(line[j]) {
+				j++
+			}
+			continue
+		case c == '.' && i > 0 && isDigit(pre[i-1]) && i+1 < len(pre) && isDigit(pre[i+1]) &&
+			(j >= len(line) || line[j] != '.'):
+			// pre has a fraction, line has none.
+			for i++; i < len(pre) && isDigit(pre[i]); i++ {
+			}
+			continue
+		case c != '.' && j+1 < len(line) && line[j] == '.' && j > 0 && isDigit(line[j-1]) && isDigit(line[j+1]) &&
+			i > 0 && isDigit(pre[i-1]):
+			// line has a fraction, pre has none.
+			for j++; j < len(line) && isDigit(line[j]); j++ {
+			}
+			continue
 		}
+		if j >= len(line) || line[j] != c {
+			return 0, false
+		}
+		i++
+		j++
 	}
-	return true
+	return j, true
 }
 
 // isEscaped reports whether head holds a dump written as one escaped log

@@ -88,6 +88,11 @@ func TestAnalyzeFlags(t *testing.T) {
 				t.Errorf("filter summary missing:\n%s", stdout)
 			}
 		}},
+		{"filter on Go 1.27 labels", []string{"--filter", `^sku id=a"b$`, stackData + "labels_go127.txt"}, nil, exitOK, func(t *testing.T, stdout, _ string) {
+			if !strings.Contains(stdout, `32 goroutines in a text dump; 1 match the filter`) {
+				t.Errorf("filter summary missing:\n%s", stdout)
+			}
+		}},
 		{"similarity", []string{"--similarity", "top", "--top-frames", "3", "--format", "json", bigSample}, nil, exitOK, func(t *testing.T, stdout, _ string) {
 			exact := bucketCount(t, runJSON(t, bigSample))
 			top := bucketCount(t, readJSON(t, stdout))

@@ -17,16 +17,23 @@
 //	          log lines while the runtime prints the traceback, so they are
 //	          interleaved with it (a real multi-writer crash log)
 //
-// MODE=logchild is the child used by noisy.
+// MODE=logchild is the child used by noisy. With LABELS=1 some goroutines of
+// the mix, and the crashing one, run under pprof labels (printed in headers
+// by Go 1.27, or by Go 1.26 with GODEBUG=tracebacklabels=1). BUSY=1 adds
+// a goroutine spinning on another thread: GOTRACEBACK=all prints it as
+// "goroutine running on other thread; stack unavailable", and
+// GOTRACEBACK=crash prints it a second time, in full, from its own thread.
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"syscall"
@@ -56,7 +63,8 @@ func main() {
 	log.SetFlags(log.Ldate | log.Ltime | log.Lmicroseconds | log.LUTC)
 	switch mode := os.Getenv("MODE"); mode {
 	case "panic", "nested", "repanic", "error", "nilderef", "noisy", "sigquit":
-		m, err := mix.Start(mix.Options{Deep: mode == "panic", Workers: 2})
+		labels := os.Getenv("LABELS") == "1"
+		m, err := mix.Start(mix.Options{Deep: mode == "panic", Workers: 2, Labels: labels, Busy: os.Getenv("BUSY") == "1"})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -65,6 +73,9 @@ func main() {
 		logNoise()
 		if mode == "noisy" {
 			startLogChild()
+		}
+		if labels {
+			pprof.Do(context.Background(), pprof.Labels("request", "r-1", "step", "die now"), func(context.Context) { die(mode) })
 		}
 		die(mode)
 	case "logchild":

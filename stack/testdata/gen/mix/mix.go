@@ -249,6 +249,23 @@ func Start(opt Options) (*Mix, error) {
 				})
 			}()
 		}
+		// Label sets that need the runtime's quoting: Go 1.27 prints
+		// keys and values made of [A-Za-z0-9./_] bare and quotes the rest
+		// (\", \n, \t, \xff, \u00e9, \U0001f6d2), Go 1.26 quotes all.
+		for _, set := range [][]string{
+			{"handler", "checkout", "sku id", `a"b`},
+			{"query", "a, b: {c} [d]", "empty", ""},
+			{"", "empty key", "café", "☕ \U0001F6D2", "raw", "\xff\tx\ny"},
+			{"route", "/api/v1/items", "trace.id", "4bf92f3577b34da6"},
+		} {
+			labelCh := make(chan int)
+			m.keep = append(m.keep, labelCh)
+			go func() {
+				pprof.Do(context.Background(), pprof.Labels(set...), func(context.Context) {
+					<-labelCh
+				})
+			}()
+		}
 	}
 
 	time.Sleep(200 * time.Millisecond) // let every goroutine reach its blocking call

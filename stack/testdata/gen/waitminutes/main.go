@@ -5,6 +5,10 @@
 // The runtime stamps a goroutine's wait start only during a GC (markroot), so
 // the program forces a GC right after the goroutines block, then waits
 // WAIT (default 65s) of real time before dumping to stdout.
+//
+// LABELS=1 runs some goroutines under pprof labels. CRASH=1 panics instead
+// of dumping, so the runtime prints the crash traceback (with the wait
+// minutes, labels and, under GOTRACEBACK=system, gp=/m= fields) on stderr.
 package main
 
 import (
@@ -26,7 +30,7 @@ func main() {
 		}
 		wait = d
 	}
-	m, err := mix.Start(mix.Options{Deep: false})
+	m, err := mix.Start(mix.Options{Deep: false, Labels: os.Getenv("LABELS") == "1"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -34,6 +38,9 @@ func main() {
 	defer m.Close()
 	runtime.GC() // stamps waitsince on every blocked goroutine
 	time.Sleep(wait)
+	if os.Getenv("CRASH") == "1" {
+		panic(fmt.Sprintf("blocked for %v", wait))
+	}
 	os.Stdout.Write(mix.AllStacks())
 	runtime.KeepAlive(m.Keep())
 }

@@ -1,0 +1,546 @@
+package stack
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Unwrapped is a goroutine dump's text as Parse reads it, taken out of the
+// wrapping it arrived in. Parse given an *Unwrapped does not unwrap again.
+type Unwrapped struct {
+	r     io.Reader
+	head  []byte
+	notes *unwrapNotes
+}
+
+// Read reads the unwrapped text.
+func (u *Unwrapped) Read(b []byte) (int, error) { return u.r.Read(b) }
+
+// Head returns the first bytes of the unwrapped text (up to 64 KiB, before a
+// line prefix is removed), for callers that sniff the content. It is valid
+// until the first Read.
+func (u *Unwrapped) Head() []byte { return u.head }
+
+// Unwrap returns a reader of the goroutine dump text inside r. It takes
+// off, in one streaming pass with bounded memory, the wrappings dumps
+// arrive in:
+//
+//   - text encoding: a UTF-8 byte order mark; UTF-16 LE or BE (with a byte
+//     order mark, as PowerShell's redirection writes it, or without one);
+//   - bytes a terminal or log pipeline adds: NUL bytes, ANSI colour and
+//     cursor escape sequences, CR-only and CRLF line ends (made LF);
+//   - JSON records, one per line: `go test -json` streams (the Output
+//     fields, joined per package and test, so interleaved tests keep their
+//     lines whole) and structured logs (the text of the msg, message, log,
+//     stack, error, … field; a field holding a goroutine header wins);
+//     lines that are not JSON are kept as they are;
+//   - a dump escaped inside one log field ("\ngoroutine 1 [running]:\n…");
+//   - a prefix on every line (indentation, a timestamp whose width varies
+//     from line to line, a journald or syslog prefix), taken from the first
+//     goroutine header.
+//
+// Input that needs none of this is passed through without copying.
+func Unwrap(r io.Reader) *Unwrapped {
+	if u, ok := r.(*Unwrapped); ok {
+		return u
+	}
+	notes := &unwrapNotes{}
+	r = decodeText(r)
+	// CR-only line ends (old Mac tools, some terminal captures) are told
+	// from CRLF by the first line end; CRLF is left to the parser.
+	// A dump escaped into one log line can hold raw CRs too, but shows
+	// its escaped line ends.
+	first, err := readHead(r, func(h []byte) bool { return bytes.IndexByte(h, '\n') >= 0 })
+	crs := bytes.Count(first, []byte{'\r'})
+	crOnly := bytes.IndexByte(first, '\n') < 0 && crs >= 2 && crs > 2*bytes.Count(first, []byte(`\n`))
+	r = &cleanReader{r: headReader(first, err, r), st: cleanState{crOnly: crOnly}}
+	head, err := readHead(r, func(h []byte) bool { return bytes.Count(h, nl) >= 64 })
+	src := headReader(head, err, r)
+	if isJSONLines(head) {
+		src = newJSONReader(src, notes)
+	}
+	out, h := unprefixHead(src)
+	return &Unwrapped{r: out, head: h, notes: notes}
+}
+
+// unwrapNotes collects what the unwrapping layer skipped, for Parse's error.
+type unwrapNotes struct {
+	errs []string
+}
+
+func (n *unwrapNotes) add(msg string) {
+	if len(n.errs) < 10 {
+		n.errs = append(n.errs, msg)
+	}
+}
+
+// readHead reads from r until enough reports true, prefixHead bytes are
+// read or r ends.
+func readHead(r io.Reader, enough func([]byte) bool) ([]byte, error) {
+	head := make([]byte, 0, 4<<10)
+	var err error
+	for len(head) < prefixHead && err == nil {
+		if len(head) == cap(head) {
+			head = append(head, make([]byte, len(head))...)[:len(head)]
+		}
+		var k int
+		k, err = r.Read(head[len(head):min(cap(head), prefixHead)])
+		head = head[:len(head)+k]
+		if enough(head) {
+			break
+		}
+	}
+	return head, err
+}
+
+// headReader returns head followed by the rest of r; a read error that
+// ended the head is handed on as it came (a cut gzip stream's
+// io.ErrUnexpectedEOF must reach Parse's caller).
+func headReader(head []byte, err error, r io.Reader) io.Reader {
+	rest := r
+	if err != nil {
+		rest = eofReader{err}
+	}
+	if len(head) == 0 {
+		return rest
+	}
+	return io.MultiReader(bytes.NewReader(head), rest)
+}
+
+// decodeText strips a UTF-8 byte order mark and decodes UTF-16 to UTF-8.
+func decodeText(r io.Reader) io.Reader {
+	head, err := readHead(r, func(h []byte) bool { return len(h) >= 512 })
+	switch {
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		return headReader(head[3:], err, r)
+	case bytes.HasPrefix(head, []byte("\xff\xfe")):
+		return &utf16Reader{r: headReader(head[2:], err, r), order: binary.LittleEndian}
+	case bytes.HasPrefix(head, []byte("\xfe\xff")):
+		return &utf16Reader{r: headReader(head[2:], err, r), order: binary.BigEndian}
+	}
+	if order := utf16Order(head); order != nil {
+		return &utf16Reader{r: headReader(head, err, r), order: order}
+	}
+	return headReader(head, err, r)
+}
+
+// utf16Order recognises UTF-16 text without a byte order mark: ASCII text
+// in which every other byte is NUL.
+func utf16Order(h []byte) binary.ByteOrder {
+	if len(h) < 16 {
+		return nil
+	}
+	h = h[:len(h)&^1]
+	var zeroEven, zeroOdd int
+	for i := 0; i < len(h); i += 2 {
+		if h[i] == 0 {
+			zeroEven++
+		}
+		if h[i+1] == 0 {
+			zeroOdd++
+		}
+	}
+	n := len(h) / 2
+	switch {
+	case zeroOdd*10 >= n*9 && zeroEven*10 < n:
+		return binary.LittleEndian
+	case zeroEven*10 >= n*9 && zeroOdd*10 < n:
+		return binary.BigEndian
+	}
+	return nil
+}
+
+// utf16Reader decodes UTF-16 to UTF-8; invalid code units become U+FFFD.
+type utf16Reader struct {
+	r     io.Reader
+	order binary.ByteOrder
+	in    []byte
+	odd   []byte // a byte or a high surrogate carried to the next read
+	out   []byte
+	err   error
+}
+
+func (u *utf16Reader) Read(b []byte) (int, error) {
+	for len(u.out) == 0 {
+		if u.err != nil {
+			if len(u.odd) > 0 {
+				u.odd = nil
+				u.out = utf8.AppendRune(u.out[:0], utf8.RuneError)
+				break
+			}
+			return 0, u.err
+		}
+		if u.in == nil {
+			u.in = make([]byte, 32<<10)
+		}
+		n := copy(u.in, u.odd)
+		k, err := u.r.Read(u.in[n:])
+		u.err = err
+		data := u.in[:n+k]
+		u.odd = u.odd[:0]
+		u.out = u.out[:0]
+		for len(data) >= 2 {
+			c := u.order.Uint16(data)
+			if utf16.IsSurrogate(rune(c)) && c < 0xdc00 {
+				if len(data) < 4 {
+					break
+				}
+				d := u.order.Uint16(data[2:])
+				u.out = utf8.AppendRune(u.out, utf16.DecodeRune(rune(c), rune(d)))
+				if utf16.DecodeRune(rune(c), rune(d)) == utf8.RuneError {
+					data = data[2:]
+					continue
+				}
+				data = data[4:]
+				continue
+			}
+			u.out = utf8.AppendRune(u.out, rune(c))
+			data = data[2:]
+		}
+		u.odd = append(u.odd, data...)
+	}
+	n := copy(b, u.out)
+	u.out = u.out[n:]
+	return n, nil
+}
+
+// cleanReader removes NUL bytes and ANSI escape sequences and, in CR-only
+// input, turns CR line ends into LF, in place in the caller's buffer. Input
+// without NUL or ESC costs two byte scans.
+type cleanReader struct {
+	r  io.Reader
+	st cleanState
+}
+
+// cleanState carries an escape sequence or a CR across reads.
+type cleanState struct {
+	esc uint8 // 0 none, 1 after ESC, 2 in CSI, 3 in OSC, 4 ESC inside OSC
+	cr  bool  // the last byte was a CR turned into LF: drop a following LF
+	// crOnly: lines end in a lone CR, turned into LF.
+	crOnly bool
+}
+
+func (c *cleanReader) Read(b []byte) (int, error) {
+	for {
+		n, err := c.r.Read(b)
+		n = c.st.clean(b[:n])
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+// clean cleans b in place and returns the new length.
+func (st *cleanState) clean(b []byte) int {
+	start := 0
+	if st.esc == 0 && !st.cr {
+		start = len(b)
+		for _, c := range [...]byte{0, 0x1b, '\r'} {
+			if c == '\r' && !st.crOnly {
+				break
+			}
+			if i := bytes.IndexByte(b[:start], c); i >= 0 {
+				start = i
+			}
+		}
+		if start == len(b) {
+			return len(b)
+		}
+	}
+	w := start
+	for _, c := range b[start:] {
+		if st.cr {
+			st.cr = false
+			if c == '\n' {
+				continue
+			}
+		}
+		switch st.esc {
+		case 1:
+			switch c {
+			case '[':
+				st.esc = 2
+			case ']':
+				st.esc = 3
+			default:
+				st.esc = 0 // a two-byte sequence (ESC 7, ESC M, …)
+			}
+			continue
+		case 2:
+			if c >= 0x40 && c <= 0x7e {
+				st.esc = 0
+			} else if c == '\n' {
+				st.esc = 0
+				b[w] = c
+				w++
+			}
+			continue
+		case 3, 4:
+			switch {
+			case c == 0x07, st.esc == 4 && c == '\\':
+				st.esc = 0
+			case c == 0x1b:
+				st.esc = 4
+			case c == '\n':
+				st.esc = 0
+				b[w] = c
+				w++
+			default:
+				st.esc = 3
+			}
+			continue
+		}
+		switch c {
+		case 0:
+			continue
+		case 0x1b:
+			st.esc = 1
+			continue
+		case '\r':
+			if st.crOnly {
+				st.cr = true
+				c = '\n'
+			}
+		}
+		b[w] = c
+		w++
+	}
+	return w
+}
+
+// Field names whose string value structured logs put a message or a stack
+// in, most likely first.
+var textFields = [...]string{
+	"Output", "stack", "stacktrace", "stack_trace", "msg", "message", "MESSAGE", "log",
+	"error", "err", "textPayload", "body", "exception", "panic",
+}
+
+// maxRecord bounds one JSON record (a whole dump may be in one field).
+const maxRecord = 64 << 20
+
+// isJSONLines reports whether head is one JSON object per line: most of
+// its first lines are, and one has a text field or a test2json Action.
+func isJSONLines(head []byte) bool {
+	lines, objs, fields := 0, 0, 0
+	for len(head) > 0 && lines < 32 {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSpace(head[:i])
+		head = head[i+1:]
+		if len(line) == 0 {
+			continue
+		}
+		lines++
+		if line[0] != '{' {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(line, &m) != nil {
+			continue
+		}
+		objs++
+		if _, ok := m["Action"]; ok {
+			fields++
+			continue
+		}
+		for _, f := range textFields {
+			if v, ok := m[f]; ok && len(v) > 0 && v[0] == '"' {
+				fields++
+				break
+			}
+		}
+	}
+	return lines > 0 && fields > 0 && objs*2 >= lines
+}
+
+// jsonReader turns JSON records into the text they carry.
+type jsonReader struct {
+	br      *bufio.Reader
+	notes   *unwrapNotes
+	line    []byte
+	out     []byte
+	err     error
+	partial map[string][]byte // test2json output without its newline yet, by package and test
+	order   []string
+	records int
+}
+
+func newJSONReader(r io.Reader, notes *unwrapNotes) *jsonReader {
+	return &jsonReader{br: bufio.NewReaderSize(r, 64<<10), notes: notes, partial: map[string][]byte{}}
+}
+
+func (j *jsonReader) Read(b []byte) (int, error) {
+	for len(j.out) == 0 {
+		if j.err != nil {
+			if len(j.order) > 0 {
+				// Output left without a final newline.
+				for _, k := range j.order {
+					j.out = append(j.out, j.partial[k]...)
+					j.out = append(j.out, '\n')
+					delete(j.partial, k)
+				}
+				j.order = nil
+				break
+			}
+			return 0, j.err
+		}
+		j.out = j.out[:0]
+		line, err := j.readLine()
+		if err != nil {
+			j.err = err
+		}
+		if line != nil {
+			j.record(line)
+		}
+	}
+	n := copy(b, j.out)
+	j.out = j.out[n:]
+	return n, nil
+}
+
+// readLine reads one line of at most maxRecord bytes; a longer one is
+// skipped and noted.
+func (j *jsonReader) readLine() ([]byte, error) {
+	j.line = j.line[:0]
+	for {
+		piece, err := j.br.ReadSlice('\n')
+		if len(j.line)+len(piece) <= maxRecord {
+			j.line = append(j.line, piece...)
+		} else if len(j.line) <= maxRecord {
+			j.notes.add("JSON record longer than 64 MiB skipped")
+			j.line = j.line[:maxRecord+1]
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		j.records++
+		if len(j.line) > maxRecord {
+			return nil, err
+		}
+		return j.line, err
+	}
+}
+
+// record appends the text of one line to j.out.
+func (j *jsonReader) record(line []byte) {
+	t := bytes.TrimSpace(line)
+	var m map[string]json.RawMessage
+	if len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &m) != nil {
+		j.out = append(j.out, line...)
+		return
+	}
+	str := func(k string) (string, bool) {
+		v, ok := m[k]
+		if !ok || len(v) == 0 || v[0] != '"' {
+			return "", false
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			return "", false
+		}
+		return s, true
+	}
+	if _, ok := m["Action"]; ok {
+		out, ok := str("Output")
+		if !ok {
+			return
+		}
+		pkg, _ := str("Package")
+		test, _ := str("Test")
+		j.testOutput(pkg+"\x00"+test, out)
+		return
+	}
+	text, found := "", false
+	for _, f := range textFields {
+		s, ok := str(f)
+		if !ok {
+			continue
+		}
+		if strings.Contains(s, "goroutine ") && hasHeaderLine([]byte(s)) || strings.Contains(s, "\ngoroutine ") {
+			text, found = s, true
+			break
+		}
+		if !found {
+			text, found = s, true
+		}
+	}
+	if !found {
+		return
+	}
+	j.emit(text)
+}
+
+// testOutput joins test2json Output pieces per test and emits whole lines.
+func (j *jsonReader) testOutput(key, out string) {
+	p, ok := j.partial[key]
+	if !ok {
+		j.order = append(j.order, key)
+	}
+	p = append(p, out...)
+	i := bytes.LastIndexByte(p, '\n')
+	if i < 0 && len(p) < maxLineLen {
+		j.partial[key] = p
+		return
+	}
+	if i < 0 {
+		i = len(p) - 1
+	}
+	start := len(j.out)
+	j.out = append(j.out, p[:i+1]...)
+	var st cleanState
+	j.out = j.out[:start+st.clean(j.out[start:])]
+	rest := p[i+1:]
+	if len(rest) == 0 {
+		delete(j.partial, key)
+		for k, o := range j.order {
+			if o == key {
+				j.order = append(j.order[:k], j.order[k+1:]...)
+				break
+			}
+		}
+		return
+	}
+	j.partial[key] = append(p[:0], rest...)
+}
+
+// emit appends the text of a log record, cleaned, ending in a newline.
+func (j *jsonReader) emit(s string) {
+	start := len(j.out)
+	j.out = append(j.out, s...)
+	var st cleanState
+	j.out = j.out[:start+st.clean(j.out[start:])]
+	if len(j.out) == start || j.out[len(j.out)-1] != '\n' {
+		j.out = append(j.out, '\n')
+	}
+}
+
+// LooksLikeText reports whether head, the first bytes of an input, is text
+// that Unwrap reads: UTF-8 (with or without a byte order mark) or UTF-16,
+// where NUL bytes and ANSI escapes are allowed and other control characters
+// are rare. Binary data (protobuf, zip, gzip) is not text.
+func LooksLikeText(head []byte) bool {
+	dec, _ := io.ReadAll(decodeText(bytes.NewReader(head)))
+	n, bad := 0, 0
+	for _, c := range dec {
+		if n == 4096 {
+			break
+		}
+		switch {
+		case c == 0:
+			continue
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
+			bad++
+		}
+		n++
+	}
+	return n > 0 && bad*100 < n
+}

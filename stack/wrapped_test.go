@@ -1,0 +1,116 @@
+package stack
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// wrappedDumps lists the real wrapped dumps in testdata/wrapped.
+func wrappedDumps(t testing.TB) []string {
+	files, err := filepath.Glob(filepath.Join("testdata", "wrapped", "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/wrapped/*.txt (%v)", err)
+	}
+	return files
+}
+
+// unwrapIndependently takes the dump out of a wrapped file with the
+// standard library, line by line, without package stack's unwrapping: the
+// JSON fields a record carries the dump in, or the timestamp before the
+// first space.
+func unwrapIndependently(t *testing.T, name string, data []byte) []byte {
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if name == "kubectl.txt" {
+			_, rest, _ := bytes.Cut(line, []byte(" "))
+			out.Write(rest)
+			out.WriteByte('\n')
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, f := range []string{"Output", "log", "stack", "msg"} {
+			if s, ok := rec[f].(string); ok {
+				out.WriteString(s)
+				if f != "Output" && !strings.HasSuffix(s, "\n") {
+					out.WriteByte('\n')
+				}
+				break
+			}
+		}
+	}
+	return out.Bytes()
+}
+
+// TestWrapped parses each real wrapped dump (go test -json, slog JSON
+// records, Docker's json-file log, kubectl timestamps) and requires what
+// the same dump unwrapped by other means reads as: every goroutine, state,
+// wait, frame, creator and label.
+func TestWrapped(t *testing.T) {
+	for _, file := range wrappedDumps(t) {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := unwrapIndependently(t, name, data)
+			want, werr := Parse(bytes.NewReader(raw), ParseOptions{Workers: 1})
+			if want.Total < 5 {
+				t.Fatalf("the independently unwrapped dump has %d goroutines (%v)", want.Total, werr)
+			}
+			got, gerr := Parse(bytes.NewReader(data), ParseOptions{Workers: 2})
+			if g, w := pastedView(got, gerr), pastedView(want, werr); !reflect.DeepEqual(g, w) {
+				t.Errorf("reads differently:\n got %+v\nwant %+v\n(error %v, unwrapped error %v)", brief(g), brief(w), gerr, werr)
+			}
+			if gerr != nil {
+				t.Errorf("error %v", gerr)
+			}
+			labelled := 0
+			for _, g := range got.Goroutines {
+				if len(g.Labels) > 0 {
+					labelled++
+				}
+			}
+			if !strings.HasPrefix(name, "gotest") && labelled < 5 {
+				t.Errorf("%d labelled goroutines", labelled)
+			}
+		})
+	}
+}
+
+// TestWrappedTestJSON: the go test -json stream of a test binary that
+// timed out yields the binary's goroutines, with the hung test's blocked
+// goroutines and the panic reason.
+func TestWrappedTestJSON(t *testing.T) {
+	f, err := os.Open("testdata/wrapped/gotest_json.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := Parse(f, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s.Reason, "test timed out after 3s") || s.Format != FormatCrash {
+		t.Errorf("reason %q, format %s", s.Reason, s.Format)
+	}
+	ops := map[Op]int{}
+	for _, g := range s.Goroutines {
+		ops[g.Op]++
+	}
+	if ops[OpChanReceive] < 4 || ops[OpMutex] != 1 {
+		t.Errorf("operations %v, want ≥ 4 chan receive (3 + the hung test) and 1 mutex", ops)
+	}
+}
