@@ -113,6 +113,9 @@ func Open(path string) (*Reader, error) {
 func Read(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	b := &Reader{Name: name, files: make(map[string]*file)}
 	var errs []error
+	if err := checkDirectory(r, size); err != nil {
+		return nil, fmt.Errorf("bundle: %s: %w", name, err)
+	}
 	zr, err := zip.NewReader(r, size)
 	switch {
 	case err == nil || errors.Is(err, zip.ErrInsecurePath):
@@ -137,6 +140,40 @@ func Read(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	}
 	b.index()
 	return b, errors.Join(errs...)
+}
+
+// MaxDirectoryBytes bounds the zip central directory Read accepts: 1 MiB
+// holds over 10,000 entries, a bundle has about 15. archive/zip would
+// otherwise allocate a File for each of millions of directory records.
+const MaxDirectoryBytes = 1 << 20
+
+// checkDirectory finds the end-of-central-directory record and refuses a
+// directory larger than MaxDirectoryBytes, or one that needs zip64 (a
+// bundle never does). A missing record is not an error here: zip.NewReader
+// reports it, and salvage may still recover entries.
+func checkDirectory(r io.ReaderAt, size int64) error {
+	const eocdLen = 22
+	tail := min(size, eocdLen+0xffff) // the record plus the longest comment
+	if tail < eocdLen {
+		return nil
+	}
+	buf := make([]byte, tail)
+	if err := readFullAt(r, buf, size-tail); err != nil {
+		return nil
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return nil
+	}
+	cdSize := uint32(buf[i+12]) | uint32(buf[i+13])<<8 | uint32(buf[i+14])<<16 | uint32(buf[i+15])<<24
+	count := uint16(buf[i+10]) | uint16(buf[i+11])<<8
+	if cdSize == 0xffffffff || count == 0xffff {
+		return fmt.Errorf("zip64 directory: a bundle never needs one")
+	}
+	if cdSize > MaxDirectoryBytes {
+		return fmt.Errorf("zip directory of %d bytes (%d entries) exceeds the %d bytes a bundle can need", cdSize, count, MaxDirectoryBytes)
+	}
+	return nil
 }
 
 // index builds entries and byKind: the manifest's entries, then the files
@@ -295,8 +332,8 @@ func (b *Reader) limit() int64 {
 }
 
 // Verify reads every entry present and reports, joined, an error for each one
-// that is corrupt (bad CRC or compressed data) or larger than
-// DefaultReadLimit. Cost: reading and decompressing the whole bundle once,
+// that is corrupt (bad CRC or compressed data) or larger than the Reader's
+// Limit. Cost: reading and decompressing the whole bundle once,
 // without holding it in memory.
 func (b *Reader) Verify() error {
 	var errs []error
@@ -306,10 +343,10 @@ func (b *Reader) Verify() error {
 			errs = append(errs, err)
 			continue
 		}
-		n, err := io.Copy(io.Discard, io.LimitReader(rc, DefaultReadLimit+1))
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, b.limit()+1))
 		rc.Close()
-		if err == nil && n > DefaultReadLimit {
-			err = fmt.Errorf("bundle: %s: entry %s: more than the limit of %d bytes: %w", b.Name, f.name, DefaultReadLimit, ErrTooLarge)
+		if err == nil && n > b.limit() {
+			err = fmt.Errorf("bundle: %s: entry %s: more than the limit of %d bytes: %w", b.Name, f.name, b.limit(), ErrTooLarge)
 		}
 		if err != nil {
 			errs = append(errs, err)
