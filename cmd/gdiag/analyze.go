@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gdiag/gdiag/analyzer"
+	"github.com/gdiag/gdiag/internal/term"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -118,14 +119,14 @@ func loadAll(files []string, stdin io.Reader, stderr io.Writer, load *loadFlags)
 		}
 		if err != nil {
 			if in == nil || (in.Goroutines == nil && in.Leaked == nil && in.Manifest == nil && len(in.Profiles) == 0 && in.Metrics == nil && in.GCTrace == nil) {
-				fmt.Fprintf(stderr, "gdiag: %v\n", err)
+				fmt.Fprintf(stderr, "gdiag: %s\n", term.SanitizeLines(err.Error()))
 				code = exitUsage
 				continue
 			}
 			in.Warnings = append(in.Warnings, err)
 		}
 		for _, w := range in.Warnings {
-			fmt.Fprintf(stderr, "gdiag: warning: %v\n", w)
+			fmt.Fprintf(stderr, "gdiag: warning: %s\n", term.SanitizeLines(w.Error()))
 		}
 		inputs = append(inputs, in)
 	}
