@@ -60,6 +60,9 @@ type config struct {
 	flightMaxBytes uint64
 	pools          []namedPool
 	watch          *WatchOptions
+	remoteFull     bool          // safety.go: WithRemoteFullDump
+	fullInterval   time.Duration // safety.go: WithFullDumpInterval
+	redact         bool          // safety.go: WithRedaction
 
 	errs []error // problems found while applying options
 }
@@ -79,6 +82,7 @@ func defaultConfig() config {
 		maxSeconds:     DefaultMaxSeconds,
 		maxBundleBytes: DefaultMaxBundleBytes,
 		fgprofBudget:   DefaultFgprofBudget,
+		fullInterval:   DefaultFullDumpInterval,
 	}
 }
 

@@ -384,7 +384,7 @@ func removeStaleTemps(dir string) {
 		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if !processAlive(pid) {
 			_ = os.Remove(name)
 		}
 	}
