@@ -94,7 +94,7 @@ const MinWatchMaxBytes = 4 << 20
 const (
 	bundlePrefix = "gdiag-" // bundles served by the handler
 	bundleSuffix = ".gdiag"
-	watchPrefix  = "gdiag-watch-"     // the watcher's bundles
+	watchPrefix  = "gdiag-watch-"      // the watcher's bundles
 	tmpPrefix    = ".tmp-gdiag-watch-" // the watcher's temporary files: + <pid>-
 	watchTime    = "20060102T150405.000Z"
 	staleTemp    = time.Hour
