@@ -59,6 +59,7 @@ type Collector struct {
 	lastFull     atomic.Int64
 	sends        pendingSends  // bundles being sent to clients (safety.go)
 	metricsSem   chan struct{} // one metrics history response at a time
+	historyWait  time.Duration // how long a history request waits for metricsSem
 	// Measured at the last full goroutine dump: nanoseconds of pause and
 	// bytes of text per goroutine.
 	stackCostNs   atomic.Int64
@@ -102,7 +103,8 @@ func New(opts ...Option) (*Collector, error) {
 		slot:   make(chan struct{}, 1),
 		notify: make(chan struct{}, 1),
 
-		metricsSem: make(chan struct{}, 1),
+		metricsSem:  make(chan struct{}, 1),
+		historyWait: historyWait,
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if cfg.flight {

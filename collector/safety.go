@@ -247,7 +247,7 @@ const (
 // sample encoded on its own so that memory is one sample and a 32 KiB
 // buffer beyond the ring's copy.
 func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request, since time.Time) {
-	t := time.NewTimer(historyWait)
+	t := time.NewTimer(c.historyWait)
 	defer t.Stop()
 	select {
 	case c.metricsSem <- struct{}{}:
@@ -260,10 +260,8 @@ func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request, since t
 		return
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(historyWriteTimeout))
-	h := c.History(since)
-	samples := h.Samples
-	if drop := len(samples) - MaxMetricsResponseSamples; drop > 0 {
-		samples = samples[drop:]
+	samples, drop := c.ring.newest(since, MaxMetricsResponseSamples)
+	if drop > 0 {
 		w.Header().Set("X-Gdiag-Samples-Dropped", fmt.Sprint(drop))
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -271,7 +269,7 @@ func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request, since t
 		return
 	}
 	bw := bufio.NewWriterSize(w, 32<<10)
-	fmt.Fprintf(bw, `{"interval_ns":%d,"samples":[`, int64(h.Interval))
+	fmt.Fprintf(bw, `{"interval_ns":%d,"samples":[`, int64(c.cfg.interval))
 	for i := range samples {
 		if i > 0 {
 			bw.WriteByte(',')
@@ -287,4 +285,25 @@ func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request, since t
 	}
 	bw.WriteString("]}\n")
 	_ = bw.Flush()
+}
+
+// newest copies at most n of the samples taken at or after since (all for a
+// zero since), the newest ones, oldest first, and says how many it left out.
+func (r *ring) newest(since time.Time, n int) ([]bundle.MetricsSample, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start := (r.next - r.n + len(r.buf)) % len(r.buf)
+	first := r.n // index (0 = oldest) of the first sample at or after since
+	for i := range r.n {
+		if since.IsZero() || !r.buf[(start+i)%len(r.buf)].Time.Before(since) {
+			first = i
+			break
+		}
+	}
+	drop := max(r.n-first-n, 0)
+	out := make([]bundle.MetricsSample, 0, r.n-first-drop)
+	for i := first + drop; i < r.n; i++ {
+		out = append(out, r.buf[(start+i)%len(r.buf)])
+	}
+	return out, drop
 }
