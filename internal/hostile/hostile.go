@@ -60,7 +60,9 @@ func Cases() []Case {
 			}},
 		{Name: "tiny-goroutines.txt.gz", What: "gzip of 10 M tiny goroutines (529 MB of dump text)",
 			Exit: 2, Message: "more than 1000000 goroutines, raise with --max-goroutines", MaxRSS: DefaultMaxRSS, MaxSeconds: DefaultMaxSeconds,
-			make: func(p string) error { return write(p, repeatMembers([]byte("goroutine 1 [select]:\nmain.f()\n\t/a.go:1\n\n"), 10_000_000)) }},
+			make: func(p string) error {
+				return write(p, repeatMembers([]byte("goroutine 1 [select]:\nmain.f()\n\t/a.go:1\n\n"), 10_000_000))
+			}},
 		{Name: "gctrace-bomb.txt.gz", What: "gzip of 64 MiB of gctrace lines (--max-input 32M: memory ≈ 4 × the limit)",
 			Args: []string{"--max-input", "32M"}, Exit: 2, Message: "exceeds 33554432 bytes (32 MiB), raise with --max-input", MaxRSS: 300 * mib, MaxSeconds: 15,
 			make: func(p string) error {
