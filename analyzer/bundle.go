@@ -11,7 +11,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/bundle"
-	"github.com/gdiag/gdiag/stack"
+	"github.com/gdiag/gdiag/internal/limit"
 )
 
 // loadBundle reads a gdiag bundle. src is the caller's original reader: when
@@ -23,13 +23,12 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 	if at, ok := src.(io.ReaderAt); ok && size > 0 {
 		ra = at
 	} else {
-		lr := &io.LimitedReader{R: br, N: opts.maxBytes() + 1}
-		b, err := io.ReadAll(lr)
+		b, err := limit.ReadAll(br, opts.maxInput(), name, FlagMaxInput)
 		if err != nil {
+			if errors.Is(err, limit.ErrExceeded) {
+				return fmt.Errorf("analyzer: %w", err)
+			}
 			return fmt.Errorf("analyzer: %s: %w", name, err)
-		}
-		if lr.N <= 0 {
-			return fmt.Errorf("analyzer: %s: bundle larger than %d bytes", name, opts.maxBytes())
 		}
 		ra, size = bytes.NewReader(b), int64(len(b))
 	}
@@ -38,6 +37,7 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 		return fmt.Errorf("analyzer: %w", err)
 	}
 	defer b.Close()
+	b.Limit = opts.maxInput()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !hasBundleEntry(b) {
 			// A zip, but not one gdiag wrote: reading it as an empty
@@ -52,11 +52,24 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 	in.Profiles = map[bundle.Kind]*profile.Profile{}
 
 	var text, proto *bundle.Entry
+	// Each name and each kind is loaded once: a manifest that repeats them
+	// (only a hostile or broken one does) costs one pass over its list.
+	seenName := map[string]bool{}
+	seenKind := map[bundle.Kind]bool{}
+	dups := 0
 	for _, e := range b.Entries() {
 		if e.Error != "" {
-			in.Warnings = append(in.Warnings, fmt.Errorf("%s: entry %s was not captured: %s", name, e.Name, e.Error))
+			if !seenName[e.Name] && len(in.Warnings) < maxBundleWarnings {
+				in.Warnings = append(in.Warnings, fmt.Errorf("%s: entry %s was not captured: %s", name, e.Name, e.Error))
+			}
+			seenName[e.Name] = true
 			continue
 		}
+		if seenName[e.Name] || (seenKind[e.Kind] && e.Kind != bundle.KindOther) {
+			dups++
+			continue
+		}
+		seenName[e.Name], seenKind[e.Kind] = true, true
 		e := e
 		switch e.Kind {
 		case bundle.KindGoroutineText:
@@ -72,14 +85,14 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 		case bundle.KindMetrics:
 			h, err := b.Metrics()
 			if err != nil {
-				in.Warnings = append(in.Warnings, err)
+				in.Warnings = append(in.Warnings, limitHint(err))
 				continue
 			}
 			in.Metrics = h
 		case bundle.KindGCTrace:
-			data, err := b.ReadFile(e.Name, opts.maxBytes())
+			data, err := b.ReadFile(e.Name, 0)
 			if err != nil {
-				in.Warnings = append(in.Warnings, err)
+				in.Warnings = append(in.Warnings, limitHint(err))
 				continue
 			}
 			in.GCTrace = data
@@ -97,6 +110,9 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 			}
 		}
 	}
+	if dups > 0 {
+		in.Warnings = append(in.Warnings, fmt.Errorf("%s: %s lists %d entries twice or more (same name or kind); the first of each was loaded", name, bundle.ManifestName, dups))
+	}
 	// The text dump has ids, states and wait times; the proto is the
 	// fallback when the stop-the-world guard skipped the text dump.
 	if text != nil {
@@ -104,9 +120,12 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 		if err != nil {
 			in.Warnings = append(in.Warnings, err)
 		} else {
-			snap, perr := stack.Parse(rc, stack.ParseOptions{Workers: opts.Workers})
+			snap, perr := parseDump(rc, name+": entry "+text.Name, opts)
 			rc.Close()
-			if perr != nil {
+			switch {
+			case errors.Is(perr, limit.ErrExceeded):
+				in.Warnings = append(in.Warnings, perr)
+			case perr != nil:
 				in.Warnings = append(in.Warnings, fmt.Errorf("%s: entry %s: %w", name, text.Name, perr))
 			}
 			if snap != nil && snap.Total > 0 {
@@ -122,12 +141,27 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 	return nil
 }
 
+// maxBundleWarnings bounds the per-entry warnings of one bundle.
+const maxBundleWarnings = 100
+
+// limitHint adds the flag that raises the limit to a bundle read that
+// stopped at it.
+func limitHint(err error) error {
+	if errors.Is(err, bundle.ErrTooLarge) {
+		return fmt.Errorf("%w, raise with %s", err, FlagMaxInput)
+	}
+	return err
+}
+
 func readProfile(b *bundle.Reader, e bundle.Entry, opts LoadOptions) (*profile.Profile, error) {
-	data, err := b.ReadFile(e.Name, opts.maxBytes())
+	data, err := b.ReadFile(e.Name, 0)
 	if err != nil {
+		return nil, limitHint(err)
+	}
+	p, err := parseProfile(data, b.Name+": entry "+e.Name, opts)
+	if errors.Is(err, limit.ErrExceeded) {
 		return nil, err
 	}
-	p, err := profile.ParseData(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: entry %s: %w", b.Name, e.Name, err)
 	}

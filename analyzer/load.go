@@ -3,7 +3,6 @@ package analyzer
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/internal/limit"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -61,19 +61,59 @@ type LoadOptions struct {
 	Stdin io.Reader
 	// Workers is passed to stack.Parse (0 = GOMAXPROCS).
 	Workers int
-	// MaxProfileBytes caps a protobuf profile or bundle read from a stream
-	// (0 = 1 GiB). Text dumps are streamed and have no cap.
+	// MaxInputBytes caps the bytes read from one input, after every gzip
+	// layer is removed, and from one bundle entry: a text dump, gctrace log,
+	// metrics history or a bundle read from a stream (0 =
+	// DefaultMaxInputBytes). Past it the input fails with an error naming
+	// the limit and the flag that raises it.
+	MaxInputBytes int64
+	// MaxProfileBytes caps one pprof profile after decompression (0 =
+	// DefaultMaxProfileBytes). Decoding costs about 30 bytes of memory per
+	// byte of profile, hence a lower limit than MaxInputBytes.
 	MaxProfileBytes int64
+	// MaxGoroutines caps the goroutines of one text dump (0 =
+	// DefaultMaxGoroutines); each costs about 500 bytes of memory however
+	// small its text.
+	MaxGoroutines int
 	// Progress, when set, is called as bytes are read (read so far, total
 	// size or -1 when unknown). It is called from the loading goroutine.
 	Progress func(read, total int64)
 }
 
-func (o LoadOptions) maxBytes() int64 {
+// Defaults of the LoadOptions limits. At these defaults `gdiag analyze`
+// stays under the memory bound stated in the README for any input.
+const (
+	DefaultMaxInputBytes   = 256 << 20
+	DefaultMaxProfileBytes = 32 << 20
+	DefaultMaxGoroutines   = 1_000_000
+)
+
+// The command-line flags that raise the limits, named in limit errors.
+const (
+	FlagMaxInput      = "--max-input"
+	FlagMaxProfile    = "--max-profile"
+	FlagMaxGoroutines = "--max-goroutines"
+)
+
+func (o LoadOptions) maxInput() int64 {
+	if o.MaxInputBytes > 0 {
+		return o.MaxInputBytes
+	}
+	return DefaultMaxInputBytes
+}
+
+func (o LoadOptions) maxProfile() int64 {
 	if o.MaxProfileBytes > 0 {
 		return o.MaxProfileBytes
 	}
-	return 1 << 30
+	return DefaultMaxProfileBytes
+}
+
+func (o LoadOptions) maxGoroutines() int {
+	if o.MaxGoroutines > 0 {
+		return o.MaxGoroutines
+	}
+	return DefaultMaxGoroutines
 }
 
 // ErrUnrecognized is returned (wrapped) when no supported format matches.
@@ -112,7 +152,7 @@ func Load(path string, opts LoadOptions) (*Input, error) {
 
 // LoadReader is Load for an open stream; size is the stream's length or -1.
 // A bundle read from a stream without io.ReaderAt is buffered in memory up to
-// MaxProfileBytes.
+// MaxInputBytes.
 func LoadReader(name string, r io.Reader, size int64, opts LoadOptions) (*Input, error) {
 	in, err := loadReader(name, r, size, opts)
 	if err != nil && in != nil && in.empty() {
@@ -140,18 +180,15 @@ func loadReader(name string, r io.Reader, size int64, opts LoadOptions) (*Input,
 		return nil, fmt.Errorf("analyzer: %s: empty input", name)
 	case bundle.IsBundle(head):
 		return in, loadBundle(in, name, br, orig, size, opts)
-	case isGzip(head):
-		gz, err := gzip.NewReader(br)
+	case limit.IsGzip(head):
+		// Every gzip layer (gzip of gzip included) through the input limit.
+		gbr, ghead, err := limit.GunzipReader(br, opts.maxInput(), sniffLen, name, FlagMaxInput)
 		if err != nil {
-			return nil, fmt.Errorf("analyzer: %s: gzip: %w", name, err)
+			return nil, fmt.Errorf("analyzer: %w", err)
 		}
-		defer gz.Close()
-		gbr := bufio.NewReaderSize(gz, 64<<10)
-		ghead, _ := gbr.Peek(sniffLen)
 		if looksLikeText(ghead) {
 			return in, loadText(in, name, gbr, ghead, opts)
 		}
-		// A gzipped protobuf: hand the decompressed stream to pprof.
 		return in, loadProfile(in, name, gbr, opts)
 	case looksLikeText(head):
 		return in, loadText(in, name, br, head, opts)
@@ -177,15 +214,21 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 	case bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(head, []byte(`"samples"`)):
 		in.Kind = KindMetrics
 		var h bundle.MetricsHistory
-		if err := json.NewDecoder(io.LimitReader(r, opts.maxBytes())).Decode(&h); err != nil {
+		if err := json.NewDecoder(limit.NewReader(r, opts.maxInput(), name, FlagMaxInput)).Decode(&h); err != nil {
+			if errors.Is(err, limit.ErrExceeded) {
+				return fmt.Errorf("analyzer: %w", err)
+			}
 			return fmt.Errorf("analyzer: %s: metrics history: %w", name, err)
 		}
 		in.Metrics = &h
 		return nil
 	case gctraceLine.Match(head) && !goroutineHeader.Match(head) && !debug1Header.Match(head):
 		in.Kind = KindGCTrace
-		b, err := io.ReadAll(io.LimitReader(r, opts.maxBytes()))
+		b, err := limit.ReadAll(r, opts.maxInput(), name, FlagMaxInput)
 		if err != nil {
+			if errors.Is(err, limit.ErrExceeded) {
+				return fmt.Errorf("analyzer: %w", err)
+			}
 			return fmt.Errorf("analyzer: %s: %w", name, err)
 		}
 		in.GCTrace = b
@@ -195,7 +238,10 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 	// line prefixes): stack.Unwrap takes it out once, Parse reads on.
 	u := stack.Unwrap(r)
 	head = u.Head()
-	snap, err := stack.Parse(u, stack.ParseOptions{Workers: opts.Workers})
+	snap, err := parseDump(u, name, opts)
+	if errors.Is(err, limit.ErrExceeded) {
+		return fmt.Errorf("analyzer: %w", err)
+	}
 	if (snap == nil || snap.Total == 0) && emptyLeakProfile.Match(head) {
 		// "goroutineleak profile: total 0": the runtime found no leak.
 		in.Kind = KindGoroutineLeak
@@ -239,10 +285,13 @@ func wrapPartial(name string, err error) error {
 }
 
 func loadProfile(in *Input, name string, r io.Reader, opts LoadOptions) error {
-	lr := &io.LimitedReader{R: r, N: opts.maxBytes() + 1}
-	p, err := profile.Parse(lr)
-	if lr.N <= 0 {
-		return fmt.Errorf("analyzer: %s: larger than %d bytes", name, opts.maxBytes())
+	data, err := limit.ReadAll(r, opts.maxProfile(), name, FlagMaxProfile)
+	if err != nil {
+		return fmt.Errorf("analyzer: %w", err)
+	}
+	p, err := parseProfile(data, name, opts)
+	if errors.Is(err, limit.ErrExceeded) {
+		return fmt.Errorf("analyzer: %w", err)
 	}
 	if err != nil {
 		return fmt.Errorf("analyzer: %s: %w: not a bundle, goroutine dump, gctrace log or pprof profile (%v)", name, ErrUnrecognized, err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/gdiag/gdiag/internal/limit"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -20,7 +21,7 @@ func FromProfile(p *profile.Profile) *stack.Snapshot {
 	for _, s := range p.Sample {
 		n := 1
 		if len(s.Value) > 0 {
-			n = int(s.Value[0])
+			n = limit.Count(s.Value[0]) // untrusted: saturate, never wrap
 		}
 		if n <= 0 {
 			continue
@@ -43,7 +44,7 @@ func FromProfile(p *profile.Profile) *stack.Snapshot {
 		}
 		g.Op = stack.Classify(&g)
 		snap.Goroutines = append(snap.Goroutines, g)
-		snap.Total += n
+		snap.Total = limit.AddSat(snap.Total, n)
 	}
 	return snap
 }

@@ -26,6 +26,11 @@ const (
 	flagDescriptor   = 0x8
 	maxSalvageFiles  = 1 << 16
 	salvageChunkSize = 64 << 10
+	// maxSalvageInflate bounds the bytes salvage decompresses in all to
+	// find where deflated entries end: a cut bundle of the collector's
+	// default size at most. Deflate expands up to 1032×, so without a total
+	// a small file of many entries would take minutes.
+	maxSalvageInflate = 1 << 30
 )
 
 // hasLocalHeader reports whether the input starts with a zip local header.
@@ -50,8 +55,9 @@ func readFullAt(r io.ReaderAt, p []byte, off int64) error {
 func (b *Reader) salvage(r io.ReaderAt, size int64) []error {
 	var errs []error
 	off := int64(0)
+	budget := int64(maxSalvageInflate)
 	for n := 0; n < maxSalvageFiles && off+localHeaderLen <= size; n++ {
-		f, next, err := salvageOne(r, size, off)
+		f, next, err := salvageOne(r, size, off, &budget)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("bundle: %s: %w", b.Name, err))
 			break
@@ -70,7 +76,7 @@ func (b *Reader) salvage(r io.ReaderAt, size int64) []error {
 // salvageOne reads the entry whose local header is at off. It returns a nil
 // file and no error when off holds no local header, and the offset of the
 // next header.
-func salvageOne(r io.ReaderAt, size, off int64) (*file, int64, error) {
+func salvageOne(r io.ReaderAt, size, off int64, budget *int64) (*file, int64, error) {
 	var h [localHeaderLen]byte
 	if err := readFullAt(r, h[:], off); err != nil || string(h[:4]) != localHeaderSig {
 		return nil, 0, nil
@@ -107,7 +113,7 @@ func salvageOne(r io.ReaderAt, size, off int64) (*file, int64, error) {
 	} else {
 		var err error
 		if method == zip.Deflate {
-			csize, next, crc, usize, err = deflateExtent(r, size, data)
+			csize, next, crc, usize, err = deflateExtent(r, size, data, budget)
 		} else {
 			csize, next, crc, usize, err = storedExtent(r, size, data)
 		}
@@ -168,12 +174,17 @@ func (c *countReader) ReadByte() (byte, error) {
 
 // deflateExtent decompresses the stream at data to find its end, then checks
 // the data descriptor that follows against the length and CRC.
-func deflateExtent(r io.ReaderAt, size, data int64) (csize, next int64, crc uint32, usize uint64, err error) {
+func deflateExtent(r io.ReaderAt, size, data int64, budget *int64) (csize, next int64, crc uint32, usize uint64, err error) {
 	cr := &countReader{br: bufio.NewReaderSize(io.NewSectionReader(r, data, size-data), salvageChunkSize)}
 	h := crc32.NewIEEE()
 	fr := flate.NewReader(cr)
-	n, err := io.Copy(h, io.LimitReader(fr, DefaultReadLimit+1))
-	if err != nil || n > DefaultReadLimit {
+	lim := min(DefaultReadLimit, *budget)
+	n, err := io.Copy(h, io.LimitReader(fr, lim+1))
+	*budget -= n
+	if err == nil && n > lim {
+		return 0, 0, 0, 0, fmt.Errorf("salvage stopped: more than %d bytes decompressed to find entry ends", lim)
+	}
+	if err != nil {
 		return 0, 0, 0, 0, errors.New("truncated or corrupt (capture cut short), not recovered")
 	}
 	crc, usize = h.Sum32(), uint64(n)
@@ -188,6 +199,10 @@ func deflateExtent(r io.ReaderAt, size, data int64) (csize, next int64, crc uint
 // scanning for its signature followed by a matching length and CRC.
 func storedExtent(r io.ReaderAt, size, data int64) (csize, next int64, crc uint32, usize uint64, err error) {
 	buf := make([]byte, salvageChunkSize+len(descriptorSig))
+	// The CRC runs forward from data to each candidate in turn, so that
+	// the scan costs O(size) however many false descriptors the data holds.
+	h := crc32.NewIEEE()
+	hashed := data
 	for pos := data; pos < size; pos += salvageChunkSize {
 		n, _ := r.ReadAt(buf, pos)
 		chunk := buf[:n]
@@ -198,8 +213,14 @@ func storedExtent(r io.ReaderAt, size, data int64) (csize, next int64, crc uint3
 			}
 			at := pos + int64(i+j)
 			cs := at - data
-			if next, crc, ok := storedCandidate(r, size, data, at, cs); ok {
-				return cs, next, crc, uint64(cs), nil
+			if storedLength(r, at, cs) {
+				if _, err := io.Copy(h, io.NewSectionReader(r, hashed, at-hashed)); err != nil {
+					break
+				}
+				hashed = at
+				if next, ok := checkDescriptor(r, size, at, cs, h.Sum32(), uint64(cs)); ok {
+					return cs, next, h.Sum32(), uint64(cs), nil
+				}
 			}
 			i += j + 1
 		}
@@ -210,24 +231,14 @@ func storedExtent(r io.ReaderAt, size, data int64) (csize, next int64, crc uint3
 	return 0, 0, 0, 0, errors.New("truncated (capture cut short), not recovered")
 }
 
-// storedCandidate checks whether a descriptor at offset at ends a stored entry
-// of cs bytes starting at data.
-func storedCandidate(r io.ReaderAt, size, data, at, cs int64) (next int64, crc uint32, ok bool) {
-	var d [24]byte
-	if readFullAt(r, d[:12], at) != nil {
-		return 0, 0, false
+// storedLength reports whether the descriptor at offset at gives the length
+// cs of a stored entry (or the zip64 marker).
+func storedLength(r io.ReaderAt, at, cs int64) bool {
+	var d [12]byte
+	if readFullAt(r, d[:], at) != nil {
+		return false
 	}
-	le := binary.LittleEndian
-	if int64(le.Uint32(d[8:])) != cs && cs < 0xffffffff {
-		return 0, 0, false
-	}
-	h := crc32.NewIEEE()
-	if _, err := io.Copy(h, io.NewSectionReader(r, data, cs)); err != nil {
-		return 0, 0, false
-	}
-	crc = h.Sum32()
-	next, ok = checkDescriptor(r, size, at, cs, crc, uint64(cs))
-	return next, crc, ok
+	return int64(binary.LittleEndian.Uint32(d[8:])) == cs || cs >= 0xffffffff
 }
 
 // checkDescriptor verifies the data descriptor at off (with or without its

@@ -154,6 +154,7 @@ func (cp *capture) drop() {
 	cp.mu.Unlock()
 	if last {
 		cp.c.busyUntil.Store(0)
+		cp.c.busyDeadline.Store(0)
 		<-cp.c.slot
 	}
 }
@@ -264,7 +265,16 @@ func (cp *capture) stopped() bool { return cp.broken != nil || cp.ctx.Err() != n
 // wall-clock profiles run for req.Seconds; memory is bounded by the largest
 // entry (at most WithMaxBundleBytes).
 func (c *Collector) Capture(ctx context.Context, w io.Writer, req CaptureRequest) (*bundle.Manifest, error) {
-	return c.capture(ctx, w, req, c.cfg.maxBundleBytes, nil)
+	// The bundle is built in memory and written to w once the slot is
+	// free: a slow w never holds the capture slot.
+	var sp spoolWriter
+	m, err := c.capture(ctx, &sp, req, c.cfg.maxBundleBytes, nil)
+	if sp.Len() > 0 {
+		if werr := sp.copyTo(w); werr != nil && err == nil {
+			err = fmt.Errorf("collector: writing bundle: %w", werr)
+		}
+	}
+	return m, err
 }
 
 // capture is Capture with a byte limit for this bundle and a function
@@ -289,6 +299,7 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	}
 	start := time.Now()
 	c.busyUntil.Store(start.Add(time.Duration(req.Seconds*float64(time.Second)) + time.Second).UnixNano())
+	c.busyDeadline.Store(start.Add(c.cfg.maxCapture).UnixNano())
 	if started != nil {
 		started()
 	}
@@ -325,7 +336,14 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	if want(PartGoroutines) && !cp.stopped() {
 		cp.run(PartGoroutines, bundle.KindGoroutineProfile, profileStep("goroutine"))
 		if !cp.stopped() {
-			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
+			full, note := req.Full, ""
+			if full {
+				full, note = c.allowFull(start)
+			}
+			m.StackDump = c.stackDump(cp, full, m.Goroutines)
+			if note != "" {
+				m.StackDump.Reason += "; " + note
+			}
 		}
 	}
 	for _, p := range []struct {
@@ -357,6 +375,9 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	}
 	if !cp.stopped() {
 		c.fillManifest(ctx, m)
+	}
+	if c.cfg.redact {
+		redact(m)
 	}
 
 	// Record what an aborted capture did not take.
@@ -447,12 +468,16 @@ func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want 
 	if want(PartCPU) {
 		if d > 0 {
 			cpuCh = cp.start(PartCPU, func(ctx context.Context, w io.Writer) error {
-				if err := pprof.StartCPUProfile(w); err != nil {
+				// runtime/pprof drops the profile writer's errors: catch
+				// them, so that a profile that did not fit is recorded as
+				// failed, not as an empty success.
+				ew := &errWriter{w: w}
+				if err := pprof.StartCPUProfile(ew); err != nil {
 					return fmt.Errorf("collector: cpu profile: %w", err)
 				}
 				err := sleep(ctx, d)
 				pprof.StopCPUProfile()
-				return err
+				return ew.result("cpu profile", err)
 			})
 		} else if explicit {
 			cp.fail(bundle.KindCPU, fmt.Errorf("%w: cpu profile needs seconds > 0", ErrBadRequest), 0, 0)
@@ -470,12 +495,13 @@ func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want 
 				goroutines, cost, c.cfg.fgprofBudget), req.Seconds, 0)
 		default:
 			fgCh = cp.start(PartFgprof, func(ctx context.Context, w io.Writer) error {
-				stop := fgprof.Start(w, fgprof.FormatPprof)
+				ew := &errWriter{w: w}
+				stop := fgprof.Start(ew, fgprof.FormatPprof)
 				err := sleep(ctx, d)
 				if serr := stop(); serr != nil && err == nil {
 					err = fmt.Errorf("collector: fgprof: %w", serr)
 				}
-				return err
+				return ew.result("fgprof", err)
 			})
 		}
 	}
@@ -485,6 +511,37 @@ func (c *Collector) window(cp *capture, req CaptureRequest, explicit bool, want 
 	if fgCh != nil {
 		cp.put(bundle.KindFgprof, cp.wait(fgCh), req.Seconds)
 	}
+}
+
+// errWriter remembers the first write error and counts bytes.
+type errWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.n += int64(n)
+	e.err = err
+	return n, err
+}
+
+// result is the step's error: err, else the first write error, else an
+// error for a profile that wrote nothing.
+func (e *errWriter) result(what string, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case e.err != nil:
+		return fmt.Errorf("collector: %s: %w", what, e.err)
+	case e.n == 0:
+		return fmt.Errorf("collector: %s: empty", what)
+	}
+	return nil
 }
 
 // sleep waits for d or until ctx ends, whichever is first.

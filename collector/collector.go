@@ -53,6 +53,13 @@ type Collector struct {
 
 	slot      chan struct{} // one capture at a time
 	busyUntil atomic.Int64  // unix ns when the running capture should end
+	// busyDeadline is unix ns when the running capture is aborted
+	// (WithMaxCaptureDuration); lastFull when full=1 last forced a dump.
+	busyDeadline atomic.Int64
+	lastFull     atomic.Int64
+	sends        pendingSends  // bundles being sent to clients (safety.go)
+	metricsSem   chan struct{} // one metrics history response at a time
+	historyWait  time.Duration // how long a history request waits for metricsSem
 	// Measured at the last full goroutine dump: nanoseconds of pause and
 	// bytes of text per goroutine.
 	stackCostNs   atomic.Int64
@@ -99,6 +106,9 @@ func New(opts ...Option) (*Collector, error) {
 		pid:    os.Getpid(),
 		slot:   make(chan struct{}, 1),
 		notify: make(chan struct{}, 1),
+
+		metricsSem:  make(chan struct{}, 1),
+		historyWait: historyWait,
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if cfg.flight {
@@ -125,20 +135,35 @@ func New(opts ...Option) (*Collector, error) {
 }
 
 // Close stops the sampler, the watcher, the flight recorder and any capture
-// in progress, and waits for every collector goroutine to exit. It is safe
-// to call more than once; later calls return nil.
+// in progress, and waits for the collector's goroutines to exit, at most
+// CloseTimeout (1 s): a capture never waits for a client, so only a runtime
+// call that cannot be interrupted (a profile being written) can outlast it,
+// and it then finishes on its own and Close returns an error saying so.
+// It is safe to call more than once; later calls return nil.
 func (c *Collector) Close() error {
+	var err error
 	c.once.Do(func() {
 		c.mu.Lock()
 		c.closed = true
 		c.mu.Unlock()
 		c.cancel()
-		c.wg.Wait()
+		done := make(chan struct{})
+		go func() {
+			c.wg.Wait()
+			close(done)
+		}()
+		t := time.NewTimer(CloseTimeout)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			err = fmt.Errorf("collector: close: goroutines still finishing after %v; they exit on their own", CloseTimeout)
+		}
 		if c.flight != nil {
 			c.flight.Stop()
 		}
 	})
-	return nil
+	return err
 }
 
 // enter registers work that Close must wait for; it returns false once

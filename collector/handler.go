@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -147,13 +146,29 @@ func (c *Collector) serveBundle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if req.Full && !c.cfg.remoteFull && (c.cfg.token != "" || !isLoopback(r.RemoteAddr)) {
+		http.Error(w, "collector: full=1 (a stop-the-world dump) is refused for token and remote clients unless WithRemoteFullDump", http.StatusForbidden)
+		return
+	}
+	// The finished bundle waits in memory for its client; at most
+	// maxPendingSends of them.
+	sendDeadline := time.Now().Add(c.cfg.maxCapture + c.cfg.maxCapture)
+	st, ok := c.sends.acquire(sendDeadline)
+	if !ok {
+		w.Header().Set("Retry-After", c.retryAfter(time.Now()))
+		http.Error(w, fmt.Sprintf("%v: %d bundles are still being sent", ErrBusy, maxPendingSends), http.StatusTooManyRequests)
+		return
+	}
+	defer st.release()
 	// A server WriteTimeout shorter than the window would cut the bundle.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.cfg.maxCapture + 30*time.Second))
+	_ = http.NewResponseController(w).SetWriteDeadline(sendDeadline)
 	// Headers go out once the capture holds the slot, so that a refused
 	// capture can still answer with an error status and the client learns
-	// at once that a long window has started.
+	// at once that a long window has started. The bundle itself is
+	// spooled, so the client's pace never holds the capture slot.
 	started := false
-	_, err = c.capture(r.Context(), w, req, c.cfg.maxBundleBytes, func() {
+	var sp spoolWriter
+	_, err = c.capture(r.Context(), &sp, req, c.cfg.maxBundleBytes, func() {
 		started = true
 		h := w.Header()
 		h.Set("Content-Type", "application/zip")
@@ -163,12 +178,16 @@ func (c *Collector) serveBundle(w http.ResponseWriter, r *http.Request) {
 		_ = http.NewResponseController(w).Flush()
 	})
 	switch {
-	case err == nil || started:
-		// Once bytes are out the status is sent; the manifest records
-		// what an aborted capture missed.
+	case started:
+		// Once the status is out the manifest records what an aborted
+		// capture missed. The slot is free: send within WithMaxCaptureDuration.
+		st.data = sp.Bytes()
+		sp = spoolWriter{}
+		if err := c.send(w, st, time.Now().Add(c.cfg.maxCapture)); err != nil {
+			c.report(err)
+		}
 	case errors.Is(err, ErrBusy):
-		retry := time.Until(time.Unix(0, c.busyUntil.Load()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(retry.Seconds())), 1)))
+		w.Header().Set("Retry-After", c.retryAfter(time.Now()))
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
 	case errors.Is(err, ErrBadRequest):
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -204,8 +223,7 @@ func (c *Collector) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		since = time.Now().Add(-time.Duration(v * float64(time.Second)))
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(c.History(since))
+	c.serveHistory(w, r, since)
 }
 
 // indexState is what the index page shows.

@@ -62,6 +62,9 @@ type config struct {
 	flightMaxBytes uint64
 	pools          []PoolReporter
 	watch          *WatchOptions
+	remoteFull     bool          // safety.go: WithRemoteFullDump
+	fullInterval   time.Duration // safety.go: WithFullDumpInterval
+	redact         bool          // safety.go: WithRedaction
 
 	errs []error // problems found while applying options
 }
@@ -77,6 +80,7 @@ func defaultConfig() config {
 		maxSeconds:     DefaultMaxSeconds,
 		maxBundleBytes: DefaultMaxBundleBytes,
 		fgprofBudget:   DefaultFgprofBudget,
+		fullInterval:   DefaultFullDumpInterval,
 	}
 }
 

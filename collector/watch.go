@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,8 +19,11 @@ import (
 // /proc/self/statm when RSSBytes is set).
 type WatchOptions struct {
 	// Dir receives the bundles; it is created if missing. Bundles are named
-	// gdiag-<UTC time>-<reasons>.gdiag and written under a temporary name,
-	// then renamed, so a reader never sees a partial bundle.
+	// gdiag-watch-<UTC time>-<reasons>.gdiag and written under a temporary
+	// name (.tmp-gdiag-watch-<pid>-*), then renamed, so a reader never sees
+	// a partial bundle. The watcher counts and deletes only files with
+	// these prefixes: other files in Dir (a `gdiag capture` bundle, say)
+	// are never touched.
 	Dir string
 	// Goroutines triggers when runtime goroutines reach this count.
 	Goroutines int
@@ -33,8 +37,10 @@ type WatchOptions struct {
 	// Cooldown is the least time between two bundles (default 10 min).
 	Cooldown time.Duration
 	// MaxBundles and MaxBytes bound the bundles kept in Dir (defaults 5 and
-	// 512 MiB): after each bundle the oldest are deleted until both hold.
-	// The newest bundle is always kept; MaxBytes also caps one bundle.
+	// 512 MiB): after each bundle the oldest (by capture time) are deleted
+	// until both hold, temporary files counted. The newest bundle is always
+	// kept; MaxBytes also caps one bundle, so it must be at least
+	// MinWatchMaxBytes.
 	MaxBundles int
 	MaxBytes   int64
 	// Seconds is the CPU and wall-clock profile window (default 5).
@@ -72,15 +78,25 @@ func (w *WatchOptions) validate(c *config) {
 	if w.MaxBytes == 0 {
 		w.MaxBytes = DefaultWatchMaxBytes
 	}
+	if w.MaxBytes < MinWatchMaxBytes {
+		c.errorf("watch: MaxBytes %d: a useful bundle needs at least %d bytes (1 MiB is kept for the manifest)", w.MaxBytes, MinWatchMaxBytes)
+	}
 	if w.Seconds == 0 {
 		w.Seconds = DefaultWatchSeconds
 	}
 }
 
+// MinWatchMaxBytes is the smallest WatchOptions.MaxBytes: the manifest
+// reserve (1 MiB) plus room for the goroutine and heap profiles of a busy
+// service. Below it every entry would be recorded as too large.
+const MinWatchMaxBytes = 4 << 20
+
 const (
-	bundlePrefix = "gdiag-"
+	bundlePrefix = "gdiag-" // bundles served by the handler
 	bundleSuffix = ".gdiag"
-	tmpPrefix    = ".tmp-gdiag-"
+	watchPrefix  = "gdiag-watch-"      // the watcher's bundles
+	tmpPrefix    = ".tmp-gdiag-watch-" // the watcher's temporary files: + <pid>-
+	watchTime    = "20060102T150405.000Z"
 	staleTemp    = time.Hour
 )
 
@@ -158,7 +174,7 @@ func (w *watcher) check(ctx context.Context) {
 
 // write captures one bundle into Dir under a temporary name and renames it.
 func (w *watcher) write(ctx context.Context, now time.Time, reason string) error {
-	f, err := os.CreateTemp(w.opt.Dir, tmpPrefix+"*")
+	f, err := os.CreateTemp(w.opt.Dir, fmt.Sprintf("%s%d-*", tmpPrefix, os.Getpid()))
 	if err != nil {
 		return fmt.Errorf("collector: watch: %w", err)
 	}
@@ -177,7 +193,7 @@ func (w *watcher) write(ctx context.Context, now time.Time, reason string) error
 		}
 		return fmt.Errorf("collector: watch: bundle for %s: %w", reason, cerr)
 	}
-	name := filepath.Join(w.opt.Dir, bundlePrefix+now.UTC().Format("20060102T150405.000Z")+"-"+reason+bundleSuffix)
+	name := filepath.Join(w.opt.Dir, watchPrefix+now.UTC().Format(watchTime)+"-"+reason+bundleSuffix)
 	if err := os.Rename(f.Name(), name); err != nil {
 		_ = os.Remove(f.Name())
 		return fmt.Errorf("collector: watch: %w", err)
@@ -185,8 +201,10 @@ func (w *watcher) write(ctx context.Context, now time.Time, reason string) error
 	return nil
 }
 
-// prune deletes the oldest bundles until at most MaxBundles remain and they
-// total at most MaxBytes, always keeping the newest.
+// prune deletes the watcher's oldest bundles until at most MaxBundles
+// remain and they, with the temporary files present, total at most
+// MaxBytes, always keeping the newest. Only gdiag-watch-*.gdiag files are
+// deleted, oldest capture time (from the name) first.
 func (w *watcher) prune() error {
 	ents, err := os.ReadDir(w.opt.Dir)
 	if err != nil {
@@ -194,12 +212,15 @@ func (w *watcher) prune() error {
 	}
 	type bundle struct {
 		name string
+		at   time.Time
 		size int64
 	}
 	var bs []bundle
 	var total int64
 	for _, e := range ents {
-		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), bundlePrefix) || !strings.HasSuffix(e.Name(), bundleSuffix) {
+		name := e.Name()
+		own := strings.HasPrefix(name, watchPrefix) && strings.HasSuffix(name, bundleSuffix)
+		if !e.Type().IsRegular() || !own && !strings.HasPrefix(name, tmpPrefix) {
 			continue
 		}
 		info, err := e.Info()
@@ -209,11 +230,22 @@ func (w *watcher) prune() error {
 			}
 			return fmt.Errorf("collector: watch: %w", err)
 		}
-		bs = append(bs, bundle{e.Name(), info.Size()})
-		total += info.Size()
+		total += info.Size() // temporary files count against the cap too
+		if !own {
+			continue
+		}
+		at, err := time.Parse(watchTime, strings.TrimPrefix(name, watchPrefix)[:min(len(watchTime), len(name)-len(watchPrefix))])
+		if err != nil {
+			continue // not a name the watcher wrote: not ours to delete
+		}
+		bs = append(bs, bundle{name, at, info.Size()})
 	}
-	// Names start with the UTC time, so name order is age order.
-	slices.SortFunc(bs, func(a, b bundle) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(bs, func(a, b bundle) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
 	var errs []error
 	for len(bs) > 1 && (len(bs) > w.opt.MaxBundles || total > w.opt.MaxBytes) {
 		if err := os.Remove(filepath.Join(w.opt.Dir, bs[0].name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -225,7 +257,9 @@ func (w *watcher) prune() error {
 	return errors.Join(errs...)
 }
 
-// removeTemps deletes temporary files a crashed process left in Dir.
+// removeTemps deletes the temporary files a crashed watcher left in Dir:
+// at once when the process that wrote one (its pid is in the name) is gone,
+// else after staleTemp (another live process may share Dir).
 func (w *watcher) removeTemps() {
 	ents, err := os.ReadDir(w.opt.Dir)
 	if err != nil {
@@ -233,11 +267,14 @@ func (w *watcher) removeTemps() {
 		return
 	}
 	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), tmpPrefix) {
+		rest, ok := strings.CutPrefix(e.Name(), tmpPrefix)
+		if !ok {
 			continue
 		}
-		// Another process sharing Dir may be writing a young one.
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, perr := strconv.Atoi(pidText)
+		dead := perr == nil && pid > 0 && pid != os.Getpid() && !processAlive(pid)
+		if info, err := e.Info(); err == nil && (dead || time.Since(info.ModTime()) > staleTemp) {
 			_ = os.Remove(filepath.Join(w.opt.Dir, e.Name()))
 		}
 	}

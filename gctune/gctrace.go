@@ -18,9 +18,18 @@ var ErrMalformed = errors.New("malformed gctrace line")
 // counted.
 const maxLineErrors = 20
 
-// maxLineBytes is the longest input line ParseGCTrace reads whole; longer
-// lines are truncated (a gctrace line is under 300 bytes).
+// maxLineBytes is the longest input line ParseGCTrace reads; longer lines
+// are skipped with a line error (a gctrace line is under 300 bytes).
 const maxLineBytes = 1 << 20
+
+// MaxCycles is the most cycles ParseGCTrace returns (about 100 MiB of
+// Cycles; six days of a GC cycle per second). Past it parsing stops with an
+// error wrapping ErrTooManyCycles, so memory stays bounded whatever the input.
+const MaxCycles = 1 << 19
+
+// ErrTooManyCycles is wrapped by the error of a gctrace log with more than
+// MaxCycles cycles; the first MaxCycles are returned.
+var ErrTooManyCycles = errors.New("more GC cycles than gctune.MaxCycles")
 
 // Cycle is one completed GC cycle as printed by GODEBUG=gctrace=1, with the
 // scavenger line (GODEBUG=scavtrace=1) that followed it, if any. Sizes are
@@ -100,15 +109,18 @@ func (c Cycle) RootsBytes() int64 { return c.StacksBytes + c.GlobalsBytes }
 // gctrace but did not parse, an error that joins line-numbered errors
 // wrapping ErrMalformed (the first 20, then a count). Both results can be
 // non-nil. A read error is wrapped and returned with the cycles read so far.
-// It never panics. Cost: one pass, O(input); safe for concurrent use.
+// Lines over 1 MiB are skipped with a line error; past MaxCycles cycles it
+// stops with an error wrapping ErrTooManyCycles. It never panics. Cost: one pass, O(input); safe for concurrent use.
 func ParseGCTrace(r io.Reader) ([]Cycle, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLineBytes)
+	br := bufio.NewReaderSize(r, 64<<10)
 	var (
 		cycles  []Cycle
 		errs    []error
 		dropped int
 		line    int
+		long    []byte // the start of a line longer than the reader's buffer
+		partial bool   // long holds the start of the current line
+		tooLong bool   // the current line is over maxLineBytes: skip it
 	)
 	addErr := func(err error) {
 		if len(errs) < maxLineErrors {
@@ -117,9 +129,45 @@ func ParseGCTrace(r io.Reader) ([]Cycle, error) {
 			dropped++
 		}
 	}
-	for sc.Scan() {
+	for {
+		chunk, rerr := br.ReadSlice('\n')
+		if rerr == bufio.ErrBufferFull {
+			partial = true
+			if !tooLong && len(long)+len(chunk) > maxLineBytes {
+				tooLong, long = true, nil
+			} else if !tooLong {
+				long = append(long, chunk...)
+			}
+			continue
+		}
+		if partial {
+			if !tooLong && len(long)+len(chunk) <= maxLineBytes {
+				chunk = append(long, chunk...)
+			} else {
+				tooLong = true
+			}
+			partial, long = false, nil
+		}
+		if tooLong {
+			tooLong = false
+			line++
+			addErr(fmt.Errorf("gctune: line %d: longer than %d bytes, skipped: %w", line, maxLineBytes, ErrMalformed))
+			if rerr != nil {
+				if rerr != io.EOF {
+					addErr(fmt.Errorf("gctune: line %d: reading gctrace: %w", line+1, rerr))
+				}
+				break
+			}
+			continue
+		}
+		if len(chunk) == 0 && rerr != nil {
+			if rerr != io.EOF {
+				addErr(fmt.Errorf("gctune: line %d: reading gctrace: %w", line+1, rerr))
+			}
+			break
+		}
 		line++
-		s := sc.Text()
+		s := strings.TrimRight(string(chunk), "\r\n")
 		if i := strings.Index(s, "scav "); i >= 0 && len(cycles) > 0 && !strings.Contains(s, "gc ") {
 			if work, released, ok := parseScav(s[i:]); ok {
 				c := &cycles[len(cycles)-1]
@@ -127,22 +175,24 @@ func ParseGCTrace(r io.Reader) ([]Cycle, error) {
 				c.ScavWorkBytes += work
 				c.ScavReleasedBytes = released
 			}
-			continue
+		} else if start := findGCLine(s); start >= 0 {
+			c, err := parseCycle(s[start:])
+			if err != nil {
+				addErr(fmt.Errorf("gctune: line %d: %w", line, err))
+			} else if len(cycles) == MaxCycles {
+				errs = append(errs, fmt.Errorf("gctune: line %d: more than %d GC cycles, the rest is ignored: %w", line, MaxCycles, ErrTooManyCycles))
+				break
+			} else {
+				c.Line = line
+				cycles = append(cycles, c)
+			}
 		}
-		start := findGCLine(s)
-		if start < 0 {
-			continue
+		if rerr != nil {
+			if rerr != io.EOF {
+				addErr(fmt.Errorf("gctune: line %d: reading gctrace: %w", line+1, rerr))
+			}
+			break
 		}
-		c, err := parseCycle(s[start:])
-		if err != nil {
-			addErr(fmt.Errorf("gctune: line %d: %w", line, err))
-			continue
-		}
-		c.Line = line
-		cycles = append(cycles, c)
-	}
-	if err := sc.Err(); err != nil {
-		addErr(fmt.Errorf("gctune: line %d: reading gctrace: %w", line+1, err))
 	}
 	if dropped > 0 {
 		errs = append(errs, fmt.Errorf("gctune: %d more malformed lines: %w", dropped, ErrMalformed))

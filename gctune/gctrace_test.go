@@ -242,8 +242,11 @@ func FuzzParseGCTrace(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cs, err := ParseGCTrace(bytes.NewReader(b))
-		if err != nil && !errors.Is(err, ErrMalformed) {
-			t.Fatalf("error does not wrap ErrMalformed: %v", err)
+		if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooManyCycles) {
+			t.Fatalf("error does not wrap ErrMalformed or ErrTooManyCycles: %v", err)
+		}
+		if len(cs) > MaxCycles {
+			t.Fatalf("%d cycles > MaxCycles", len(cs))
 		}
 		lines := bytes.Count(b, []byte("\n")) + 1
 		prev := 0

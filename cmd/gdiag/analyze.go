@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gdiag/gdiag/analyzer"
+	"github.com/gdiag/gdiag/internal/term"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/html"
 	"github.com/gdiag/gdiag/report/text"
@@ -24,7 +25,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
 		out        = outputFlags(fs)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
-		workers    = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
+		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
 		leak       = addLeakFlags(fs) // diff.go: --ignore, --all-buckets, --quiescent, --pile-up, --long-wait
 	)
 	files, err := parseFlags(fs, args)
@@ -61,7 +62,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	inputs, code := loadAll(files, stdin, stderr, *workers)
+	inputs, code := loadAll(files, stdin, stderr, load)
 	if inputs == nil {
 		return code
 	}
@@ -100,24 +101,34 @@ func severityFlag(s string) (*report.Severity, error) {
 
 // loadAll loads every file, reporting problems on stderr. It returns nil and
 // exitUsage when no input could be used at all; a file that cannot be read
-// at all also makes the exit code exitUsage, while partly readable files are
-// analysed with warnings.
-func loadAll(files []string, stdin io.Reader, stderr io.Writer, workers int) ([]*analyzer.Input, int) {
+// at all, or that stopped at a limit (--max-input and the like), also makes
+// the exit code exitUsage, while partly readable files are analysed with
+// warnings.
+func loadAll(files []string, stdin io.Reader, stderr io.Writer, load *loadFlags) ([]*analyzer.Input, int) {
 	var inputs []*analyzer.Input
 	code := exitOK
+	base, err := load.options(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "gdiag: %v\n", err)
+		return nil, exitUsage
+	}
 	for _, f := range files {
-		opts := analyzer.LoadOptions{Stdin: stdin, Workers: workers, Progress: progress(f, stderr)}
+		opts := base
+		opts.Progress = progress(f, stderr)
 		in, err := analyzer.Load(f, opts)
+		if in != nil && isLimit(err, in.Warnings) || in == nil && isLimit(err, nil) {
+			code = exitUsage
+		}
 		if err != nil {
 			if in == nil || (in.Goroutines == nil && in.Leaked == nil && in.Manifest == nil && len(in.Profiles) == 0 && in.Metrics == nil && in.GCTrace == nil) {
-				fmt.Fprintf(stderr, "gdiag: %v\n", err)
+				fmt.Fprintf(stderr, "gdiag: %s\n", term.SanitizeLines(err.Error()))
 				code = exitUsage
 				continue
 			}
 			in.Warnings = append(in.Warnings, err)
 		}
 		for _, w := range in.Warnings {
-			fmt.Fprintf(stderr, "gdiag: warning: %v\n", w)
+			fmt.Fprintf(stderr, "gdiag: warning: %s\n", term.SanitizeLines(w.Error()))
 		}
 		inputs = append(inputs, in)
 	}

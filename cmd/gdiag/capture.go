@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/internal/term"
 )
 
 // exitCaptureFailed is the exit code of a capture that produced no usable
@@ -34,7 +36,7 @@ func runCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var (
 		seconds = fs.Float64("seconds", 5, "window of the CPU and wall-clock profiles, in seconds (0 leaves them out)")
 		token   = fs.String("token", "", "bearer token the collector requires (default $"+tokenEnv+")")
-		outFile = fs.String("o", "", "write the bundle to this file (default: the name the collector sends, in the current directory)")
+		outFile = fs.String("o", "", "write the bundle to this new file (default: the collector's gdiag-*.gdiag name in the current directory); an existing file is never overwritten")
 		include list
 		full    = fs.Bool("full", false, "take the full goroutine text dump even when its stop-the-world pause exceeds the collector's budget")
 		timeout = fs.Duration("timeout", 0, "give up after this long (default: the window plus 2 minutes)")
@@ -66,14 +68,15 @@ func runCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if d <= 0 {
 		d = time.Duration(*seconds*float64(time.Second)) + 2*time.Minute
 	}
-	// Ctrl-C hangs up, which makes the collector stop the capture too.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C (or a kill) hangs up, which makes the collector stop the
+	// capture too, and removes the temporary file.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	res, err := fetchBundle(ctx, req, progressTo(stderr))
 	if err != nil {
-		fmt.Fprintf(stderr, "gdiag capture: %v\n", err)
+		fmt.Fprintf(stderr, "gdiag capture: %s\n", term.SanitizeLines(err.Error()))
 		return exitCaptureFailed
 	}
 	printCaptured(stdout, res)
@@ -213,36 +216,54 @@ func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*f
 		return nil, fmt.Errorf("%s answered with %q, not a bundle (application/zip): is this a gdiag collector?", hreq.URL.Redacted(), ct)
 	}
 
+	// Only gdiag-*.gdiag names from the server; a file that exists is
+	// never replaced (the final step is a hard link, which fails on an
+	// existing name, instead of a rename, which would replace it).
+	explicit := r.Out != ""
 	path := r.Out
-	if path == "" {
+	if !explicit {
 		path = filepath.Join(r.Dir, attachmentName(resp.Header.Get("Content-Disposition"), start))
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".gdiag-capture-*")
-	if err != nil {
-		return nil, err
+	if _, err := os.Lstat(path); err == nil && explicit {
+		return nil, fmt.Errorf("%s exists; gdiag capture never overwrites a file: remove it or choose another -o", path)
 	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op after the rename
+	dir := filepath.Dir(path)
+	removeStaleTemps(dir)
+	// The temporary file is created when the first byte arrives, carries
+	// this process's id (so a later capture can remove it if this one is
+	// killed with SIGKILL) and is removed on every other exit.
+	tmp := &lazyFile{dir: dir, pattern: fmt.Sprintf("%s%d-*", tempPrefix, os.Getpid())}
+	defer tmp.remove()
 
 	cw := &countWriter{w: tmp}
 	stopProgress := startProgress(progress, cw, start, r.Seconds)
 	n, copyErr := io.Copy(cw, resp.Body)
 	stopProgress()
-	if err := tmp.Close(); err != nil && copyErr == nil {
+	if err := tmp.close(); err != nil && copyErr == nil {
 		copyErr = err
 	}
 	if copyErr != nil && n == 0 {
 		return nil, fmt.Errorf("downloading %s: %w", hreq.URL.Redacted(), copyErr)
 	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return nil, err
+	if n == 0 {
+		return nil, fmt.Errorf("%s sent an empty body, not a bundle", hreq.URL.Redacted())
 	}
-	res := &fetchResult{Path: path, Bytes: n, Took: time.Since(start)}
-	b, err := bundle.Open(path)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Interrupted (Ctrl-C, SIGTERM): the user wants no file.
+		return nil, fmt.Errorf("interrupted after %s; nothing kept", byteSize(n))
+	}
+	// Validate under the temporary name: only a readable bundle gets a
+	// gdiag-*.gdiag name.
+	b, err := bundle.Open(tmp.name)
 	if b == nil {
-		return nil, fmt.Errorf("%s (%s): not a valid bundle: %w", path, byteSize(n), errors.Join(copyErr, err))
+		return nil, fmt.Errorf("%s sent %s that is not a valid bundle: %w", hreq.URL.Redacted(), byteSize(n), errors.Join(copyErr, err))
 	}
 	defer b.Close()
+	path, perr := placeNew(tmp.name, path, !explicit)
+	if perr != nil {
+		return nil, perr
+	}
+	res := &fetchResult{Path: path, Bytes: n, Took: time.Since(start)}
 	res.Manifest = b.Manifest
 	res.Problems = errors.Join(err, b.Verify())
 	if copyErr != nil {
@@ -293,16 +314,108 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// attachmentName is the file name of a Content-Disposition header reduced
-// to a base name, or gdiag-<time>.gdiag.
+// attachmentName is the file name of a Content-Disposition header when it
+// is a plain gdiag-*.gdiag name (letters, digits, '-', '_', '.'), else
+// gdiag-<time>.gdiag: a server chooses neither the directory nor a name
+// such as go.mod.
 func attachmentName(cd string, t time.Time) string {
-	if _, params, err := mime.ParseMediaType(cd); err == nil {
-		name := filepath.Base(filepath.Clean("/" + params["filename"]))
-		if name != "/" && name != "." && !strings.HasPrefix(name, ".") {
-			return name
-		}
+	if _, params, err := mime.ParseMediaType(cd); err == nil && validBundleName(params["filename"]) {
+		return params["filename"]
 	}
 	return "gdiag-" + t.UTC().Format("20060102T150405Z") + ".gdiag"
+}
+
+func validBundleName(name string) bool {
+	if len(name) > 200 || !strings.HasPrefix(name, "gdiag-") || !strings.HasSuffix(name, ".gdiag") || strings.Contains(name, "..") {
+		return false
+	}
+	return strings.IndexFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) < 0
+}
+
+// tempPrefix starts the names of capture's temporary files:
+// .gdiag-capture-<pid>-<random>.
+const tempPrefix = ".gdiag-capture-"
+
+// lazyFile is a temporary file created in dir on the first write.
+type lazyFile struct {
+	dir, pattern string
+	f            *os.File
+	name         string
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.CreateTemp(l.dir, l.pattern)
+		if err != nil {
+			return 0, err
+		}
+		l.f, l.name = f, f.Name()
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyFile) close() error {
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+func (l *lazyFile) remove() {
+	_ = l.close()
+	if l.name != "" {
+		_ = os.Remove(l.name)
+	}
+}
+
+// removeStaleTemps removes the temporary files of earlier captures in dir
+// whose process is gone (killed before it could clean up). Files of
+// running captures, and every other file, are left alone.
+func removeStaleTemps(dir string) {
+	names, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"))
+	for _, name := range names {
+		rest := strings.TrimPrefix(filepath.Base(name), tempPrefix)
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if !processAlive(pid) {
+			_ = os.Remove(name)
+		}
+	}
+}
+
+// placeNew gives the complete temporary file tmp its final name without
+// replacing any existing file. With numbered set, an existing name gets a
+// -1, -2, … suffix before .gdiag; otherwise it is an error.
+func placeNew(tmp, path string, numbered bool) (string, error) {
+	base, ext := strings.TrimSuffix(path, ".gdiag"), ".gdiag"
+	if !strings.HasSuffix(path, ext) {
+		base, ext = path, ""
+	}
+	for i := 0; i < 100; i++ {
+		name := path
+		if i > 0 {
+			if !numbered {
+				break
+			}
+			name = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		err := os.Link(tmp, name)
+		if err == nil {
+			_ = os.Remove(tmp)
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("saving the bundle as %s: %w", name, err)
+		}
+	}
+	return "", fmt.Errorf("%s exists; gdiag capture never overwrites a file: remove it or choose another -o", path)
 }
 
 // explainTransport turns a failed request into a message saying what to do.
@@ -375,24 +488,26 @@ func printCaptured(w io.Writer, r *fetchResult) {
 			failed++
 		}
 	}
-	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", r.Path, byteSize(r.Bytes), taken, r.Took.Round(10*time.Millisecond))
-	fmt.Fprintf(w, "  process: %s pid %d, %s, %d goroutines\n", m.Host, m.PID, m.GoVersion, m.Goroutines)
+	// Everything from the bundle is the server's text: escaped before it
+	// reaches the terminal.
+	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", term.Sanitize(r.Path), byteSize(r.Bytes), taken, r.Took.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "  process: %s pid %d, %s, %d goroutines\n", term.Sanitize(m.Host), m.PID, term.Sanitize(m.GoVersion), m.Goroutines)
 	if sd := m.StackDump; sd != nil {
 		if sd.Taken {
 			fmt.Fprintf(w, "  full goroutine dump: taken, stop-the-world %v (budget %v)\n", sd.MeasuredPause.Round(time.Microsecond), sd.Budget)
 		} else {
 			fmt.Fprintf(w, "  full goroutine dump: skipped, %s; the goroutine profile is in the bundle (--full forces the dump)\n",
-				strings.TrimSuffix(strings.TrimPrefix(sd.Reason, "skipped: "), "; full=1 overrides"))
+				term.Sanitize(strings.TrimSuffix(strings.TrimPrefix(sd.Reason, "skipped: "), "; full=1 overrides")))
 		}
 	}
 	for _, e := range m.Entries {
 		if e.Error != "" {
-			fmt.Fprintf(w, "  not captured: %s: %s\n", e.Name, e.Error)
+			fmt.Fprintf(w, "  not captured: %s: %s\n", term.Sanitize(e.Name), term.Sanitize(e.Error))
 		}
 	}
 	if r.Problems != nil {
 		for _, line := range strings.Split(r.Problems.Error(), "\n") {
-			fmt.Fprintf(w, "  warning: %s\n", line)
+			fmt.Fprintf(w, "  warning: %s\n", term.Sanitize(line))
 		}
 	}
 	printExplore(w, r.Path, m)
@@ -400,7 +515,7 @@ func printCaptured(w io.Writer, r *fetchResult) {
 
 // printExplore prints the commands that open a bundle.
 func printExplore(w io.Writer, path string, m bundle.Manifest) {
-	q := shellQuote(path)
+	q := term.Sanitize(shellQuote(path))
 	dir := strings.TrimSuffix(path, filepath.Ext(path))
 	fmt.Fprintln(w, "next:")
 	fmt.Fprintf(w, "  gdiag analyze %s\n", q)
@@ -411,20 +526,26 @@ func printExplore(w io.Writer, path string, m bundle.Manifest) {
 		}
 	}
 	if len(profiles) > 0 {
-		fmt.Fprintf(w, "  unzip -o %s -d %s    # entries are stored as the runtime wrote them\n", q, shellQuote(dir))
+		fmt.Fprintf(w, "  unzip -o %s -d %s    # entries are stored as the runtime wrote them\n", q, term.Sanitize(shellQuote(dir)))
 		for _, p := range []string{"cpu.pb.gz", "fgprof.pb.gz", "heap.pb.gz", "goroutine.pb.gz"} {
 			for _, have := range profiles {
 				if have == p {
-					fmt.Fprintf(w, "  go tool pprof -http=: %s\n", shellQuote(filepath.Join(dir, p)))
+					fmt.Fprintf(w, "  go tool pprof -http=: %s\n", term.Sanitize(shellQuote(filepath.Join(dir, p))))
 				}
 			}
 		}
 	}
 	for _, e := range m.Entries {
-		if e.Kind == bundle.KindTrace && e.Error == "" {
-			fmt.Fprintf(w, "  go tool trace %s\n", shellQuote(filepath.Join(dir, e.Name)))
+		if e.Kind == bundle.KindTrace && e.Error == "" && validEntryName(e.Name) {
+			fmt.Fprintf(w, "  go tool trace %s\n", term.Sanitize(shellQuote(filepath.Join(dir, e.Name))))
 		}
 	}
+}
+
+// validEntryName reports whether an entry name is a plain file name worth
+// suggesting in a command (no directories, no control characters).
+func validEntryName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, "/\\") && !strings.HasPrefix(name, ".") && term.Sanitize(name) == name
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

@@ -218,7 +218,7 @@ func TestAttachmentName(t *testing.T) {
 		name, give, want string
 	}{
 		{"collector name", `attachment; filename="gdiag-web1-20261130T060000Z.gdiag"`, "gdiag-web1-20261130T060000Z.gdiag"},
-		{"path traversal", `attachment; filename="../../etc/passwd"`, "passwd"},
+		{"path traversal", `attachment; filename="../../etc/passwd"`, "gdiag-20261130T060000Z.gdiag"},
 		{"hidden", `attachment; filename=".bashrc"`, "gdiag-20261130T060000Z.gdiag"},
 		{"missing", "", "gdiag-20261130T060000Z.gdiag"},
 	}

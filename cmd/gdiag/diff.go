@@ -21,7 +21,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
 		out        = outputFlags(fs)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
-		workers    = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
+		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
 		leak       = addLeakFlags(fs)
 	)
 	files, err := parseFlags(fs, args)
@@ -51,7 +51,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
 		return exitUsage
 	}
-	inputs, code := loadAll(files, stdin, stderr, *workers)
+	inputs, code := loadAll(files, stdin, stderr, load)
 	if inputs == nil {
 		return code
 	}

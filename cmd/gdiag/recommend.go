@@ -19,12 +19,12 @@ import (
 func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("recommend", "BUNDLE|GCTRACE...", stderr)
 	var (
-		budget  = fs.String("memory-budget", "", "memory the Go runtime may use, e.g. 3GiB (default: the cgroup memory limit less --headroom)")
-		head    = fs.Float64("headroom", gctune.DefaultHeadroom, "share of the cgroup memory limit kept for non-Go memory and overshoot")
-		target  = fs.Float64("gc-cpu-target", gctune.DefaultTargetGCCPUShare, "GC CPU share to reach, 0..1")
-		out     = outputFlags(fs)
-		failOn  = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
-		workers = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
+		budget = fs.String("memory-budget", "", "memory the Go runtime may use, e.g. 3GiB (default: the cgroup memory limit less --headroom)")
+		head   = fs.Float64("headroom", gctune.DefaultHeadroom, "share of the cgroup memory limit kept for non-Go memory and overshoot")
+		target = fs.Float64("gc-cpu-target", gctune.DefaultTargetGCCPUShare, "GC CPU share to reach, 0..1")
+		out    = outputFlags(fs)
+		failOn = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
+		load   = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
 	)
 	files, err := parseFlags(fs, args)
 	if err != nil {
@@ -49,7 +49,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "gdiag recommend: %v\n", err)
 		return exitUsage
 	}
-	inputs, code := loadAll(files, stdin, stderr, *workers)
+	inputs, code := loadAll(files, stdin, stderr, load)
 	if inputs == nil {
 		return code
 	}
