@@ -358,8 +358,6 @@ func ProfileKind(p *profile.Profile) bundle.Kind {
 	return bundle.KindOther
 }
 
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
-
 // looksLikeText reports whether b is mostly printable text as package
 // stack reads it (UTF-8 or UTF-16, NUL bytes and colour escapes allowed).
 func looksLikeText(b []byte) bool { return stack.LooksLikeText(b) }
