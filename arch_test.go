@@ -128,7 +128,7 @@ var budgets = map[string]budget{
 	"leaks/leaktest": {allow: join(checkModule, internals, []string{"m/leaks", "go.uber.org/goleak/..."}), noStd: renderStd},
 
 	// The analysis side: loads inputs and runs the checks; renders nothing.
-	"analyzer": {allow: join(checkModule, internals, []string{"m/leaks", "m/gctune", "m/heap", "m/contention"}), noStd: renderStd},
+	"analyzer": {allow: join(checkModule, internals, []string{"m/leaks", "m/gctune", "m/heap", "m/contention", "m/internal/limit", "m/internal/term"}), noStd: renderStd},
 	// The CLI may link anything.
 	"cmd/gdiag": {allow: []string{"m/..."}, anyThirdParty: true},
 
@@ -140,6 +140,11 @@ var budgets = map[string]budget{
 	"internal/symbol":    {noStd: renderStd},
 	"internal/units":     {noStd: renderStd},
 	"internal/pprofconv": {allow: []string{"m/internal/symbol", "github.com/google/pprof/profile"}, noStd: renderStd},
+	"internal/limit":     {noStd: renderStd},
+	"internal/term":      {noStd: renderStd},
+	// The hostile-input corpus generator, for cmd/gdiag's corpus test only.
+	"internal/hostile":     {allow: []string{"m/bundle"}, anyThirdParty: true},
+	"internal/hostile/gen": {allow: []string{"m/internal/hostile", "m/bundle"}, anyThirdParty: true},
 }
 
 func join(lists ...[]string) []string {
