@@ -105,7 +105,9 @@ func runGendump(tb testing.TB, args ...string) {
 func headerCount(data []byte) int {
 	n := 0
 	for line := range bytes.Lines(data) {
-		if bytes.HasPrefix(line, []byte("goroutine ")) && bytes.HasSuffix(bytes.TrimRight(line, "\n"), []byte("]:")) {
+		// Go 1.27 prints labels after the bracket: "... [chan receive] {k: v}:".
+		l := bytes.TrimRight(line, "\n")
+		if bytes.HasPrefix(l, []byte("goroutine ")) && (bytes.HasSuffix(l, []byte("]:")) || bytes.Contains(l, []byte("] {")) && bytes.HasSuffix(l, []byte("}:"))) {
 			n++
 		}
 	}
