@@ -76,7 +76,11 @@ func TestImportRules(t *testing.T) {
 		direct    bool // check direct imports instead of transitive deps
 	}{
 		{name: "bundle imports only the standard library", pkg: "bundle", forbidden: func(string) bool { return true }},
-		{name: "stack imports only the standard library", pkg: "stack", forbidden: func(string) bool { return true }},
+		{name: "stack imports only the standard library and internal/symbol", pkg: "stack", forbidden: func(d string) bool {
+			return d != module+"/internal/symbol"
+		}},
+		{name: "internal/symbol imports only the standard library", pkg: "internal/symbol", forbidden: func(string) bool { return true }},
+		{name: "internal/units imports only the standard library", pkg: "internal/units", forbidden: func(string) bool { return true }},
 		{name: "report imports only stdlib and tablewriter", pkg: "report", forbidden: func(d string) bool {
 			return strings.HasPrefix(d, module)
 		}},
