@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -106,10 +108,10 @@ func describe(in *Input) report.Input {
 		}
 	}
 	if s := in.Goroutines; s != nil {
-		parts = append(parts, fmt.Sprintf("%s goroutines (%s)", thousands(s.Total), s.Format))
+		parts = append(parts, fmt.Sprintf("%s goroutines (%s)", units.Thousands(s.Total), s.Format))
 	}
 	if s := in.Leaked; s != nil {
-		parts = append(parts, fmt.Sprintf("%s leaked by goroutineleak profile", thousands(s.Total)))
+		parts = append(parts, fmt.Sprintf("%s leaked by goroutineleak profile", units.Thousands(s.Total)))
 	}
 	if len(in.Profiles) > 0 {
 		var ks []string
@@ -196,9 +198,9 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 			}
 		}
 	}
-	note := fmt.Sprintf("%s goroutines in a %s dump", thousands(snap.Total), snap.Format)
+	note := fmt.Sprintf("%s goroutines in a %s dump", units.Thousands(snap.Total), snap.Format)
 	if opts.Filter != nil {
-		note += fmt.Sprintf("; %s match the filter %q", thousands(total), opts.Filter.String())
+		note += fmt.Sprintf("; %s match the filter %q", units.Thousands(total), opts.Filter.String())
 	}
 	sec.Notes = append(sec.Notes, note)
 	if snap.Reason != "" {
@@ -207,7 +209,7 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	if snap.Format == stack.FormatDebug1 && byOp[stack.OpUnknown] > 0 {
 		// pprof's debug=1 text leaves out the runtime frames (gopark,
 		// chanrecv, semacquire, …) that name the operation.
-		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines have no known blocking operation: pprof's debug=1 text leaves out the runtime frames that name it; the debug=0 profile or debug=2 text has them", thousands(byOp[stack.OpUnknown])))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines have no known blocking operation: pprof's debug=1 text leaves out the runtime frames that name it; the debug=0 profile or debug=2 text has them", units.Thousands(byOp[stack.OpUnknown])))
 	}
 	ops := make([]stack.Op, 0, len(byOp))
 	for op := range byOp {
@@ -221,14 +223,14 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	})
 	opTable := report.Table{Title: "By blocking operation", Columns: []string{"operation", "goroutines", "share", "longest wait"}}
 	for _, op := range ops {
-		opTable.Rows = append(opTable.Rows, []string{op.String(), thousands(byOp[op]), percent(byOp[op], total), waitString(maxWait[op])})
+		opTable.Rows = append(opTable.Rows, []string{op.String(), units.Thousands(byOp[op]), percent(byOp[op], total), units.Wait(maxWait[op])})
 	}
 	sec.Tables = append(sec.Tables, opTable)
 	if snap.Format == stack.FormatText || snap.Format == stack.FormatCrash {
 		wt := report.Table{Title: "By wait time", Columns: []string{"blocked for", "goroutines", "share"}}
 		for i, b := range waitBuckets {
 			if byWait[i] > 0 {
-				wt.Rows = append(wt.Rows, []string{b.label, thousands(byWait[i]), percent(byWait[i], total)})
+				wt.Rows = append(wt.Rows, []string{b.label, units.Thousands(byWait[i]), percent(byWait[i], total)})
 			}
 		}
 		sec.Tables = append(sec.Tables, wt)
@@ -238,14 +240,14 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 
 func topBuckets(buckets []stack.Bucket, opts Options) report.Section {
 	sec := report.Section{ID: "top-buckets", Title: "Top goroutine buckets"}
-	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets at similarity %q", thousands(len(buckets)), opts.Similarity))
+	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets at similarity %q", units.Thousands(len(buckets)), opts.Similarity))
 	t := report.Table{Columns: []string{"#", "count", "state", "wait", "where", "created by"}}
 	for i, b := range buckets {
 		if i >= opts.top() {
 			break
 		}
 		t.Rows = append(t.Rows, []string{
-			strconv.Itoa(i + 1), thousands(b.Count), bucketState(b), waitRange(b.MinWait, b.MaxWait),
+			strconv.Itoa(i + 1), units.Thousands(b.Count), bucketState(b), units.WaitRange(b.MinWait, b.MaxWait),
 			where(b.Stack), creator(b.CreatedBy),
 		})
 	}
@@ -276,24 +278,9 @@ func where(s *stack.Stack) string {
 
 func frameString(f stack.Frame) string {
 	if f.File == "" {
-		return shortFunc(f.Func)
+		return symbol.ShortFunc(f.Func)
 	}
-	return fmt.Sprintf("%s (%s:%d)", shortFunc(f.Func), shortFile(f.File), f.Line)
-}
-
-// shortFunc drops the import path before the last package element:
-// "github.com/x/y/pkg.(*T).m" → "pkg.(*T).m".
-func shortFunc(fn string) string {
-	// The import path ends at the last slash before the first dot that
-	// follows it; generic type arguments may contain slashes too.
-	end := len(fn)
-	if i := strings.IndexByte(fn, '['); i >= 0 {
-		end = i
-	}
-	if i := strings.LastIndexByte(fn[:end], '/'); i >= 0 {
-		return fn[i+1:]
-	}
-	return fn
+	return fmt.Sprintf("%s (%s:%d)", symbol.ShortFunc(f.Func), shortFile(f.File), f.Line)
 }
 
 func creator(f stack.Frame) string {
@@ -314,51 +301,9 @@ func shortFile(p string) string {
 	return p
 }
 
-func waitRange(lo, hi time.Duration) string {
-	if hi == 0 {
-		return "-"
-	}
-	if lo == hi {
-		return waitString(hi)
-	}
-	return waitString(lo) + "–" + waitString(hi)
-}
-
-func waitString(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "-"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%.1f h", d.Hours())
-	}
-	return fmt.Sprintf("%.1f days", d.Hours()/24)
-}
-
 func percent(n, total int) string {
 	if total == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
-}
-
-// thousands formats n with thousands separators: 12345 → "12,345".
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

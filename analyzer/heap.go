@@ -9,6 +9,8 @@ import (
 
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/pool"
 	"github.com/gdiag/gdiag/report"
 )
@@ -246,7 +248,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 	if len(hs) > 1 {
 		if gcFrom != "" {
 			hs[1].Notes = append(hs[1].Notes, fmt.Sprintf("GC context from %s: GC CPU share %.1f%%, allocation rate %s/s",
-				gcFrom, 100*gc.GCCPUShare, gctune.FormatBytes(int64(gc.AllocBytesPerSec))))
+				gcFrom, 100*gc.GCCPUShare, units.Bytes(gc.AllocBytesPerSec)))
 		} else {
 			hs[1].Notes = append(hs[1].Notes, "no metrics history or gctrace log: GC CPU saved is unknown, shares of allocated bytes only")
 		}
@@ -266,7 +268,7 @@ func poolsSection(pools []bundle.PoolStats, from string) report.Section {
 		if ctor == "" {
 			ctor = "-"
 		}
-		t.Rows = append(t.Rows, []string{p.Name, fmt.Sprint(p.Gets), fmt.Sprint(p.News), fmt.Sprint(p.Puts), fmt.Sprint(p.Drops), hit, shortFunc(ctor)})
+		t.Rows = append(t.Rows, []string{p.Name, fmt.Sprint(p.Gets), fmt.Sprint(p.News), fmt.Sprint(p.Puts), fmt.Sprint(p.Drops), hit, symbol.ShortFunc(ctor)})
 	}
 	return report.Section{
 		ID:     SectionPools,

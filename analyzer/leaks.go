@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
@@ -144,7 +145,7 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	t := report.Table{Title: "Verdicts", Columns: []string{"verdict", "buckets", "goroutines"}}
 	for v := leaks.Proven; v >= leaks.Active; v-- {
 		if buckets[v] > 0 {
-			t.Rows = append(t.Rows, []string{v.String(), thousands(buckets[v]), thousands(gs[v])})
+			t.Rows = append(t.Rows, []string{v.String(), units.Thousands(buckets[v]), units.Thousands(gs[v])})
 		}
 		if v == leaks.Active {
 			break
@@ -153,7 +154,7 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	sec.Tables = append(sec.Tables, t)
 	last := samples[len(samples)-1]
 	if lo.Leaked != nil {
-		sec.Notes = append(sec.Notes, fmt.Sprintf("judged with Go's goroutineleak profile (%s goroutines proven leaked by the runtime)", thousands(lo.Leaked.Total)))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("judged with Go's goroutineleak profile (%s goroutines proven leaked by the runtime)", units.Thousands(lo.Leaked.Total)))
 	} else {
 		sec.Notes = append(sec.Notes, "no goroutineleak profile: build with GOEXPERIMENT=goroutineleakprofile and add /debug/pprof/goroutineleak to prove channel and sync leaks")
 	}
@@ -167,7 +168,7 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 		}
 	}
 	if ignored > 0 {
-		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines ignored by --ignore rules", thousands(ignored)))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines ignored by --ignore rules", units.Thousands(ignored)))
 	}
 	// One finding per leak site: buckets that differ only below the
 	// blocking frame are the same go statement leaking through other call
@@ -266,7 +267,7 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 		if !s.Time.IsZero() {
 			at = s.Time.UTC().Format(time.RFC3339)
 		}
-		st.Rows = append(st.Rows, []string{strconv.Itoa(i + 1), s.Name, at, thousands(s.Total)})
+		st.Rows = append(st.Rows, []string{strconv.Itoa(i + 1), s.Name, at, units.Thousands(s.Total)})
 	}
 	sec.Tables = append(sec.Tables, st)
 	n := len(h.Samples)
@@ -284,7 +285,7 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 		}
 		counts := make([]string, n)
 		for j, c := range b.Counts {
-			counts[j] = thousands(c)
+			counts[j] = units.Thousands(c)
 		}
 		per := "-"
 		if h.Timed {
@@ -300,13 +301,13 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 			status += ", growing"
 		}
 		if b.Survivors > 0 {
-			status += fmt.Sprintf(", %s same ids", thousands(b.Survivors))
+			status += fmt.Sprintf(", %s same ids", units.Thousands(b.Survivors))
 		}
 		bt.Rows = append(bt.Rows, []string{strings.Join(counts, " → "), fmt.Sprintf("%+d", b.Growth), per, status,
 			where(b.Bucket.Stack), creator(b.Bucket.CreatedBy)})
 	}
 	sec.Tables = append(sec.Tables, bt)
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets; %s new since the first snapshot, %s vanished by the last",
-		thousands(len(h.Buckets)), thousands(newB), thousands(gone)))
+		units.Thousands(len(h.Buckets)), units.Thousands(newB), units.Thousands(gone)))
 	return sec
 }

@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // GCContext prices pooling advice with a first-order GC cost model.
@@ -466,7 +468,7 @@ func inRequestPath(p Path) bool {
 func advice(c Candidate, o CandidateOptions) string {
 	var b strings.Builder
 	s := &c.Site
-	what := "the " + humanBytes(typicalBytes(s)) + " objects"
+	what := "the " + units.Bytes(typicalBytes(s)) + " objects"
 	typ := c.Type
 	if typ == "" {
 		typ = "T"
@@ -475,8 +477,8 @@ func advice(c Candidate, o CandidateOptions) string {
 		what += " of type " + typ
 	}
 	fmt.Fprintf(&b, "Pool %s allocated at %s: create one pool.New[%s](…) (or a sync.Pool) next to %s; ",
-		what, c.GetIn.Location(), typ, shortFunc(c.GetIn.Func))
-	fmt.Fprintf(&b, "call p.Get() in %s instead of allocating", shortFunc(c.GetIn.Func))
+		what, c.GetIn.Location(), typ, symbol.ShortFunc(c.GetIn.Func))
+	fmt.Fprintf(&b, "call p.Get() in %s instead of allocating", symbol.ShortFunc(c.GetIn.Func))
 	if s.Via != "" {
 		fmt.Fprintf(&b, " (the allocation happens in %s)", s.Via)
 	}
@@ -488,7 +490,7 @@ func advice(c Candidate, o CandidateOptions) string {
 		fmt.Fprintf(&b, ", with defer p.Put(x) right after the Get so the object goes back %s", end)
 	} else {
 		fmt.Fprintf(&b, "; Put it back with defer p.Put(x) in %s itself if the object does not leave it, else in its caller %s (%s) %s",
-			shortFunc(c.GetIn.Func), shortFunc(c.PutIn.Func), c.PutIn.Location(), end)
+			symbol.ShortFunc(c.GetIn.Func), symbol.ShortFunc(c.PutIn.Func), c.PutIn.Location(), end)
 	}
 	b.WriteString("; nothing may keep a reference after Put. ")
 	reset := "reset it before reuse (clear the fields, or s = s[:0] for a slice)"
@@ -497,32 +499,11 @@ func advice(c Candidate, o CandidateOptions) string {
 	}
 	b.WriteString(strings.ToUpper(reset[:1]) + reset[1:])
 	fmt.Fprintf(&b, " (pool.WithReset), and drop items larger than %s (4× the typical size) with pool.WithMaxSize so one large request does not stay pinned in the pool.",
-		humanBytes(float64(c.SizeCapBytes)))
+		units.Bytes(float64(c.SizeCapBytes)))
 	if c.GCCPUSaved > 0 {
 		fmt.Fprintf(&b, " Expected: ≈%.1f%% of CPU saved in GC at a %.0f%% hit rate.", 100*c.GCCPUSaved, 100*o.HitRate)
 	}
 	return b.String()
-}
-
-// shortFunc drops the import path of a function name
-// ("github.com/x/y.(*S).m" → "y.(*S).m").
-func shortFunc(fn string) string {
-	pkg := funcPackage(fn)
-	return fn[strings.LastIndexByte(pkg, '/')+1:]
-}
-
-// humanBytes formats a byte count with binary units ("64 KiB", "1.5 MiB").
-func humanBytes(v float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for math.Abs(v) >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if v == math.Trunc(v) || i == 0 {
-		return fmt.Sprintf("%.0f %s", v, units[i])
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
 }
 
 // Candidates returns the sites of h worth pooling, ranked by the GC CPU a

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/gdiag/gdiag/pool"
 	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/pool"
 )
 
 // A pool of *bytes.Buffer that resets buffers on Put and drops any that grew

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/bundle"
 	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/bundle"
 )
 
 var defaultMemProfileRate = runtime.MemProfileRate

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // WriteHTML writes r as one self-contained HTML page: inline CSS, no
@@ -112,7 +114,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"sev":   func(s Severity) string { return s.String() },
 	"upper": strings.ToUpper,
 	"thousands": func(n int) string {
-		return thousands(int64(n))
+		return units.Thousands(n)
 	},
 }).Parse(pageHTML))
 

@@ -13,6 +13,9 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // DefaultWidth is the terminal width WriteText assumes when TextOptions.Width
@@ -159,7 +162,7 @@ func (t *textWriter) findings(fs []Finding, opts TextOptions) {
 		}
 		t.field("check", check)
 		if f.Count > 0 {
-			t.field("count", thousands(int64(f.Count)))
+			t.field("count", units.Thousands(f.Count))
 		}
 		t.field("where", where(f.Function, f.Location))
 		t.field("created by", f.CreatedBy)
@@ -274,7 +277,7 @@ func (t *textWriter) table(tab Table, maxRows int) error {
 		if hidden == 1 {
 			noun = "row"
 		}
-		t.line(fmt.Sprintf("  … %s more %s not shown", thousands(int64(hidden)), noun))
+		t.line(fmt.Sprintf("  … %s more %s not shown", units.Thousands(hidden), noun))
 	}
 	return nil
 }
@@ -360,7 +363,7 @@ func shorten(s string, n int) string {
 		if c := fn + " at " + loc; runeLen(c) <= n {
 			return c
 		}
-		s = shortFunc(fn) + " at " + loc
+		s = symbol.ShortFunc(fn) + " at " + loc
 		if runeLen(s) <= n {
 			return s
 		}
@@ -393,14 +396,6 @@ func shortPath(p string) string {
 		return "…" + p[i:]
 	}
 	return p
-}
-
-// shortFunc drops the package path: "github.com/a/b.(*T).m" → "b.(*T).m".
-func shortFunc(fn string) string {
-	if i := strings.LastIndexByte(fn, '/'); i >= 0 && i < len(fn)-1 {
-		return fn[i+1:]
-	}
-	return fn
 }
 
 func pathLike(s string) bool {
@@ -509,33 +504,13 @@ func idList(ids []int64, max int) string {
 	var b strings.Builder
 	for i, id := range ids {
 		if i == max {
-			fmt.Fprintf(&b, " … and %s more", thousands(int64(len(ids)-max)))
+			fmt.Fprintf(&b, " … and %s more", units.Thousands(len(ids)-max))
 			break
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	return b.String()
-}
-
-// thousands formats n with comma separators (1234567 → "1,234,567").
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
 	}
 	return b.String()
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // exitCaptureFailed is the exit code of a capture that produced no usable
@@ -174,7 +175,7 @@ func progressTo(stderr io.Writer) progressFunc {
 		if el.Seconds() < window {
 			phase = fmt.Sprintf("profiling %.0f/%.0f s", el.Seconds(), window)
 		}
-		fmt.Fprintf(stderr, "\r\033[Kgdiag capture: %s, %s received", phase, byteSize(n))
+		fmt.Fprintf(stderr, "\r\033[Kgdiag capture: %s, %s received", phase, units.Bytes(float64(n)))
 	}
 }
 
@@ -240,13 +241,13 @@ func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*f
 	res := &fetchResult{Path: path, Bytes: n, Took: time.Since(start)}
 	b, err := bundle.Open(path)
 	if b == nil {
-		return nil, fmt.Errorf("%s (%s): not a valid bundle: %w", path, byteSize(n), errors.Join(copyErr, err))
+		return nil, fmt.Errorf("%s (%s): not a valid bundle: %w", path, units.Bytes(float64(n)), errors.Join(copyErr, err))
 	}
 	defer b.Close()
 	res.Manifest = b.Manifest
 	res.Problems = errors.Join(err, b.Verify())
 	if copyErr != nil {
-		return res, fmt.Errorf("download cut short after %s (%v); the complete entries were kept in %s", byteSize(n), copyErr, path)
+		return res, fmt.Errorf("download cut short after %s (%v); the complete entries were kept in %s", units.Bytes(float64(n)), copyErr, path)
 	}
 	if b.Manifest.Schema == 0 {
 		return res, fmt.Errorf("%s: bundle without a readable manifest: %v", path, res.Problems)
@@ -375,7 +376,7 @@ func printCaptured(w io.Writer, r *fetchResult) {
 			failed++
 		}
 	}
-	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", r.Path, byteSize(r.Bytes), taken, r.Took.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", r.Path, units.Bytes(float64(r.Bytes)), taken, r.Took.Round(10*time.Millisecond))
 	fmt.Fprintf(w, "  process: %s pid %d, %s, %d goroutines\n", m.Host, m.PID, m.GoVersion, m.Goroutines)
 	if sd := m.StackDump; sd != nil {
 		if sd.Taken {
@@ -435,15 +436,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// byteSize renders n bytes as B, KiB or MiB.
-func byteSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

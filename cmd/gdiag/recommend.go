@@ -8,6 +8,7 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -65,7 +66,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 func objective(budget string, headroom, target float64) (gctune.Objective, error) {
 	var o gctune.Objective
 	if budget != "" {
-		b, err := gctune.ParseBytes(budget)
+		b, err := units.ParseBytes(budget)
 		if err != nil || b <= 0 {
 			return o, fmt.Errorf("--memory-budget %q: want a positive size such as 3GiB", budget)
 		}
@@ -88,11 +89,11 @@ func (b *byteFlag) String() string {
 	if b == nil || b.v == 0 {
 		return ""
 	}
-	return gctune.FormatBytes(b.v)
+	return units.MemLimit(b.v)
 }
 
 func (b *byteFlag) Set(s string) error {
-	v, err := gctune.ParseBytes(s)
+	v, err := units.ParseBytes(s)
 	if err != nil {
 		return err
 	}
