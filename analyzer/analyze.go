@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,31 @@ type Options struct {
 	GC gctune.Objective
 	// Leaks tunes the leak checks (thresholds, ignore rules); see leaks.go.
 	Leaks LeakOptions
+	// MainModules are the module paths of the service's own code. Findings
+	// and "where" columns point at their innermost frame rather than at a
+	// third-party library the service calls (a router's middleware, a
+	// driver), and gdiag's own packages are never the service's code unless
+	// named here. Empty: the main module of the last bundle's build info;
+	// without one, the innermost frame outside the standard library.
+	MainModules []string
+}
+
+// mainModules returns opts.MainModules, else the main module path recorded
+// in the build info of the last input that is a bundle.
+func mainModules(inputs []*Input, opts Options) []string {
+	if len(opts.MainModules) > 0 {
+		return opts.MainModules
+	}
+	for i := len(inputs) - 1; i >= 0; i-- {
+		in := inputs[i]
+		if in == nil || in.Manifest == nil || in.Manifest.BuildInfo == "" {
+			continue
+		}
+		if bi, err := debug.ParseBuildInfo(in.Manifest.BuildInfo); err == nil && bi.Main.Path != "" {
+			return []string{bi.Main.Path}
+		}
+	}
+	return nil
 }
 
 func (o Options) top() int {
@@ -64,6 +90,7 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 		}
 	}
 	r.Title = strings.Join(names, ", ")
+	opts.MainModules = mainModules(inputs, opts)
 
 	if cur := latestGoroutines(inputs); cur != nil && opts.Focus != FocusRecommend {
 		gs := filter(cur.Goroutines, opts.Filter)
@@ -73,7 +100,7 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 	}
 	gcSecs, gcFindings, gcWarns := gcChecks(inputs, opts) // gc.go: GC summary, GOGC/GOMEMLIMIT/GOMAXPROCS advice
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
-	heapSecs, heapFindings, heapWarns := heapChecks(inputs) // heap.go: heap sites, pool advice, pool hit rates
+	heapSecs, heapFindings, heapWarns := heapChecks(inputs, opts) // heap.go: heap sites, pool advice, pool hit rates
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, heapSecs...), append(r.Findings, heapFindings...), append(r.Warnings, heapWarns...)
 	lockSecs, lockFindings, lockWarns := contentionChecks(inputs) // contention.go: mutex and block profile sites
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, lockSecs...), append(r.Findings, lockFindings...), append(r.Warnings, lockWarns...)
@@ -248,7 +275,7 @@ func topBuckets(buckets []stack.Bucket, opts Options) report.Section {
 		}
 		t.Rows = append(t.Rows, []string{
 			strconv.Itoa(i + 1), units.Thousands(b.Count), bucketState(b), units.WaitRange(b.MinWait, b.MaxWait),
-			where(b.Stack), creator(b.CreatedBy),
+			where(b.Stack, opts.MainModules), creator(b.CreatedBy),
 		})
 	}
 	sec.Tables = append(sec.Tables, t)
@@ -263,13 +290,14 @@ func bucketState(b stack.Bucket) string {
 	return b.State
 }
 
-// where names the first frame outside the runtime and standard library, or
-// the top frame when every frame is the runtime's.
-func where(s *stack.Stack) string {
+// where names the frame a leak finding about the bucket would point at
+// (stack.Stack.FirstUserIn with the main modules), or the top frame when
+// every frame is the runtime's or the standard library's.
+func where(s *stack.Stack, mainModules []string) string {
 	if s == nil || len(s.Frames) == 0 {
 		return "?"
 	}
-	f, ok := s.FirstUser()
+	f, ok := s.FirstUserIn(mainModules)
 	if !ok {
 		f = s.Frames[0]
 	}

@@ -50,8 +50,8 @@ func snapTime(s heapSnapshot) time.Time {
 // heapOptions leave the collector's own allocations out of the sites: a
 // snapshot taken during a capture always shows its buffers, which are not
 // the service's.
-func heapOptions() pool.HeapOptions {
-	return pool.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}}
+func heapOptions(opts Options) pool.HeapOptions {
+	return pool.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}, MainModules: opts.MainModules}
 }
 
 // looseMergeWindow is how far apart a loose heap profile and a loose allocs
@@ -197,7 +197,7 @@ func poolStats(inputs []*Input) ([]bundle.PoolStats, string) {
 // the one snapshot, priced with the GC context of the inputs and linked to
 // the bundle's instrumented pools. It returns the heap, pool-candidate and
 // pools sections, the findings, and warnings for inputs it could not use.
-func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, warns []string) {
+func heapChecks(inputs []*Input, aopts Options) (secs []report.Section, fs []report.Finding, warns []string) {
 	pools, poolsFrom := poolStats(inputs)
 	if len(pools) > 0 {
 		secs = append(secs, poolsSection(pools, poolsFrom))
@@ -218,7 +218,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 		if (first.profile().TimeNanos == 0 || last.profile().TimeNanos == 0) && !first.at.IsZero() && last.at.After(first.at) {
 			elapsed = last.at.Sub(first.at)
 		}
-		h, err = pool.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions())
+		h, err = pool.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions(aopts))
 		if err == nil && first.proc != "" && last.proc != "" && first.proc != last.proc {
 			err = fmt.Errorf("captured from different processes (%s, %s)", first.proc, last.proc)
 		}
@@ -232,7 +232,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 	}
 	if h == nil {
 		last := snaps[len(snaps)-1]
-		h, err = pool.AnalyzeHeap(last.heap, last.allocs, heapOptions())
+		h, err = pool.AnalyzeHeap(last.heap, last.allocs, heapOptions(aopts))
 		if err != nil {
 			return secs, nil, append(warns, fmt.Sprintf("analyzer: %s: %v", last.name, err))
 		}

@@ -101,7 +101,7 @@ func findLeaks(samples []leakSample, opts Options) ([]leaks.Finding, *leaks.Hist
 		return nil, nil, leaks.Options{}
 	}
 	lo := opts.Leaks.Find
-	lo.Similarity, lo.TopFrames = opts.Similarity, opts.TopFrames
+	lo.Similarity, lo.TopFrames, lo.MainModules = opts.Similarity, opts.TopFrames, opts.MainModules
 	last := samples[len(samples)-1]
 	lo.Leaked = mergeLeaked(last.leaked)
 	var h *leaks.History
@@ -224,6 +224,7 @@ func Diff(inputs []*Input, opts Options) *report.Report {
 	if len(samples) < 2 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("diff: %d goroutine snapshot(s) in the inputs; need two or more", len(samples)))
 	}
+	opts.MainModules = mainModules(inputs, opts)
 	fs, h, _ := findLeaks(samples, opts)
 	if h == nil {
 		r.Findings = leaks.Report(fs, leaks.Suspect)
@@ -304,7 +305,7 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 			status += fmt.Sprintf(", %s same ids", units.Thousands(b.Survivors))
 		}
 		bt.Rows = append(bt.Rows, []string{strings.Join(counts, " → "), fmt.Sprintf("%+d", b.Growth), per, status,
-			where(b.Bucket.Stack), creator(b.Bucket.CreatedBy)})
+			where(b.Bucket.Stack, opts.MainModules), creator(b.Bucket.CreatedBy)})
 	}
 	sec.Tables = append(sec.Tables, bt)
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets; %s new since the first snapshot, %s vanished by the last",

@@ -14,6 +14,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -160,8 +161,18 @@ const sniffLen = 64 << 10
 var (
 	goroutineHeader = regexp.MustCompile(`(?m)^goroutine \d+ `)
 	debug1Header    = regexp.MustCompile(`(?m)^goroutine(leak)? profile: total \d+`)
-	gctraceLine     = regexp.MustCompile(`(?m)^gc \d+ @[0-9.]+s `)
 )
+
+// hasGCTraceLine reports whether a line of head is a gctrace cycle line,
+// prefixed or not (gctune.IsGCTraceLine: the parser's own recognizer).
+func hasGCTraceLine(head []byte) bool {
+	for line := range bytes.Lines(head) {
+		if gctune.IsGCTraceLine(string(bytes.TrimRight(line, "\r\n"))) {
+			return true
+		}
+	}
+	return false
+}
 
 func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions) error {
 	trimmed := bytes.TrimSpace(head)
@@ -174,7 +185,7 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 		}
 		in.Metrics = &h
 		return nil
-	case gctraceLine.Match(head) && !goroutineHeader.Match(head) && !debug1Header.Match(head):
+	case hasGCTraceLine(head) && !goroutineHeader.Match(head) && !debug1Header.Match(head):
 		in.Kind = KindGCTrace
 		b, err := io.ReadAll(io.LimitReader(r, opts.maxBytes()))
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/internal/symbol"
 	"github.com/gdiag/gdiag/internal/units"
+	"github.com/gdiag/gdiag/stack"
 )
 
 // GCContext prices pooling advice with a first-order GC cost model.
@@ -140,13 +141,13 @@ type Candidate struct {
 	// (heap profiles do not record types).
 	Type string `json:"type,omitempty"`
 	// GetIn is where Get replaces the allocation: the site.
-	GetIn Frame `json:"get_in"`
+	GetIn stack.Frame `json:"get_in"`
 	// PutIn is where the object's life ends and Put goes: the caller of the
 	// site on its heaviest path when that is user code (the site may return
 	// the object), else the site itself (e.g. an HTTP handler called by
 	// net/http: defer Put right after Get, so it runs after the response is
 	// written).
-	PutIn Frame `json:"put_in"`
+	PutIn stack.Frame `json:"put_in"`
 	// InRequestPath is true when a call path runs through an HTTP or gRPC
 	// handler.
 	InRequestPath bool `json:"in_request_path"`
@@ -248,7 +249,7 @@ func evaluate(h *HeapReport, gc GCContext, o CandidateOptions) []assessment {
 func hasUserCode(s *Site) bool {
 	for _, p := range s.Paths {
 		for _, f := range p.Frames {
-			if !isRuntime(f.Func) && !isStdlib(f) {
+			if (symbol.Modules{}).IsUser(f.Func, f.File) {
 				return true
 			}
 		}
@@ -313,7 +314,7 @@ func isPoolGet(fn string) bool {
 	if fn == "sync.(*Pool).Get" {
 		return true
 	}
-	return funcPackage(fn) == "github.com/gdiag/gdiag/pool" && strings.HasPrefix(fn, "github.com/gdiag/gdiag/pool.(*Pool[") &&
+	return symbol.Package(fn) == "github.com/gdiag/gdiag/pool" && strings.HasPrefix(fn, "github.com/gdiag/gdiag/pool.(*Pool[") &&
 		strings.HasSuffix(fn, ").Get")
 }
 
@@ -328,7 +329,7 @@ func price(h *HeapReport, s *Site, gc GCContext, o CandidateOptions) Candidate {
 	top := s.Paths[0]
 	c.PutIn = c.GetIn
 	if top.Site+1 < len(top.Frames) {
-		if f := top.Frames[top.Site+1]; !isRuntime(f.Func) && !isStdlib(f) {
+		if f := top.Frames[top.Site+1]; (symbol.Modules{}).IsUser(f.Func, f.File) {
 			c.PutIn = f
 		}
 	}
@@ -386,7 +387,7 @@ func inferType(p Path) string {
 	seen := 0
 	for i := 0; i <= p.Site && i < len(p.Frames) && seen < 2; i++ {
 		f := p.Frames[i]
-		if isRuntime(f.Func) {
+		if symbol.IsRuntime(f.Func) || symbol.IsAddress(f.Func) {
 			continue
 		}
 		seen++
@@ -398,7 +399,7 @@ func inferType(p Path) string {
 }
 
 func typeFromFunc(fn string) string {
-	pkg := funcPackage(fn)
+	pkg := symbol.Package(fn)
 	rest, ok := strings.CutPrefix(fn, pkg+".")
 	if !ok {
 		return ""
