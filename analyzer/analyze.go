@@ -308,7 +308,7 @@ func frameString(f stack.Frame) string {
 	if f.File == "" {
 		return symbol.ShortFunc(f.Func)
 	}
-	return fmt.Sprintf("%s (%s:%d)", symbol.ShortFunc(f.Func), shortFile(f.File), f.Line)
+	return fmt.Sprintf("%s (%s:%d)", symbol.ShortFunc(f.Func), symbol.ShortFile(f.File), f.Line)
 }
 
 func creator(f stack.Frame) string {
@@ -316,17 +316,6 @@ func creator(f stack.Frame) string {
 		return "-"
 	}
 	return frameString(f)
-}
-
-// shortFile keeps the last two path elements: "pkg/file.go".
-func shortFile(p string) string {
-	p = strings.ReplaceAll(p, `\`, "/")
-	if i := strings.LastIndexByte(p, '/'); i > 0 {
-		if j := strings.LastIndexByte(p[:i], '/'); j >= 0 {
-			return p[j+1:]
-		}
-	}
-	return p
 }
 
 func percent(n, total int) string {

@@ -123,7 +123,7 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 	}
 	where := symbol.ShortFunc(s.Frame.Func)
 	if loc := s.Frame.Location(); loc != "" {
-		where += " (" + shortFile(loc) + ")"
+		where += " (" + symbol.ShortFile(loc) + ")"
 	}
 	switch r.Kind {
 	case KindMutex:
@@ -161,7 +161,7 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 	for _, fr := range s.Path {
 		p := symbol.ShortFunc(fr.Func)
 		if loc := fr.Location(); loc != "" {
-			p += " " + shortFile(loc)
+			p += " " + symbol.ShortFile(loc)
 		}
 		path = append(path, p)
 	}

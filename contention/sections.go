@@ -3,7 +3,6 @@ package contention
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gdiag/gdiag/internal/symbol"
@@ -46,7 +45,7 @@ func Sections(rs []*Report) []report.Section {
 			if s.Op != "" {
 				op = symbol.ShortFunc(s.Op)
 			}
-			t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), symbol.ShortFunc(s.Frame.Func), shortFile(s.Frame.Location()), op,
+			t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), symbol.ShortFunc(s.Frame.Func), symbol.ShortFile(s.Frame.Location()), op,
 				roundDuration(s.Delay), rate, strconv.FormatInt(s.Contentions, 10), fmt.Sprintf("%.1f%%", 100*s.Share)})
 		}
 		sec.Tables = append(sec.Tables, t)
@@ -66,14 +65,4 @@ func roundDuration(d time.Duration) string {
 		return d.Round(time.Microsecond).String()
 	}
 	return d.String()
-}
-
-// shortFile keeps the last two path elements: "pkg/file.go:12".
-func shortFile(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i > 0 {
-		if j := strings.LastIndexByte(p[:i], '/'); j >= 0 {
-			return p[j+1:]
-		}
-	}
-	return p
 }

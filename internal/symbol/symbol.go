@@ -304,3 +304,16 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// ShortFile keeps the last two elements of a source path, with a line
+// suffix if it has one: "/src/app/pkg/file.go:12" → "pkg/file.go:12".
+// Windows separators are read as '/'.
+func ShortFile(p string) string {
+	p = strings.ReplaceAll(p, `\`, "/")
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		if j := strings.LastIndexByte(p[:i], '/'); j >= 0 {
+			return p[j+1:]
+		}
+	}
+	return p
+}

@@ -235,3 +235,18 @@ func ExampleModules_FirstUser() {
 	// github.com/go-chi/chi/v5/middleware.RequestLogger.func1.1
 	// github.com/acme/shop/api.(*Server).checkout
 }
+
+func TestShortFile(t *testing.T) {
+	for in, want := range map[string]string{
+		"/src/app/pkg/file.go:12":              "pkg/file.go:12",
+		"/usr/local/go/src/net/http/server.go": "http/server.go",
+		`C:\Users\dev\app\main.go`:             "app/main.go",
+		"main.go":                              "main.go",
+		"/main.go":                             "/main.go",
+		"":                                     "",
+	} {
+		if got := ShortFile(in); got != want {
+			t.Errorf("ShortFile(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

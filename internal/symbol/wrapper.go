@@ -19,7 +19,7 @@ type goWrapper struct {
 // prefix whose frames belong to the wrapper.
 func goWrappers() []goWrapper {
 	return []goWrapper{
-		{"sync.(*WaitGroup).Go", "sync"},                                         // Go 1.25+
+		{"sync.(*WaitGroup).Go", "sync"}, // Go 1.25+
 		{"golang.org/x/sync/errgroup.(*Group).Go", "golang.org/x/sync/errgroup"},
 		{"golang.org/x/sync/errgroup.(*Group).TryGo", "golang.org/x/sync/errgroup"},
 		{"golang.org/x/sync/singleflight.(*Group).DoChan", "golang.org/x/sync/singleflight"},
