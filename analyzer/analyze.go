@@ -96,7 +96,7 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 		gs := filter(cur.Goroutines, opts.Filter)
 		buckets := stack.Group(gs, stack.GroupOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames})
 		r.Sections = append(r.Sections, goroutineSummary(cur, gs, opts))
-		r.Sections = append(r.Sections, topBuckets(buckets, opts))
+		r.Sections = append(r.Sections, topBuckets(buckets, gs, opts))
 	}
 	gcSecs, gcFindings, gcWarns := gcChecks(inputs, opts) // gc.go: GC summary, GOGC/GOMEMLIMIT/GOMAXPROCS advice
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
@@ -265,7 +265,7 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	return sec
 }
 
-func topBuckets(buckets []stack.Bucket, opts Options) report.Section {
+func topBuckets(buckets []stack.Bucket, gs []stack.Goroutine, opts Options) report.Section {
 	sec := report.Section{ID: "top-buckets", Title: "Top goroutine buckets"}
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets at similarity %q", units.Thousands(len(buckets)), opts.Similarity))
 	t := report.Table{Columns: []string{"#", "count", "state", "wait", "where", "created by"}}
@@ -275,7 +275,7 @@ func topBuckets(buckets []stack.Bucket, opts Options) report.Section {
 		}
 		t.Rows = append(t.Rows, []string{
 			strconv.Itoa(i + 1), units.Thousands(b.Count), bucketState(b), units.WaitRange(b.MinWait, b.MaxWait),
-			where(b.Stack, opts.MainModules), creator(b.CreatedBy),
+			where(b.Stack, opts.MainModules), creator(b.CreationSite(gs)),
 		})
 	}
 	sec.Tables = append(sec.Tables, t)

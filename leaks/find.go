@@ -223,16 +223,6 @@ func blockingFrame(s *stack.Stack, mainModules []string) (stack.Frame, bool) {
 	return s.Frames[0], false
 }
 
-// creationSite is the go statement that started a bucket's goroutines,
-// charged to the code that asked for them when the runtime names a wrapper
-// (sync.(*WaitGroup).Go, errgroup): see stack.Goroutine.CreationSite.
-func creationSite(gs []stack.Goroutine, b *stack.Bucket) stack.Frame {
-	if len(b.Goroutines) == 0 || b.Goroutines[0] >= len(gs) {
-		return b.CreatedBy
-	}
-	return gs[b.Goroutines[0]].CreationSite()
-}
-
 // directUser reports whether the operation a stack blocks in is written in
 // user code: the first frame outside the runtime and package sync is outside
 // the standard library. A user function waiting inside net/http's client (a
@@ -294,7 +284,7 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory) Finding {
 	direct := directUser(b.Stack)
 	f := Finding{
 		Op: b.Op, State: b.State, Count: b.Count, IDs: b.IDs, MinWait: b.MinWait, MaxWait: b.MaxWait,
-		Blocking: blocking, CreatedBy: creationSite(gs, b), Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
+		Blocking: blocking, CreatedBy: b.CreationSite(gs), Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
 		Growth: bd, StackBytesMin: int64(b.Count) * minStackBytes,
 	}
 	f.Check = checkFor(b.Op)

@@ -113,3 +113,12 @@ func (g *Goroutine) CreationSite() Frame {
 	}
 	return c
 }
+
+// CreationSite is Goroutine.CreationSite of the bucket's first goroutine,
+// where gs is the slice given to Group; CreatedBy when gs does not hold it.
+func (b *Bucket) CreationSite(gs []Goroutine) Frame {
+	if len(b.Goroutines) == 0 || b.Goroutines[0] >= len(gs) {
+		return b.CreatedBy
+	}
+	return gs[b.Goroutines[0]].CreationSite()
+}

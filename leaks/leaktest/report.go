@@ -91,7 +91,7 @@ func newError(gs []stack.Goroutine, excess map[string]int) *Error {
 			Growth:    growth,
 			State:     bk.State,
 			Op:        bk.Op,
-			CreatedBy: gs[bk.Goroutines[0]].CreationSite(),
+			CreatedBy: bk.CreationSite(gs),
 			IDs:       bk.IDs,
 			Stack:     bk.Stack,
 		}
