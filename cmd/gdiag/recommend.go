@@ -27,6 +27,8 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		failOn  = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		workers = fs.Int("workers", 0, "parser goroutines (0 = all cores)")
 	)
+	var modules list
+	fs.Var(&modules, "module", "module path of the service's own code, comma-separated or repeated (default: the main module in a bundle's build info); pool advice points at its frames rather than at libraries it calls")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage
@@ -54,7 +56,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	if inputs == nil {
 		return code
 	}
-	rep := analyzer.Analyze(inputs, analyzer.Options{Focus: analyzer.FocusRecommend, GC: obj})
+	rep := analyzer.Analyze(inputs, analyzer.Options{Focus: analyzer.FocusRecommend, GC: obj, MainModules: modules})
 	if !slices.ContainsFunc(rep.Sections, func(s report.Section) bool { return s.ID == gctune.SectionGCSummary }) {
 		fmt.Fprintln(stderr, "gdiag recommend: no GC data in the inputs: give a bundle with a metrics history or a GODEBUG=gctrace=1 log")
 		code = exitUsage
