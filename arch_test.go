@@ -98,8 +98,8 @@ func TestImportRules(t *testing.T) {
 	allowed := map[string][]string{
 		"leaks":      {module + "/stack", module + "/report"},
 		"gctune":     {module + "/bundle", module + "/report"},
-		"pool":       {module + "/bundle", module + "/report", "github.com/google/pprof/profile"},
-		"contention": {module + "/bundle", module + "/report", "github.com/google/pprof/profile"},
+		"pool":       {module + "/bundle", module + "/report", module + "/stack", "github.com/google/pprof/profile"},
+		"contention": {module + "/bundle", module + "/report", module + "/stack", "github.com/google/pprof/profile"},
 	}
 	for _, check := range []string{"leaks", "gctune", "pool", "contention"} {
 		tests = append(tests, struct {
