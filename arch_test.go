@@ -80,7 +80,8 @@ type budget struct {
 // Package groups the budgets share.
 var (
 	// internals are the module's shared helpers: symbol and units are
-	// standard library only; pprofconv adds github.com/google/pprof/profile.
+	// standard library only; pprofconv adds github.com/google/pprof/profile
+	// and m/stack (which is standard library only).
 	internals = []string{"m/internal/symbol", "m/internal/units", "m/internal/pprofconv", "github.com/google/pprof/profile"}
 	// renderStd is the standard-library part of the renderers.
 	renderStd = []string{"html/template", "text/template"}
@@ -139,7 +140,7 @@ var budgets = map[string]budget{
 	// The module's shared helpers (see internals).
 	"internal/symbol":    {noStd: renderStd},
 	"internal/units":     {noStd: renderStd},
-	"internal/pprofconv": {allow: []string{"m/internal/symbol", "github.com/google/pprof/profile"}, noStd: renderStd},
+	"internal/pprofconv": {allow: []string{"m/stack", "m/internal/symbol", "github.com/google/pprof/profile"}, noStd: renderStd},
 	"internal/limit":     {noStd: renderStd},
 	"internal/term":      {noStd: renderStd},
 	// The hostile-input corpus generator, for cmd/gdiag's corpus test only.

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/felixge/fgprof v0.9.5
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/olekukonko/tablewriter v1.1.5
 	github.com/shirou/gopsutil/v4 v4.26.10

@@ -3,12 +3,15 @@ package analyzer
 import (
 	"fmt"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -33,6 +36,31 @@ type Options struct {
 	GC gctune.Objective
 	// Leaks tunes the leak checks (thresholds, ignore rules); see leaks.go.
 	Leaks LeakOptions
+	// MainModules are the module paths of the service's own code. Findings
+	// and "where" columns point at their innermost frame rather than at a
+	// third-party library the service calls (a router's middleware, a
+	// driver), and gdiag's own packages are never the service's code unless
+	// named here. Empty: the main module of the last bundle's build info;
+	// without one, the innermost frame outside the standard library.
+	MainModules []string
+}
+
+// mainModules returns opts.MainModules, else the main module path recorded
+// in the build info of the last input that is a bundle.
+func mainModules(inputs []*Input, opts Options) []string {
+	if len(opts.MainModules) > 0 {
+		return opts.MainModules
+	}
+	for i := len(inputs) - 1; i >= 0; i-- {
+		in := inputs[i]
+		if in == nil || in.Manifest == nil || in.Manifest.BuildInfo == "" {
+			continue
+		}
+		if bi, err := debug.ParseBuildInfo(in.Manifest.BuildInfo); err == nil && bi.Main.Path != "" {
+			return []string{bi.Main.Path}
+		}
+	}
+	return nil
 }
 
 func (o Options) top() int {
@@ -62,16 +90,17 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 		}
 	}
 	r.Title = strings.Join(names, ", ")
+	opts.MainModules = mainModules(inputs, opts)
 
 	if cur := latestGoroutines(inputs); cur != nil && opts.Focus != FocusRecommend {
 		gs := filter(cur.Goroutines, opts.Filter)
 		buckets := stack.Group(gs, stack.GroupOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames})
 		r.Sections = append(r.Sections, goroutineSummary(cur, gs, opts))
-		r.Sections = append(r.Sections, topBuckets(buckets, opts))
+		r.Sections = append(r.Sections, topBuckets(buckets, gs, opts))
 	}
 	gcSecs, gcFindings, gcWarns := gcChecks(inputs, opts) // gc.go: GC summary, GOGC/GOMEMLIMIT/GOMAXPROCS advice
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, gcSecs...), append(r.Findings, gcFindings...), append(r.Warnings, gcWarns...)
-	heapSecs, heapFindings, heapWarns := heapChecks(inputs) // heap.go: heap sites, pool advice, pool hit rates
+	heapSecs, heapFindings, heapWarns := heapChecks(inputs, opts) // heap.go: heap sites, pool advice, pool hit rates
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, heapSecs...), append(r.Findings, heapFindings...), append(r.Warnings, heapWarns...)
 	lockSecs, lockFindings, lockWarns := contentionChecks(inputs) // contention.go: mutex and block profile sites
 	r.Sections, r.Findings, r.Warnings = append(r.Sections, lockSecs...), append(r.Findings, lockFindings...), append(r.Warnings, lockWarns...)
@@ -106,10 +135,10 @@ func describe(in *Input) report.Input {
 		}
 	}
 	if s := in.Goroutines; s != nil {
-		parts = append(parts, fmt.Sprintf("%s goroutines (%s)", thousands(s.Total), s.Format))
+		parts = append(parts, fmt.Sprintf("%s goroutines (%s)", units.Thousands(s.Total), s.Format))
 	}
 	if s := in.Leaked; s != nil {
-		parts = append(parts, fmt.Sprintf("%s leaked by goroutineleak profile", thousands(s.Total)))
+		parts = append(parts, fmt.Sprintf("%s leaked by goroutineleak profile", units.Thousands(s.Total)))
 	}
 	if len(in.Profiles) > 0 {
 		var ks []string
@@ -196,9 +225,9 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 			}
 		}
 	}
-	note := fmt.Sprintf("%s goroutines in a %s dump", thousands(snap.Total), snap.Format)
+	note := fmt.Sprintf("%s goroutines in a %s dump", units.Thousands(snap.Total), snap.Format)
 	if opts.Filter != nil {
-		note += fmt.Sprintf("; %s match the filter %q", thousands(total), opts.Filter.String())
+		note += fmt.Sprintf("; %s match the filter %q", units.Thousands(total), opts.Filter.String())
 	}
 	sec.Notes = append(sec.Notes, note)
 	if snap.Reason != "" {
@@ -207,7 +236,7 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	if snap.Format == stack.FormatDebug1 && byOp[stack.OpUnknown] > 0 {
 		// pprof's debug=1 text leaves out the runtime frames (gopark,
 		// chanrecv, semacquire, …) that name the operation.
-		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines have no known blocking operation: pprof's debug=1 text leaves out the runtime frames that name it; the debug=0 profile or debug=2 text has them", thousands(byOp[stack.OpUnknown])))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines have no known blocking operation: pprof's debug=1 text leaves out the runtime frames that name it; the debug=0 profile or debug=2 text has them", units.Thousands(byOp[stack.OpUnknown])))
 	}
 	ops := make([]stack.Op, 0, len(byOp))
 	for op := range byOp {
@@ -221,14 +250,14 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	})
 	opTable := report.Table{Title: "By blocking operation", Columns: []string{"operation", "goroutines", "share", "longest wait"}}
 	for _, op := range ops {
-		opTable.Rows = append(opTable.Rows, []string{op.String(), thousands(byOp[op]), percent(byOp[op], total), waitString(maxWait[op])})
+		opTable.Rows = append(opTable.Rows, []string{op.String(), units.Thousands(byOp[op]), percent(byOp[op], total), units.Wait(maxWait[op])})
 	}
 	sec.Tables = append(sec.Tables, opTable)
 	if snap.Format == stack.FormatText || snap.Format == stack.FormatCrash {
 		wt := report.Table{Title: "By wait time", Columns: []string{"blocked for", "goroutines", "share"}}
 		for i, b := range waitBuckets {
 			if byWait[i] > 0 {
-				wt.Rows = append(wt.Rows, []string{b.label, thousands(byWait[i]), percent(byWait[i], total)})
+				wt.Rows = append(wt.Rows, []string{b.label, units.Thousands(byWait[i]), percent(byWait[i], total)})
 			}
 		}
 		sec.Tables = append(sec.Tables, wt)
@@ -236,17 +265,17 @@ func goroutineSummary(snap *stack.Snapshot, gs []stack.Goroutine, opts Options) 
 	return sec
 }
 
-func topBuckets(buckets []stack.Bucket, opts Options) report.Section {
+func topBuckets(buckets []stack.Bucket, gs []stack.Goroutine, opts Options) report.Section {
 	sec := report.Section{ID: "top-buckets", Title: "Top goroutine buckets"}
-	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets at similarity %q", thousands(len(buckets)), opts.Similarity))
+	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets at similarity %q", units.Thousands(len(buckets)), opts.Similarity))
 	t := report.Table{Columns: []string{"#", "count", "state", "wait", "where", "created by"}}
 	for i, b := range buckets {
 		if i >= opts.top() {
 			break
 		}
 		t.Rows = append(t.Rows, []string{
-			strconv.Itoa(i + 1), thousands(b.Count), bucketState(b), waitRange(b.MinWait, b.MaxWait),
-			where(b.Stack), creator(b.CreatedBy),
+			strconv.Itoa(i + 1), units.Thousands(b.Count), bucketState(b), units.WaitRange(b.MinWait, b.MaxWait),
+			where(b.Stack, opts.MainModules), creator(b.CreationSite(gs)),
 		})
 	}
 	sec.Tables = append(sec.Tables, t)
@@ -261,13 +290,14 @@ func bucketState(b stack.Bucket) string {
 	return b.State
 }
 
-// where names the first frame outside the runtime and standard library, or
-// the top frame when every frame is the runtime's.
-func where(s *stack.Stack) string {
+// where names the frame a leak finding about the bucket would point at
+// (stack.Stack.FirstUserIn with the main modules), or the top frame when
+// every frame is the runtime's or the standard library's.
+func where(s *stack.Stack, mainModules []string) string {
 	if s == nil || len(s.Frames) == 0 {
 		return "?"
 	}
-	f, ok := s.FirstUser()
+	f, ok := s.FirstUserIn(mainModules)
 	if !ok {
 		f = s.Frames[0]
 	}
@@ -276,24 +306,9 @@ func where(s *stack.Stack) string {
 
 func frameString(f stack.Frame) string {
 	if f.File == "" {
-		return shortFunc(f.Func)
+		return symbol.ShortFunc(f.Func)
 	}
-	return fmt.Sprintf("%s (%s:%d)", shortFunc(f.Func), shortFile(f.File), f.Line)
-}
-
-// shortFunc drops the import path before the last package element:
-// "github.com/x/y/pkg.(*T).m" → "pkg.(*T).m".
-func shortFunc(fn string) string {
-	// The import path ends at the last slash before the first dot that
-	// follows it; generic type arguments may contain slashes too.
-	end := len(fn)
-	if i := strings.IndexByte(fn, '['); i >= 0 {
-		end = i
-	}
-	if i := strings.LastIndexByte(fn[:end], '/'); i >= 0 {
-		return fn[i+1:]
-	}
-	return fn
+	return fmt.Sprintf("%s (%s:%d)", symbol.ShortFunc(f.Func), symbol.ShortFile(f.File), f.Line)
 }
 
 func creator(f stack.Frame) string {
@@ -303,62 +318,9 @@ func creator(f stack.Frame) string {
 	return frameString(f)
 }
 
-// shortFile keeps the last two path elements: "pkg/file.go".
-func shortFile(p string) string {
-	p = strings.ReplaceAll(p, `\`, "/")
-	if i := strings.LastIndexByte(p, '/'); i > 0 {
-		if j := strings.LastIndexByte(p[:i], '/'); j >= 0 {
-			return p[j+1:]
-		}
-	}
-	return p
-}
-
-func waitRange(lo, hi time.Duration) string {
-	if hi == 0 {
-		return "-"
-	}
-	if lo == hi {
-		return waitString(hi)
-	}
-	return waitString(lo) + "–" + waitString(hi)
-}
-
-func waitString(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "-"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%.1f h", d.Hours())
-	}
-	return fmt.Sprintf("%.1f days", d.Hours()/24)
-}
-
 func percent(n, total int) string {
 	if total == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
-}
-
-// thousands formats n with thousands separators: 12345 → "12,345".
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/heap"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -48,8 +50,8 @@ func snapTime(s heapSnapshot) time.Time {
 // heapOptions leave the collector's own allocations out of the sites: a
 // snapshot taken during a capture always shows its buffers, which are not
 // the service's.
-func heapOptions() heap.HeapOptions {
-	return heap.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}}
+func heapOptions(opts Options) heap.HeapOptions {
+	return heap.HeapOptions{IgnorePackages: []string{"github.com/gdiag/gdiag/collector"}, MainModules: opts.MainModules}
 }
 
 // looseMergeWindow is how far apart a loose heap profile and a loose allocs
@@ -195,7 +197,7 @@ func poolStats(inputs []*Input) ([]bundle.PoolStats, string) {
 // the one snapshot, priced with the GC context of the inputs and linked to
 // the bundle's instrumented pools. It returns the heap, pool-candidate and
 // pools sections, the findings, and warnings for inputs it could not use.
-func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, warns []string) {
+func heapChecks(inputs []*Input, aopts Options) (secs []report.Section, fs []report.Finding, warns []string) {
 	pools, poolsFrom := poolStats(inputs)
 	if len(pools) > 0 {
 		secs = append(secs, poolsSection(pools, poolsFrom))
@@ -216,7 +218,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 		if (first.profile().TimeNanos == 0 || last.profile().TimeNanos == 0) && !first.at.IsZero() && last.at.After(first.at) {
 			elapsed = last.at.Sub(first.at)
 		}
-		h, err = heap.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions())
+		h, err = heap.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions(aopts))
 		if err == nil && first.proc != "" && last.proc != "" && first.proc != last.proc {
 			err = fmt.Errorf("captured from different processes (%s, %s)", first.proc, last.proc)
 		}
@@ -230,7 +232,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 	}
 	if h == nil {
 		last := snaps[len(snaps)-1]
-		h, err = heap.AnalyzeHeap(last.heap, last.allocs, heapOptions())
+		h, err = heap.AnalyzeHeap(last.heap, last.allocs, heapOptions(aopts))
 		if err != nil {
 			return secs, nil, append(warns, fmt.Sprintf("analyzer: %s: %v", last.name, err))
 		}
@@ -246,7 +248,7 @@ func heapChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, wa
 	if len(hs) > 1 {
 		if gcFrom != "" {
 			hs[1].Notes = append(hs[1].Notes, fmt.Sprintf("GC context from %s: GC CPU share %.1f%%, allocation rate %s/s",
-				gcFrom, 100*gc.GCCPUShare, gctune.FormatBytes(int64(gc.AllocBytesPerSec))))
+				gcFrom, 100*gc.GCCPUShare, units.Bytes(gc.AllocBytesPerSec)))
 		} else {
 			hs[1].Notes = append(hs[1].Notes, "no metrics history or gctrace log: GC CPU saved is unknown, shares of allocated bytes only")
 		}
@@ -266,7 +268,7 @@ func poolsSection(pools []bundle.PoolStats, from string) report.Section {
 		if ctor == "" {
 			ctor = "-"
 		}
-		t.Rows = append(t.Rows, []string{p.Name, fmt.Sprint(p.Gets), fmt.Sprint(p.News), fmt.Sprint(p.Puts), fmt.Sprint(p.Drops), hit, shortFunc(ctor)})
+		t.Rows = append(t.Rows, []string{p.Name, fmt.Sprint(p.Gets), fmt.Sprint(p.News), fmt.Sprint(p.Puts), fmt.Sprint(p.Drops), hit, symbol.ShortFunc(ctor)})
 	}
 	return report.Section{
 		ID:     SectionPools,

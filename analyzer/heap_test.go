@@ -266,12 +266,12 @@ func TestHeapDiffDifferentProcesses(t *testing.T) {
 	ins := loadAll(t, "heap-before.pb.gz", "heap-after.pb.gz")
 	ins[0].Manifest = &bundle.Manifest{Host: "web-1", PID: 100}
 	ins[1].Manifest = &bundle.Manifest{Host: "web-1", PID: 200}
-	_, _, warns := heapChecks(ins)
+	_, _, warns := heapChecks(ins, Options{})
 	if len(warns) != 1 || !strings.Contains(warns[0], "different processes (web-1 pid 100, web-1 pid 200)") {
 		t.Errorf("warnings %q, want one about different processes", warns)
 	}
 	ins[1].Manifest.PID = 100
-	if _, _, warns := heapChecks(ins); len(warns) != 0 {
+	if _, _, warns := heapChecks(ins, Options{}); len(warns) != 0 {
 		t.Errorf("same process: warnings %q", warns)
 	}
 }

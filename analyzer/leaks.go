@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
@@ -120,7 +121,7 @@ func findLeaks(samples []leakSample, opts Options) ([]leaks.Finding, *leaks.Hist
 		return nil, nil, leaks.Options{}
 	}
 	lo := opts.Leaks.Find
-	lo.Similarity, lo.TopFrames = opts.Similarity, opts.TopFrames
+	lo.Similarity, lo.TopFrames, lo.MainModules = opts.Similarity, opts.TopFrames, opts.MainModules
 	last := samples[len(samples)-1]
 	lo.Leaked = mergeLeaked(last.leaked)
 	var h *leaks.History
@@ -164,7 +165,7 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	t := report.Table{Title: "Verdicts", Columns: []string{"verdict", "buckets", "goroutines"}}
 	for v := leaks.Proven; v >= leaks.Active; v-- {
 		if buckets[v] > 0 {
-			t.Rows = append(t.Rows, []string{v.String(), thousands(buckets[v]), thousands(gs[v])})
+			t.Rows = append(t.Rows, []string{v.String(), units.Thousands(buckets[v]), units.Thousands(gs[v])})
 		}
 		if v == leaks.Active {
 			break
@@ -176,9 +177,9 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	case last.profileOnly && lo.Leaked.Total == 0:
 		sec.Notes = append(sec.Notes, "Go's goroutineleak profile lists no goroutine: the runtime proved no channel or sync leak (it cannot see leaks held by globals, timers or live goroutines, nor IO and sleeps)")
 	case last.profileOnly:
-		sec.Notes = append(sec.Notes, fmt.Sprintf("Go's goroutineleak profile alone: the runtime proved these %s goroutines leaked; give a goroutine dump (debug=2) with it to judge the others", thousands(lo.Leaked.Total)))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("Go's goroutineleak profile alone: the runtime proved these %s goroutines leaked; give a goroutine dump (debug=2) with it to judge the others", units.Thousands(lo.Leaked.Total)))
 	case lo.Leaked != nil:
-		sec.Notes = append(sec.Notes, fmt.Sprintf("judged with Go's goroutineleak profile (%s goroutines proven leaked by the runtime)", thousands(lo.Leaked.Total)))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("judged with Go's goroutineleak profile (%s goroutines proven leaked by the runtime)", units.Thousands(lo.Leaked.Total)))
 	case hasLeakedFlags(last.Snapshot):
 		sec.Notes = append(sec.Notes, "judged with the runtime's \"(leaked)\" marks in the dump")
 	default:
@@ -194,7 +195,7 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 		}
 	}
 	if ignored > 0 {
-		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines ignored by --ignore rules", thousands(ignored)))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s goroutines ignored by --ignore rules", units.Thousands(ignored)))
 	}
 	// One finding per leak site: buckets that differ only below the
 	// blocking frame are the same go statement leaking through other call
@@ -250,6 +251,7 @@ func Diff(inputs []*Input, opts Options) *report.Report {
 	if len(samples) < 2 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("diff: %d goroutine snapshot(s) in the inputs; need two or more", len(samples)))
 	}
+	opts.MainModules = mainModules(inputs, opts)
 	fs, h, _ := findLeaks(samples, opts)
 	if h == nil {
 		r.Findings = leaks.Report(fs, leaks.Suspect)
@@ -293,7 +295,7 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 		if !s.Time.IsZero() {
 			at = s.Time.UTC().Format(time.RFC3339)
 		}
-		st.Rows = append(st.Rows, []string{strconv.Itoa(i + 1), s.Name, at, thousands(s.Total)})
+		st.Rows = append(st.Rows, []string{strconv.Itoa(i + 1), s.Name, at, units.Thousands(s.Total)})
 	}
 	sec.Tables = append(sec.Tables, st)
 	n := len(h.Samples)
@@ -311,7 +313,7 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 		}
 		counts := make([]string, n)
 		for j, c := range b.Counts {
-			counts[j] = thousands(c)
+			counts[j] = units.Thousands(c)
 		}
 		per := "-"
 		if h.Timed {
@@ -327,14 +329,14 @@ func diffSection(h *leaks.History, opts Options) report.Section {
 			status += ", growing"
 		}
 		if b.Survivors > 0 {
-			status += fmt.Sprintf(", %s same ids", thousands(b.Survivors))
+			status += fmt.Sprintf(", %s same ids", units.Thousands(b.Survivors))
 		}
 		bt.Rows = append(bt.Rows, []string{strings.Join(counts, " → "), fmt.Sprintf("%+d", b.Growth), per, status,
-			where(b.Bucket.Stack), creator(b.Bucket.CreatedBy)})
+			where(b.Bucket.Stack, opts.MainModules), creator(b.Bucket.CreatedBy)})
 	}
 	sec.Tables = append(sec.Tables, bt)
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets; %s new since the first snapshot, %s vanished by the last",
-		thousands(len(h.Buckets)), thousands(newB), thousands(gone)))
+		units.Thousands(len(h.Buckets)), units.Thousands(newB), units.Thousands(gone)))
 	return sec
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/internal/limit"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -202,11 +203,21 @@ const sniffLen = 64 << 10
 var (
 	goroutineHeader = regexp.MustCompile(`(?m)^goroutine \d+ `)
 	debug1Header    = regexp.MustCompile(`(?m)^goroutine(leak)? profile: total \d+`)
-	gctraceLine     = regexp.MustCompile(`(?m)^gc \d+ @[0-9.]+s `)
 	// emptyLeakProfile is the whole debug=1 goroutineleak profile of a
 	// process in which the runtime proved no leak.
 	emptyLeakProfile = regexp.MustCompile(`\A\s*goroutineleak profile: total 0\s*\z`)
 )
+
+// hasGCTraceLine reports whether a line of head is a gctrace cycle line,
+// prefixed or not (gctune.IsGCTraceLine: the parser's own recognizer).
+func hasGCTraceLine(head []byte) bool {
+	for line := range bytes.Lines(head) {
+		if gctune.IsGCTraceLine(string(bytes.TrimRight(line, "\r\n"))) {
+			return true
+		}
+	}
+	return false
+}
 
 func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions) error {
 	trimmed := bytes.TrimSpace(head)
@@ -222,7 +233,7 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 		}
 		in.Metrics = &h
 		return nil
-	case gctraceLine.Match(head) && !goroutineHeader.Match(head) && !debug1Header.Match(head):
+	case hasGCTraceLine(head) && !goroutineHeader.Match(head) && !debug1Header.Match(head):
 		in.Kind = KindGCTrace
 		b, err := limit.ReadAll(r, opts.maxInput(), name, FlagMaxInput)
 		if err != nil {

@@ -102,6 +102,14 @@ func TestLoadSniffsContent(t *testing.T) {
 			}
 			return ""
 		}},
+		// kubectl logs / CRI output: every gctrace line carries a prefix
+		// (the review's §0 defect: a line-anchored sniff rejected it).
+		{"gctrace with container log prefixes", readFile(t, "../gctune/testdata/mixed-cri.txt"), analyzer.KindGCTrace, func(in *analyzer.Input) string {
+			if !bytes.Contains(in.GCTrace, []byte("stderr F gc 1 @0.001s")) {
+				return "GCTrace not kept"
+			}
+			return ""
+		}},
 		{"metrics history", zipEntry(t, "../bundle/testdata/small.gdiag", "metrics.json"), analyzer.KindMetrics, func(in *analyzer.Input) string {
 			if in.Metrics == nil || len(in.Metrics.Samples) == 0 {
 				return "no metrics samples"

@@ -6,13 +6,14 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/internal/limit"
+	"github.com/gdiag/gdiag/internal/pprofconv"
 	"github.com/gdiag/gdiag/stack"
 )
 
 // FromProfile converts a pprof goroutine (or goroutineleak) profile into the
 // stack model: one aggregated record per sample, with Count set from the
-// sample value, frames from the locations (inlined calls expanded, innermost
-// first), labels from the sample's string labels, and Op classified from the
+// sample value, frames from the locations (internal/pprofconv: inlined calls
+// expanded, innermost first, unsymbolized locations kept as "0x…"), labels from the sample's string labels, and Op classified from the
 // frames (protos carry no wait state). Stacks are interned as in text dumps.
 func FromProfile(p *profile.Profile) *stack.Snapshot {
 	in := stack.NewInterner()
@@ -26,17 +27,7 @@ func FromProfile(p *profile.Profile) *stack.Snapshot {
 		if n <= 0 {
 			continue
 		}
-		frames = frames[:0]
-		for _, loc := range s.Location {
-			for _, ln := range loc.Line {
-				f := stack.Frame{Line: int(ln.Line)}
-				if ln.Function != nil {
-					f.Func = in.String(ln.Function.Name)
-					f.File = in.String(ln.Function.Filename)
-				}
-				frames = append(frames, f)
-			}
-		}
+		frames = pprofconv.Frames(frames[:0], s, in.String)
 		g := stack.Goroutine{
 			Count:  n,
 			Stack:  in.Stack(frames, 0),

@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/internal/pprofconv"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/stack"
 )
 
 // Kind says which runtime profile a Report comes from.
@@ -20,31 +24,16 @@ const (
 	KindBlock Kind = "block" // delay charged to the waiter's Lock, channel op or select
 )
 
-// Frame is one call site.
-type Frame struct {
-	Func string `json:"func"`
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-}
-
-// Location is "file:line", or "" when the file is unknown.
-func (f Frame) Location() string {
-	if f.File == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s:%d", f.File, f.Line)
-}
-
 // Site is one contended site: the samples whose first user frame is the same.
 type Site struct {
 	// Frame is the first frame outside the runtime, sync and internal
 	// packages (the top frame when there is none).
-	Frame Frame `json:"frame"`
+	Frame stack.Frame `json:"frame"`
 	// Op is the innermost runtime/sync function of the heaviest sample
 	// ("sync.(*Mutex).Unlock", "runtime.chanrecv1", "runtime.selectgo").
 	Op string `json:"op,omitempty"`
 	// Path is the heaviest sample's call path from Frame outwards.
-	Path []Frame `json:"path,omitempty"`
+	Path []stack.Frame `json:"path,omitempty"`
 	// Contentions is the number of contention events (scaled by the
 	// profile's sampling).
 	Contentions int64 `json:"contentions"`
@@ -117,7 +106,7 @@ func Analyze(p *profile.Profile, kind Kind, seconds float64) (*Report, error) {
 		site  Site
 		heavy int64 // delay of the heaviest sample so far
 	}
-	sites := map[Frame]*acc{}
+	sites := map[stack.Frame]*acc{}
 	for _, s := range p.Sample {
 		if di >= len(s.Value) {
 			continue
@@ -130,11 +119,11 @@ func Analyze(p *profile.Profile, kind Kind, seconds float64) (*Report, error) {
 		if delay <= 0 && n <= 0 {
 			continue
 		}
-		frames := sampleFrames(s)
+		frames := pprofconv.Frames(nil, s, nil)
 		if len(frames) == 0 {
 			continue
 		}
-		user, op := firstUser(frames)
+		user, op := waitSite(frames)
 		a := sites[frames[user]]
 		if a == nil {
 			a = &acc{site: Site{Frame: frames[user]}, heavy: -1}
@@ -172,46 +161,13 @@ func Analyze(p *profile.Profile, kind Kind, seconds float64) (*Report, error) {
 	return r, nil
 }
 
-// sampleFrames flattens a sample's locations (inlined frames included),
-// innermost first.
-func sampleFrames(s *profile.Sample) []Frame {
-	var out []Frame
-	for _, loc := range s.Location {
-		if loc == nil {
-			continue
-		}
-		for _, ln := range loc.Line {
-			f := Frame{Line: int(ln.Line)}
-			if ln.Function != nil {
-				f.Func, f.File = deferOwner(ln.Function.Name), ln.Function.Filename
-			}
-			out = append(out, f)
-		}
-		if len(loc.Line) == 0 {
-			out = append(out, Frame{Func: fmt.Sprintf("0x%x", loc.Address)})
-		}
-	}
-	return out
-}
-
-// deferOwner names a compiler-generated defer wrapper ("pkg.f.deferwrap1",
-// seen when inlining is off, e.g. under -race) after the function whose
-// defer statement it runs; its line is that defer statement's.
-func deferOwner(fn string) string {
-	i := strings.LastIndex(fn, ".deferwrap")
-	if i < 0 || strings.Trim(fn[i+len(".deferwrap"):], "0123456789") != "" {
-		return fn
-	}
-	return fn[:i]
-}
-
-// firstUser returns the index of the first frame outside the runtime and the
+// waitSite returns the index of the first frame outside the runtime and the
 // sync packages (0 when every frame is theirs) and the outermost of the
 // skipped frames: the call the user code made ("sync.(*Mutex).Unlock",
 // "runtime.chanrecv1"), not the runtime's helpers below it.
-func firstUser(frames []Frame) (int, string) {
+func waitSite(frames []stack.Frame) (int, string) {
 	for i, f := range frames {
-		if !internalFunc(f.Func) {
+		if !waitMechanism(f.Func) {
 			if i == 0 {
 				return 0, ""
 			}
@@ -221,13 +177,12 @@ func firstUser(frames []Frame) (int, string) {
 	return 0, frames[len(frames)-1].Func
 }
 
-// internalFunc reports whether fn belongs to the runtime, sync or an
-// internal package: frames that say how a goroutine waited, not where.
-func internalFunc(fn string) bool {
-	for _, p := range []string{"runtime.", "sync.", "sync/atomic.", "internal/"} {
-		if strings.HasPrefix(fn, p) {
-			return true
-		}
+// waitMechanism reports whether fn belongs to the runtime or package sync:
+// frames that say how a goroutine waited, not where.
+func waitMechanism(fn string) bool {
+	if symbol.IsRuntime(fn) {
+		return true
 	}
-	return false
+	pkg := symbol.Package(fn)
+	return pkg == "sync" || pkg == "sync/atomic"
 }

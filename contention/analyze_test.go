@@ -139,20 +139,6 @@ func TestAnalyzeMergesSitesAndKeepsHeaviestPath(t *testing.T) {
 	}
 }
 
-func TestDeferOwner(t *testing.T) {
-	tests := []struct{ give, want string }{
-		{"example.com/shop.(*Store).reserve.deferwrap1", "example.com/shop.(*Store).reserve"},
-		{"example.com/shop.(*Store).reserve.deferwrap12", "example.com/shop.(*Store).reserve"},
-		{"example.com/shop.(*Store).reserve.func1", "example.com/shop.(*Store).reserve.func1"},
-		{"example.com/shop.deferwrapper", "example.com/shop.deferwrapper"},
-	}
-	for _, tt := range tests {
-		if got := deferOwner(tt.give); got != tt.want {
-			t.Errorf("deferOwner(%q) = %q, want %q", tt.give, got, tt.want)
-		}
-	}
-}
-
 func TestAnalyzeErrors(t *testing.T) {
 	if _, err := Analyze(nil, KindMutex, 0); err == nil {
 		t.Error("nil profile: no error")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gdiag/gdiag/internal/symbol"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -120,9 +121,9 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 		f.Metrics["window_seconds"] = r.Seconds
 		rate = fmt.Sprintf("%.3f s per second (%.0f%% of a core) over %.1f s", s.DelayPerSec, 100*s.DelayPerSec, r.Seconds)
 	}
-	where := shortFunc(s.Frame.Func)
+	where := symbol.ShortFunc(s.Frame.Func)
 	if loc := s.Frame.Location(); loc != "" {
-		where += " (" + shortFile(loc) + ")"
+		where += " (" + symbol.ShortFile(loc) + ")"
 	}
 	switch r.Kind {
 	case KindMutex:
@@ -139,7 +140,7 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 		f.Check = CheckLockWait
 		f.Title = "Goroutines queue for a lock at " + where
 		f.Summary = fmt.Sprintf("Goroutines blocked %s in %s at %s (%.0f%% of all lock waits in the block profile, %s).",
-			roundDuration(s.Delay), shortFunc(s.Op), where, 100*share, rate)
+			roundDuration(s.Delay), symbol.ShortFunc(s.Op), where, 100*share, rate)
 		f.Suggestion = lockWaitAdvice
 		f.Severity = report.SeverityLow
 		if s.DelayPerSec >= o.HighDelayPerSec {
@@ -158,9 +159,9 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 	}
 	var path []string
 	for _, fr := range s.Path {
-		p := shortFunc(fr.Func)
+		p := symbol.ShortFunc(fr.Func)
 		if loc := fr.Location(); loc != "" {
-			p += " " + shortFile(loc)
+			p += " " + symbol.ShortFile(loc)
 		}
 		path = append(path, p)
 	}

@@ -3,9 +3,9 @@ package contention
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/gdiag/gdiag/internal/symbol"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -43,9 +43,9 @@ func Sections(rs []*Report) []report.Section {
 			}
 			op := "-"
 			if s.Op != "" {
-				op = shortFunc(s.Op)
+				op = symbol.ShortFunc(s.Op)
 			}
-			t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), shortFunc(s.Frame.Func), shortFile(s.Frame.Location()), op,
+			t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), symbol.ShortFunc(s.Frame.Func), symbol.ShortFile(s.Frame.Location()), op,
 				roundDuration(s.Delay), rate, strconv.FormatInt(s.Contentions, 10), fmt.Sprintf("%.1f%%", 100*s.Share)})
 		}
 		sec.Tables = append(sec.Tables, t)
@@ -65,27 +65,4 @@ func roundDuration(d time.Duration) string {
 		return d.Round(time.Microsecond).String()
 	}
 	return d.String()
-}
-
-// shortFunc drops the import path before the last package element:
-// "github.com/x/y/pkg.(*T).m" → "pkg.(*T).m".
-func shortFunc(fn string) string {
-	end := len(fn)
-	if i := strings.IndexByte(fn, '['); i >= 0 {
-		end = i
-	}
-	if i := strings.LastIndexByte(fn[:end], '/'); i >= 0 {
-		return fn[i+1:]
-	}
-	return fn
-}
-
-// shortFile keeps the last two path elements: "pkg/file.go:12".
-func shortFile(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i > 0 {
-		if j := strings.LastIndexByte(p[:i], '/'); j >= 0 {
-			return p[j+1:]
-		}
-	}
-	return p
 }

@@ -23,13 +23,13 @@ func ExampleWhatIf() {
 		return
 	}
 	for _, p := range preds {
-		fmt.Printf("%-25s %.2f cycles/s, GC %.3f cores, heap goal %s\n", p.Candidate, p.CyclesPerSec, p.GCCores, gctune.FormatBytes(p.HeapGoalBytes))
+		fmt.Printf("%-25s %.2f cycles/s, GC %.3f cores, heap goal %d MiB\n", p.Candidate, p.CyclesPerSec, p.GCCores, p.HeapGoalBytes>>20)
 	}
 	// Output:
-	// GOGC=50 GOMEMLIMIT=4GiB   1.74 cycles/s, GC 0.746 cores, heap goal 1536MiB
-	// GOGC=100 GOMEMLIMIT=4GiB  0.87 cycles/s, GC 0.373 cores, heap goal 2GiB
-	// GOGC=200 GOMEMLIMIT=4GiB  0.43 cycles/s, GC 0.186 cores, heap goal 3GiB
-	// GOGC=off GOMEMLIMIT=4GiB  0.30 cycles/s, GC 0.129 cores, heap goal 3973MiB
+	// GOGC=50 GOMEMLIMIT=4GiB   1.74 cycles/s, GC 0.746 cores, heap goal 1536 MiB
+	// GOGC=100 GOMEMLIMIT=4GiB  0.87 cycles/s, GC 0.373 cores, heap goal 2048 MiB
+	// GOGC=200 GOMEMLIMIT=4GiB  0.43 cycles/s, GC 0.186 cores, heap goal 3072 MiB
+	// GOGC=off GOMEMLIMIT=4GiB  0.30 cycles/s, GC 0.129 cores, heap goal 3973 MiB
 }
 
 // Analyse a GODEBUG=gctrace=1 log and ask for the settings that bring GC

@@ -200,6 +200,19 @@ func ParseGCTrace(r io.Reader) ([]Cycle, error) {
 	return cycles, errors.Join(errs...)
 }
 
+// IsGCTraceLine reports whether line holds one GODEBUG=gctrace=1 cycle line
+// that ParseGCTrace reads, after any prefix (timestamps, `kubectl logs`
+// and CRI container log headers). Package analyzer uses it to recognise a
+// gctrace log, so what it accepts and what ParseGCTrace parses cannot drift.
+func IsGCTraceLine(line string) bool {
+	i := findGCLine(line)
+	if i < 0 {
+		return false
+	}
+	_, err := parseCycle(line[i:])
+	return err == nil
+}
+
 // findGCLine returns the index of "gc N @D" in s, or -1.
 func findGCLine(s string) int {
 	for off := 0; off < len(s); {

@@ -265,3 +265,25 @@ func FuzzParseGCTrace(f *testing.F) {
 		}
 	})
 }
+
+func TestIsGCTraceLine(t *testing.T) {
+	const cycle = "gc 1 @0.001s 5%: 0.072+9.5+0.20 ms clock, 0.14+0.32/0.55/0+0.41 ms cpu, 3->9->9 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P"
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{cycle, true},
+		{"2026-11-25T06:20:01.001000Z stderr F " + cycle, true},                                                      // CRI
+		{"[pod/api-7d9f/app] " + cycle, true},                                                                        // kubectl logs --prefix
+		{"gc 1 @0.001s 5%: 0.072+9.5+0.20 ms clock, 0.14+0.32/0.55/0+0.41 ms cpu, 3->9->9 MB, 4 MB goal, 2 P", true}, // pre-1.18
+		{`{"level":"info","msg":"request served","gc 5 @":"not a trace"}`, false},
+		{"gc 5 @0.1s", false}, // the start of a line, cut short
+		{"goroutine 1 [running]:", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := IsGCTraceLine(tt.line); got != tt.want {
+			t.Errorf("IsGCTraceLine(%q) = %v, want %v", tt.line, got, tt.want)
+		}
+	}
+}

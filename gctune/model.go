@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/bundle"
+
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // Off is the Candidate.GOGC value that turns the GOGC-driven collector off
@@ -79,7 +81,7 @@ func (c Candidate) String() string {
 		g = fmt.Sprintf("GOGC=%d", c.GOGC)
 	}
 	if c.hasLimit() {
-		return g + " GOMEMLIMIT=" + FormatBytes(c.MemoryLimitBytes)
+		return g + " GOMEMLIMIT=" + units.MemLimit(c.MemoryLimitBytes)
 	}
 	return g
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/gdiag/gdiag/report"
+
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // Defaults of Objective.
@@ -166,7 +168,7 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 				f.Severity = report.SeverityHigh
 			}
 			f.Summary = fmt.Sprintf("GOMEMLIMIT=%s leaves %.0f%% above the %s live heap: GC runs back to back (%.1f cycles/s, GC CPU %.0f%%).",
-				FormatBytes(cur.MemoryLimitBytes), (room-1)*100, humanBytes(live), r.CyclesPerSec, r.GCCPUShare*100)
+				units.MemLimit(cur.MemoryLimitBytes), (room-1)*100, humanBytes(live), r.CyclesPerSec, r.GCCPUShare*100)
 			f.Metrics = map[string]float64{
 				"gomemlimit_bytes":  float64(cur.MemoryLimitBytes),
 				"live_heap_bytes":   float64(live),
@@ -191,9 +193,9 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 			if want > cur.MemoryLimitBytes {
 				c := Candidate{GOGC: cur.GOGC, MemoryLimitBytes: want}
 				after := Simulate(r.Model, c, r.Workload)
-				rec.After, rec.Env = ptr(after), map[string]string{"GOMEMLIMIT": FormatBytes(want)}
+				rec.After, rec.Env = ptr(after), map[string]string{"GOMEMLIMIT": units.MemLimit(want)}
 				f.Suggestion = fmt.Sprintf("GOMEMLIMIT=%s: predicted GC CPU %.0f%% → %.0f%%, %.1f → %.1f cycles/s, peak heap %s.",
-					FormatBytes(want), before.GCCPUShare*100, after.GCCPUShare*100, before.CyclesPerSec, after.CyclesPerSec, humanBytes(after.PeakHeapBytes))
+					units.MemLimit(want), before.GCCPUShare*100, after.GCCPUShare*100, before.CyclesPerSec, after.CyclesPerSec, humanBytes(after.PeakHeapBytes))
 				f.Metrics["gc_cpu_share_after"] = after.GCCPUShare
 				f.Metrics["gomemlimit_after_bytes"] = float64(want)
 			} else {
@@ -220,7 +222,7 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 			}
 			if over {
 				f.Metrics["gomemlimit_bytes"] = float64(cur.MemoryLimitBytes)
-				f.Evidence = append(f.Evidence, fmt.Sprintf("GOMEMLIMIT=%s is %.0f%% of the cgroup limit %s (%s)", FormatBytes(cur.MemoryLimitBytes), 100*float64(cur.MemoryLimitBytes)/float64(cg), humanBytes(cg), r.MemoryLimitPath))
+				f.Evidence = append(f.Evidence, fmt.Sprintf("GOMEMLIMIT=%s is %.0f%% of the cgroup limit %s (%s)", units.MemLimit(cur.MemoryLimitBytes), 100*float64(cur.MemoryLimitBytes)/float64(cg), humanBytes(cg), r.MemoryLimitPath))
 			}
 			if near {
 				f.Evidence = append(f.Evidence, fmt.Sprintf("Go runtime memory peaked at %s, %.0f%% of the cgroup limit", humanBytes(r.PeakTotalMemoryBytes), 100*float64(r.PeakTotalMemoryBytes)/float64(cg)))
@@ -229,10 +231,10 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 			c := Candidate{GOGC: cur.GOGC, MemoryLimitBytes: o.MemoryBudgetBytes}
 			after := Simulate(r.Model, c, r.Workload)
 			f.Suggestion = fmt.Sprintf("GOMEMLIMIT=%s (%.0f%% headroom): predicted peak Go memory %s (%.0f%% of the limit), GC CPU %.0f%% → %.0f%%.",
-				FormatBytes(o.MemoryBudgetBytes), o.Headroom*100, humanBytes(after.PeakTotalMemoryBytes), 100*float64(after.PeakTotalMemoryBytes)/float64(cg), before.GCCPUShare*100, after.GCCPUShare*100)
+				units.MemLimit(o.MemoryBudgetBytes), o.Headroom*100, humanBytes(after.PeakTotalMemoryBytes), 100*float64(after.PeakTotalMemoryBytes)/float64(cg), before.GCCPUShare*100, after.GCCPUShare*100)
 			f.Metrics["peak_total_memory_after_bytes"] = float64(after.PeakTotalMemoryBytes)
 			f.Metrics["gc_cpu_share_after"] = after.GCCPUShare
-			recs = append(recs, Recommendation{Finding: f, Env: map[string]string{"GOMEMLIMIT": FormatBytes(o.MemoryBudgetBytes)}, Before: ptr(before), After: ptr(after)})
+			recs = append(recs, Recommendation{Finding: f, Env: map[string]string{"GOMEMLIMIT": units.MemLimit(o.MemoryBudgetBytes)}, Before: ptr(before), After: ptr(after)})
 		}
 	}
 
@@ -262,11 +264,11 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 			f.Evidence = append(f.Evidence, "GOGC=off without GOMEMLIMIT: the heap is never collected")
 		}
 		f.Suggestion = fmt.Sprintf("GOMEMLIMIT=%s (the %s limit of %s less %.0f%% headroom): predicted peak Go memory %s, GC CPU %.1f%% (now %.1f%%); GC runs more often only if memory approaches the budget.",
-			FormatBytes(o.MemoryBudgetBytes), humanBytes(r.MemoryLimitBytes), r.MemoryLimitPath, o.Headroom*100, humanBytes(after.PeakTotalMemoryBytes), after.GCCPUShare*100, before.GCCPUShare*100)
+			units.MemLimit(o.MemoryBudgetBytes), humanBytes(r.MemoryLimitBytes), r.MemoryLimitPath, o.Headroom*100, humanBytes(after.PeakTotalMemoryBytes), after.GCCPUShare*100, before.GCCPUShare*100)
 		if growing {
 			f.Suggestion += " With a growing live heap the limit will end in a GC death spiral; fix the leak first."
 		}
-		recs = append(recs, Recommendation{Finding: f, Env: map[string]string{"GOMEMLIMIT": FormatBytes(o.MemoryBudgetBytes)}, Before: ptr(before), After: ptr(after)})
+		recs = append(recs, Recommendation{Finding: f, Env: map[string]string{"GOMEMLIMIT": units.MemLimit(o.MemoryBudgetBytes)}, Before: ptr(before), After: ptr(after)})
 	}
 	return recs
 }
@@ -320,7 +322,7 @@ func gogcCheck(r *Result, o Objective, growing bool) *Recommendation {
 	}
 	env := map[string]string{"GOGC": strconv.Itoa(best.Candidate.GOGC)}
 	if best.Candidate.hasLimit() {
-		env["GOMEMLIMIT"] = FormatBytes(best.Candidate.MemoryLimitBytes)
+		env["GOMEMLIMIT"] = units.MemLimit(best.Candidate.MemoryLimitBytes)
 	}
 	f.Summary = fmt.Sprintf("GC takes %.1f%% of CPU (%s basis, target %.0f%%) at GOGC=%s with a %s live heap allocating %s/s.",
 		r.GCCPUShare*100, r.ShareBasis, o.TargetGCCPUShare*100, gogcString(cur.GOGC), humanBytes(r.LiveHeapBytes), humanBytes(int64(r.AllocBytesPerSec)))
@@ -399,8 +401,8 @@ func ballastCheck(r *Result, o Objective) *Recommendation {
 		f.Suggestion = "Remove the ballast"
 	}
 	if o.MemoryBudgetBytes > 0 {
-		env["GOMEMLIMIT"] = FormatBytes(o.MemoryBudgetBytes)
-		f.Suggestion += " GOMEMLIMIT=" + FormatBytes(o.MemoryBudgetBytes)
+		env["GOMEMLIMIT"] = units.MemLimit(o.MemoryBudgetBytes)
+		f.Suggestion += " GOMEMLIMIT=" + units.MemLimit(o.MemoryBudgetBytes)
 	}
 	f.Suggestion += fmt.Sprintf(": the same %s heap goal without the ballast, and live-heap metrics that mean something again.", humanBytes(goal))
 	return &Recommendation{Finding: f, Env: env}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/report"
+
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // Section IDs.
@@ -106,7 +108,7 @@ func summarySection(r *Result) report.Section {
 	add("GOGC", settingString(r.GOGC.Value, gogcString(int(r.GOGC.Value)), string(r.GOGC.Source)), inferred(r))
 	lim := "none"
 	if v := r.GOMEMLIMIT.Value; v > 0 && v < NoLimit {
-		lim = FormatBytes(v)
+		lim = units.MemLimit(v)
 	}
 	add("GOMEMLIMIT", settingString(r.GOMEMLIMIT.Value, lim, string(r.GOMEMLIMIT.Source)), "")
 	add("GOMAXPROCS", settingString(r.GOMAXPROCS.Value, fmt.Sprint(r.GOMAXPROCS.Value), string(r.GOMAXPROCS.Source)), "")

@@ -10,6 +10,9 @@ import (
 	"unicode"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
+	"github.com/gdiag/gdiag/stack"
 )
 
 // GCContext prices pooling advice with a first-order GC cost model.
@@ -138,13 +141,13 @@ type Candidate struct {
 	// (heap profiles do not record types).
 	Type string `json:"type,omitempty"`
 	// GetIn is where Get replaces the allocation: the site.
-	GetIn Frame `json:"get_in"`
+	GetIn stack.Frame `json:"get_in"`
 	// PutIn is where the object's life ends and Put goes: the caller of the
 	// site on its heaviest path when that is user code (the site may return
 	// the object), else the site itself (e.g. an HTTP handler called by
 	// net/http: defer Put right after Get, so it runs after the response is
 	// written).
-	PutIn Frame `json:"put_in"`
+	PutIn stack.Frame `json:"put_in"`
 	// InRequestPath is true when a call path runs through an HTTP or gRPC
 	// handler.
 	InRequestPath bool `json:"in_request_path"`
@@ -246,7 +249,7 @@ func evaluate(h *HeapReport, gc GCContext, o CandidateOptions) []assessment {
 func hasUserCode(s *Site) bool {
 	for _, p := range s.Paths {
 		for _, f := range p.Frames {
-			if !isRuntime(f.Func) && !isStdlib(f) {
+			if (symbol.Modules{}).IsUser(f.Func, f.File) {
 				return true
 			}
 		}
@@ -311,7 +314,7 @@ func isPoolGet(fn string) bool {
 	if fn == "sync.(*Pool).Get" {
 		return true
 	}
-	return funcPackage(fn) == "github.com/gdiag/gdiag/pool" && strings.HasPrefix(fn, "github.com/gdiag/gdiag/pool.(*Pool[") &&
+	return symbol.Package(fn) == "github.com/gdiag/gdiag/pool" && strings.HasPrefix(fn, "github.com/gdiag/gdiag/pool.(*Pool[") &&
 		strings.HasSuffix(fn, ").Get")
 }
 
@@ -326,7 +329,7 @@ func price(h *HeapReport, s *Site, gc GCContext, o CandidateOptions) Candidate {
 	top := s.Paths[0]
 	c.PutIn = c.GetIn
 	if top.Site+1 < len(top.Frames) {
-		if f := top.Frames[top.Site+1]; !isRuntime(f.Func) && !isStdlib(f) {
+		if f := top.Frames[top.Site+1]; (symbol.Modules{}).IsUser(f.Func, f.File) {
 			c.PutIn = f
 		}
 	}
@@ -384,7 +387,7 @@ func inferType(p Path) string {
 	seen := 0
 	for i := 0; i <= p.Site && i < len(p.Frames) && seen < 2; i++ {
 		f := p.Frames[i]
-		if isRuntime(f.Func) {
+		if symbol.IsRuntime(f.Func) || symbol.IsAddress(f.Func) {
 			continue
 		}
 		seen++
@@ -396,7 +399,7 @@ func inferType(p Path) string {
 }
 
 func typeFromFunc(fn string) string {
-	pkg := funcPackage(fn)
+	pkg := symbol.Package(fn)
 	rest, ok := strings.CutPrefix(fn, pkg+".")
 	if !ok {
 		return ""
@@ -466,7 +469,7 @@ func inRequestPath(p Path) bool {
 func advice(c Candidate, o CandidateOptions) string {
 	var b strings.Builder
 	s := &c.Site
-	what := "the " + humanBytes(typicalBytes(s)) + " objects"
+	what := "the " + units.Bytes(typicalBytes(s)) + " objects"
 	typ := c.Type
 	if typ == "" {
 		typ = "T"
@@ -475,8 +478,8 @@ func advice(c Candidate, o CandidateOptions) string {
 		what += " of type " + typ
 	}
 	fmt.Fprintf(&b, "Pool %s allocated at %s: create one pool.New[%s](…) (or a sync.Pool) next to %s; ",
-		what, c.GetIn.Location(), typ, shortFunc(c.GetIn.Func))
-	fmt.Fprintf(&b, "call p.Get() in %s instead of allocating", shortFunc(c.GetIn.Func))
+		what, c.GetIn.Location(), typ, symbol.ShortFunc(c.GetIn.Func))
+	fmt.Fprintf(&b, "call p.Get() in %s instead of allocating", symbol.ShortFunc(c.GetIn.Func))
 	if s.Via != "" {
 		fmt.Fprintf(&b, " (the allocation happens in %s)", s.Via)
 	}
@@ -488,7 +491,7 @@ func advice(c Candidate, o CandidateOptions) string {
 		fmt.Fprintf(&b, ", with defer p.Put(x) right after the Get so the object goes back %s", end)
 	} else {
 		fmt.Fprintf(&b, "; Put it back with defer p.Put(x) in %s itself if the object does not leave it, else in its caller %s (%s) %s",
-			shortFunc(c.GetIn.Func), shortFunc(c.PutIn.Func), c.PutIn.Location(), end)
+			symbol.ShortFunc(c.GetIn.Func), symbol.ShortFunc(c.PutIn.Func), c.PutIn.Location(), end)
 	}
 	b.WriteString("; nothing may keep a reference after Put. ")
 	reset := "reset it before reuse (clear the fields, or s = s[:0] for a slice)"
@@ -497,32 +500,11 @@ func advice(c Candidate, o CandidateOptions) string {
 	}
 	b.WriteString(strings.ToUpper(reset[:1]) + reset[1:])
 	fmt.Fprintf(&b, " (pool.WithReset), and drop items larger than %s (4× the typical size) with pool.WithMaxSize so one large request does not stay pinned in the pool.",
-		humanBytes(float64(c.SizeCapBytes)))
+		units.Bytes(float64(c.SizeCapBytes)))
 	if c.GCCPUSaved > 0 {
 		fmt.Fprintf(&b, " Expected: ≈%.1f%% of CPU saved in GC at a %.0f%% hit rate.", 100*c.GCCPUSaved, 100*o.HitRate)
 	}
 	return b.String()
-}
-
-// shortFunc drops the import path of a function name
-// ("github.com/x/y.(*S).m" → "y.(*S).m").
-func shortFunc(fn string) string {
-	pkg := funcPackage(fn)
-	return fn[strings.LastIndexByte(pkg, '/')+1:]
-}
-
-// humanBytes formats a byte count with binary units ("64 KiB", "1.5 MiB").
-func humanBytes(v float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for math.Abs(v) >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if v == math.Trunc(v) || i == 0 {
-		return fmt.Sprintf("%.0f %s", v, units[i])
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
 }
 
 // Candidates returns the sites of h worth pooling, ranked by the GC CPU a

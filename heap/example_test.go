@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/gdiag/gdiag/heap"
 	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/heap"
 )
 
 // Rank the pool candidates of an allocs profile, priced with the GC model.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -74,16 +76,16 @@ func siteMetrics(h *HeapReport, s *Site) map[string]float64 {
 func siteEvidence(h *HeapReport, s *Site) []string {
 	ev := []string{
 		fmt.Sprintf("%s allocated in %s objects (%.1f%% of all allocated bytes), average %s, sizes p5–p95 %s–%s",
-			humanBytes(float64(s.AllocBytes)), strconv.FormatInt(s.AllocObjects, 10), 100*share(s.AllocBytes, h.AllocBytes),
-			humanBytes(s.AvgObjectBytes()), humanBytes(float64(s.SizeP5Bytes)), humanBytes(float64(s.SizeP95Bytes))),
+			units.Bytes(float64(s.AllocBytes)), strconv.FormatInt(s.AllocObjects, 10), 100*share(s.AllocBytes, h.AllocBytes),
+			units.Bytes(s.AvgObjectBytes()), units.Bytes(float64(s.SizeP5Bytes)), units.Bytes(float64(s.SizeP95Bytes))),
 	}
-	in := fmt.Sprintf("%s in use in %d objects", humanBytes(float64(s.InuseBytes)), s.InuseObjects)
+	in := fmt.Sprintf("%s in use in %d objects", units.Bytes(float64(s.InuseBytes)), s.InuseObjects)
 	if h.Diff {
 		in += fmt.Sprintf(", in-use change between snapshots %+d bytes", s.GrowthBytes)
 	}
 	ev = append(ev, in)
 	if s.AllocBytesPerSec > 0 {
-		ev = append(ev, fmt.Sprintf("%s/s, %.0f objects/s over %.1f s", humanBytes(s.AllocBytesPerSec), s.AllocObjectsPerSec, h.Seconds))
+		ev = append(ev, fmt.Sprintf("%s/s, %.0f objects/s over %.1f s", units.Bytes(s.AllocBytesPerSec), s.AllocObjectsPerSec, h.Seconds))
 	}
 	if len(s.Paths) > 0 {
 		p := s.Paths[0]
@@ -133,9 +135,9 @@ func candidateFinding(h *HeapReport, c Candidate, gc GCContext, o CandidateOptio
 	return report.Finding{
 		Check:    CheckCandidate,
 		Severity: sev,
-		Title:    fmt.Sprintf("Pool the %s objects allocated in %s", humanBytes(typicalBytes(s)), shortFunc(s.Func)),
+		Title:    fmt.Sprintf("Pool the %s objects allocated in %s", units.Bytes(typicalBytes(s)), symbol.ShortFunc(s.Func)),
 		Summary: fmt.Sprintf("%s allocates %.0f%% of all heap bytes in short-lived objects of steady size (%.0f%% die young); pooling them %s.",
-			shortFunc(s.Func), 100*c.AllocShare, 100*c.ShortLivedRatio, saved),
+			symbol.ShortFunc(s.Func), 100*c.AllocShare, 100*c.ShortLivedRatio, saved),
 		Evidence:   ev,
 		Suggestion: c.Advice,
 		Location:   c.GetIn.Location(),
@@ -155,7 +157,7 @@ func antiFinding(h *HeapReport, a assessment, o CandidateOptions) report.Finding
 		Count:    1,
 		Metrics:  siteMetrics(h, s),
 	}
-	name := shortFunc(s.Func)
+	name := symbol.ShortFunc(s.Func)
 	switch a.verdict {
 	case verdictPooled:
 		f.Check = CheckAlreadyPooled
@@ -186,14 +188,14 @@ func antiFinding(h *HeapReport, a assessment, o CandidateOptions) report.Finding
 		f.Severity = report.SeverityLow
 		f.Title = fmt.Sprintf("Do not pool %s as is: object sizes vary %.0f×", name, float64(s.SizeP95Bytes)/float64(s.SizeP5Bytes))
 		f.Summary = fmt.Sprintf("Objects allocated at %s range from %s (p5) to %s (p95); one pool would hand large buffers to small users and keep them alive (pool pollution).",
-			f.Location, humanBytes(float64(s.SizeP5Bytes)), humanBytes(float64(s.SizeP95Bytes)))
+			f.Location, units.Bytes(float64(s.SizeP5Bytes)), units.Bytes(float64(s.SizeP95Bytes)))
 		f.Suggestion = fmt.Sprintf("Pool by size class (one pool per power-of-two bucket) or pool only the common size with a size rule that drops items above %s.",
-			humanBytes(float64(s.SizeP50Bytes)*4))
+			units.Bytes(float64(s.SizeP50Bytes)*4))
 	case verdictTiny:
 		f.Check = CheckTinyObjects
 		f.Title = fmt.Sprintf("Do not pool %s: objects are tiny", name)
 		f.Summary = fmt.Sprintf("Objects allocated at %s average %s (< %s); the allocator serves them from per-P caches faster than a pool's Get/Put.",
-			f.Location, humanBytes(s.AvgObjectBytes()), humanBytes(o.TinyBytes))
+			f.Location, units.Bytes(s.AvgObjectBytes()), units.Bytes(o.TinyBytes))
 		f.Suggestion = "Avoid the allocation instead: keep the value on the stack (check escape analysis with -gcflags=-m), avoid interface boxing, or batch small objects into one slice."
 	}
 	return f
@@ -232,9 +234,9 @@ func growthFindings(h *HeapReport, o CandidateOptions, grown map[*Site]bool) []r
 		out = append(out, report.Finding{
 			Check:    CheckInuseGrowth,
 			Severity: sev,
-			Title:    fmt.Sprintf("In-use heap of %s grew by %s", shortFunc(s.Func), humanBytes(float64(s.GrowthBytes))),
+			Title:    fmt.Sprintf("In-use heap of %s grew by %s", symbol.ShortFunc(s.Func), units.Bytes(float64(s.GrowthBytes))),
 			Summary: fmt.Sprintf("%s keeps %.0f%% of what it allocated %s and its in-use bytes only went up: a cache, map or slice that is never trimmed.",
-				shortFunc(s.Func), 100*s.RetainedRatio(true), window),
+				symbol.ShortFunc(s.Func), 100*s.RetainedRatio(true), window),
 			Evidence:   siteEvidence(h, s),
 			Suggestion: "Bound the structure that holds these objects (size limit, TTL, eviction) or delete entries when done; confirm with a third snapshot.",
 			Location:   s.Frame().Location(),

@@ -12,10 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/pprof/profile"
+
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/heap"
 	"github.com/gdiag/gdiag/report"
-	"github.com/google/pprof/profile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

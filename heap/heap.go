@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/internal/pprofconv"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/stack"
 )
 
 // Sample type names of a Go heap or allocs profile. Both profiles carry all
@@ -45,11 +49,17 @@ type HeapOptions struct {
 	// collector's own capture buffers, which a heap snapshot taken during a
 	// capture always shows. A package's subpackages are ignored too.
 	IgnorePackages []string
+	// MainModules are the module paths of the service's own code (from the
+	// build info in a bundle, or a flag). Sites are then charged to their
+	// innermost frame rather than to a third-party library the service
+	// calls (a router's middleware); empty: the innermost frame outside the
+	// runtime and the standard library.
+	MainModules []string
 }
 
 // ignored reports whether fn belongs to one of the packages (or below).
 func ignored(fn string, pkgs []string) bool {
-	pkg := funcPackage(fn)
+	pkg := symbol.Package(fn)
 	for _, p := range pkgs {
 		if pkg == p || strings.HasPrefix(pkg, p+"/") {
 			return true
@@ -58,34 +68,11 @@ func ignored(fn string, pkgs []string) bool {
 	return false
 }
 
-// Frame is one call in an allocation's call path.
-type Frame struct {
-	Func string `json:"func"`
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-}
-
-// String returns "func (file:line)".
-func (f Frame) String() string {
-	if f.File == "" {
-		return f.Func
-	}
-	return fmt.Sprintf("%s (%s:%d)", f.Func, f.File, f.Line)
-}
-
-// Location returns "file:line", or "" when the file is unknown.
-func (f Frame) Location() string {
-	if f.File == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s:%d", f.File, f.Line)
-}
-
 // Path is one distinct call path into a site, with its share of the site's
 // counts. Frames are innermost first and include the runtime and
 // standard-library frames above the site as recorded.
 type Path struct {
-	Frames []Frame `json:"frames"`
+	Frames []stack.Frame `json:"frames"`
 	// Site is the index in Frames of the site frame.
 	Site         int   `json:"site"`
 	AllocObjects int64 `json:"alloc_objects"`
@@ -143,8 +130,8 @@ type Site struct {
 	Paths []Path `json:"paths"`
 }
 
-// Frame returns the site as a Frame.
-func (s *Site) Frame() Frame { return Frame{Func: s.Func, File: s.File, Line: s.Line} }
+// Frame returns the site as a frame.
+func (s *Site) Frame() stack.Frame { return stack.Frame{Func: s.Func, File: s.File, Line: s.Line} }
 
 // AvgObjectBytes is AllocBytes / AllocObjects (in-use counts when nothing
 // was allocated in the window); 0 without objects.
@@ -261,7 +248,7 @@ type counts struct {
 
 // record is one sample keyed by its call path and object size.
 type record struct {
-	frames []Frame
+	frames []stack.Frame
 	counts
 }
 
@@ -283,21 +270,7 @@ func collect(p *profile.Profile, ix heapIndex) (map[string]*record, []string) {
 		} else if c.inuseObj > 0 {
 			c.size = c.inuseB / c.inuseObj
 		}
-		var frames []Frame
-		for _, loc := range s.Location {
-			if len(loc.Line) == 0 {
-				frames = append(frames, Frame{Func: fmt.Sprintf("0x%x", loc.Address)})
-				continue
-			}
-			// Lines are innermost first within a location (inlined calls).
-			for _, ln := range loc.Line {
-				f := Frame{Line: int(ln.Line)}
-				if ln.Function != nil {
-					f.Func, f.File = ln.Function.Name, ln.Function.Filename
-				}
-				frames = append(frames, f)
-			}
-		}
+		frames := pprofconv.Frames(nil, s, nil)
 		key.Reset()
 		for _, f := range frames {
 			key.WriteString(f.Func)
@@ -459,24 +432,25 @@ func (h *HeapReport) setRates(secs float64) {
 	}
 }
 
-// siteIndex returns the index of the site frame in frames: the first frame
-// outside the runtime (and, unless inStdlib, outside the standard library).
-// When every frame is excluded it falls back to the first non-runtime frame,
-// then to frame 0.
-func siteIndex(frames []Frame, inStdlib bool) int {
-	firstNonRuntime := -1
-	for i, f := range frames {
-		if isRuntime(f.Func) {
-			continue
-		}
-		if firstNonRuntime < 0 {
-			firstNonRuntime = i
-		}
-		if inStdlib || !isStdlib(f) {
+// siteIndex returns the index of the site frame in frames: the frame the
+// user can change (symbol.Modules.FirstUser: the main module's innermost
+// frame when opts.MainModules names it, else the first outside the runtime
+// and the standard library), or with opts.SiteInStdlib the first outside the
+// runtime. When every frame is excluded it falls back to the first
+// symbolized frame outside the runtime, then to frame 0.
+func siteIndex(frames []stack.Frame, opts HeapOptions) int {
+	if !opts.SiteInStdlib {
+		at := func(i int) (string, string) { return frames[i].Func, frames[i].File }
+		if i := symbol.NewModules(opts.MainModules...).FirstUser(len(frames), at); i >= 0 {
 			return i
 		}
 	}
-	return max(firstNonRuntime, 0)
+	for i, f := range frames {
+		if !symbol.IsRuntime(f.Func) && !symbol.IsAddress(f.Func) {
+			return i
+		}
+	}
+	return 0
 }
 
 // build aggregates records into sites. growth, when non-nil, holds the in-use
@@ -501,8 +475,8 @@ func build(recs map[string]*record, order []string, growth map[string]counts, op
 		if r.allocObj == 0 && r.allocB == 0 && r.inuseObj == 0 && r.inuseB == 0 && g.inuseB == 0 && g.inuseObj == 0 {
 			continue
 		}
-		si := siteIndex(r.frames, opts.SiteInStdlib)
-		var sf Frame
+		si := siteIndex(r.frames, opts)
+		var sf stack.Frame
 		if si < len(r.frames) {
 			sf = r.frames[si]
 		}
@@ -536,7 +510,7 @@ func build(recs map[string]*record, order []string, growth map[string]counts, op
 			a.sizes = append(a.sizes, counts{size: r.size, allocObj: objs})
 		}
 		for i := si - 1; i >= 0; i-- {
-			if !isRuntime(r.frames[i].Func) {
+			if !(symbol.IsRuntime(r.frames[i].Func) || symbol.IsAddress(r.frames[i].Func)) {
 				a.via[r.frames[i].Func] += r.allocB
 				break
 			}
@@ -618,42 +592,4 @@ func percentiles(sizes []counts) (p5, p50, p95, lo, hi int64) {
 		return hi
 	}
 	return at(0.05), at(0.50), at(0.95), lo, hi
-}
-
-// funcPackage returns the import path of a fully qualified function name
-// ("net/http.(*conn).serve" → "net/http", "main.main.func1" → "main").
-func funcPackage(fn string) string {
-	if i := strings.IndexByte(fn, '['); i >= 0 {
-		fn = fn[:i] // generic instantiation: shapes may contain dots and slashes
-	}
-	slash := strings.LastIndexByte(fn, '/')
-	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
-		return fn[:slash+1+dot]
-	}
-	return fn
-}
-
-// isRuntime reports whether fn belongs to the Go runtime (the allocator and
-// its helpers: runtime.mallocgc, runtime.makeslice, internal/runtime/…).
-func isRuntime(fn string) bool {
-	pkg := funcPackage(fn)
-	return pkg == "runtime" || strings.HasPrefix(pkg, "internal/runtime/") || strings.HasPrefix(fn, "0x")
-}
-
-// isStdlib reports whether f is in the Go standard library: its import path
-// has no dot in the first element (and is not "main"), and where the file is
-// known it lies under a GOROOT-style …/src/<import path>/ directory (or is
-// <import path>/file.go, as -trimpath writes it).
-func isStdlib(f Frame) bool {
-	pkg := funcPackage(f.Func)
-	first, _, _ := strings.Cut(pkg, "/")
-	if pkg == "main" || strings.Contains(first, ".") || strings.HasPrefix(f.Func, "0x") {
-		return false
-	}
-	if f.File == "" {
-		return true
-	}
-	file := strings.ReplaceAll(f.File, "\\", "/")
-	// GOROOT/src/<pkg>/x.go, or <pkg>/x.go and $GOROOT/src/… when built with -trimpath.
-	return strings.Contains(file, "/src/"+pkg+"/") || strings.HasPrefix(file, pkg+"/") || strings.HasPrefix(file, "$GOROOT/src/")
 }

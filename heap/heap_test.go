@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdiag/gdiag/bundle"
-	"github.com/gdiag/gdiag/pool"
 	"github.com/google/pprof/profile"
+
+	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/pool"
 )
 
 var defaultMemProfileRate = runtime.MemProfileRate
@@ -601,16 +603,16 @@ func TestNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
-			if got := funcPackage(tt.give); got != tt.wantPkg {
+			if got := symbol.Package(tt.give); got != tt.wantPkg {
 				t.Errorf("funcPackage = %q, want %q", got, tt.wantPkg)
 			}
 			if got := typeFromFunc(tt.give); got != tt.wantType {
 				t.Errorf("typeFromFunc = %q, want %q", got, tt.wantType)
 			}
-			if got := isRuntime(tt.give); got != tt.wantRuntime {
+			if got := symbol.IsRuntime(tt.give); got != tt.wantRuntime {
 				t.Errorf("isRuntime = %v", got)
 			}
-			if got := isStdlib(Frame{Func: tt.give}); got != tt.wantS {
+			if got := symbol.IsStdlib(tt.give, ""); got != tt.wantS {
 				t.Errorf("isStdlib = %v", got)
 			}
 		})
@@ -642,7 +644,7 @@ func TestStandardLibrarySitesIgnored(t *testing.T) {
 		t.Fatal("no significant standard-library-only site in the window; the check below would prove nothing")
 	}
 	for _, fd := range Findings(h, GCContext{}, CandidateOptions{}) {
-		if isStdlib(Frame{Func: fd.Function}) || isRuntime(fd.Function) {
+		if symbol.IsStdlib(fd.Function, "") || symbol.IsAddress(fd.Function) {
 			t.Errorf("finding %s at standard-library site %s", fd.Check, fd.Function)
 		}
 	}

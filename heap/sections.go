@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -30,15 +32,15 @@ func Sections(h *HeapReport, cands []Candidate) []report.Section {
 	}
 	sec := report.Section{ID: SectionHeapSites, Title: title}
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s allocated in %d objects, %s in use in %d objects; short-lived ratio %.0f%%",
-		humanBytes(float64(h.AllocBytes)), h.AllocObjects, humanBytes(float64(h.InuseBytes)), h.InuseObjects, 100*h.ShortLivedRatio()))
+		units.Bytes(float64(h.AllocBytes)), h.AllocObjects, units.Bytes(float64(h.InuseBytes)), h.InuseObjects, 100*h.ShortLivedRatio()))
 	if h.Seconds > 0 {
-		sec.Notes = append(sec.Notes, fmt.Sprintf("%s/s allocated over %.1f s", humanBytes(h.AllocBytesPerSec()), h.Seconds))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("%s/s allocated over %.1f s", units.Bytes(h.AllocBytesPerSec()), h.Seconds))
 	}
 	if h.Diff {
 		sec.Notes = append(sec.Notes, fmt.Sprintf("in-use change between snapshots: %+d bytes", h.GrowthBytes))
 	}
 	if h.SamplingRate > 1 {
-		sec.Notes = append(sec.Notes, fmt.Sprintf("sampled every %s allocated (runtime.MemProfileRate); counts are estimates", humanBytes(float64(h.SamplingRate))))
+		sec.Notes = append(sec.Notes, fmt.Sprintf("sampled every %s allocated (runtime.MemProfileRate); counts are estimates", units.Bytes(float64(h.SamplingRate))))
 	}
 	cols := []string{"#", "Site", "Location", "Alloc", "Objects", "Avg size", "Alloc/s", "In use", "Short-lived"}
 	if h.Diff {
@@ -49,11 +51,11 @@ func Sections(h *HeapReport, cands []Candidate) []report.Section {
 		s := &h.Sites[i]
 		rate := "-"
 		if s.AllocBytesPerSec > 0 {
-			rate = humanBytes(s.AllocBytesPerSec) + "/s"
+			rate = units.Bytes(s.AllocBytesPerSec) + "/s"
 		}
-		row := []string{strconv.Itoa(i + 1), shortFunc(s.Func), s.Frame().Location(),
-			humanBytes(float64(s.AllocBytes)), strconv.FormatInt(s.AllocObjects, 10), humanBytes(s.AvgObjectBytes()),
-			rate, humanBytes(float64(s.InuseBytes)), fmt.Sprintf("%.0f%%", 100*(1-s.RetainedRatio(h.Diff)))}
+		row := []string{strconv.Itoa(i + 1), symbol.ShortFunc(s.Func), s.Frame().Location(),
+			units.Bytes(float64(s.AllocBytes)), strconv.FormatInt(s.AllocObjects, 10), units.Bytes(s.AvgObjectBytes()),
+			rate, units.Bytes(float64(s.InuseBytes)), fmt.Sprintf("%.0f%%", 100*(1-s.RetainedRatio(h.Diff)))}
 		if h.Diff {
 			row = append(row, fmt.Sprintf("%+d B", s.GrowthBytes))
 		}
@@ -75,14 +77,14 @@ func Sections(h *HeapReport, cands []Candidate) []report.Section {
 		}
 		removed := fmt.Sprintf("%.0f%%", 100*c.RemovedShare)
 		if c.RemovedBytesPerSec > 0 {
-			removed = humanBytes(c.RemovedBytesPerSec) + "/s"
+			removed = units.Bytes(c.RemovedBytesPerSec) + "/s"
 		}
 		saved := "-"
 		if c.GCCPUSaved > 0 {
 			saved = fmt.Sprintf("%.2f%%", 100*c.GCCPUSaved)
 		}
-		ct.Rows = append(ct.Rows, []string{strconv.Itoa(c.Rank), shortFunc(c.Site.Func), c.GetIn.Location(), typ,
-			humanBytes(c.Site.AvgObjectBytes()), removed, saved, humanBytes(float64(c.SizeCapBytes))})
+		ct.Rows = append(ct.Rows, []string{strconv.Itoa(c.Rank), symbol.ShortFunc(c.Site.Func), c.GetIn.Location(), typ,
+			units.Bytes(c.Site.AvgObjectBytes()), removed, saved, units.Bytes(float64(c.SizeCapBytes))})
 	}
 	out = append(out, report.Section{
 		ID: SectionPoolCandidates, Title: "sync.Pool candidates",

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -40,6 +41,12 @@ type Options struct {
 	// sign of a leak (0 = 10 minutes). Waits of a minute or more are a weak
 	// sign.
 	LongWait time.Duration
+	// MainModules are the module paths of the service's own code (from the
+	// build info in a bundle, or a flag). A finding then points at their
+	// innermost frame rather than at a third-party library the service
+	// calls (a router's middleware, a driver). Empty: the innermost frame
+	// outside the standard library.
+	MainModules []string
 	// Quiescent says the snapshot was taken when the program should have no
 	// work in flight (the end of a test, after shutdown, after load has
 	// stopped and drained): every goroutine blocked on a channel or sync
@@ -206,14 +213,15 @@ func classOf(op stack.Op) opClass {
 	return classActive
 }
 
-// blockingFrame returns where a stack blocks: the first frame outside the
-// runtime and the standard library, else the first outside the runtime,
-// else the top frame.
-func blockingFrame(s *stack.Stack) (stack.Frame, bool) {
+// blockingFrame returns where a stack blocks: the frame the user can change
+// (stack.Stack.FirstUserIn: the main module's, else the first outside the
+// runtime and the standard library), else the first outside the runtime,
+// else the top frame. Its second result says the first case held.
+func blockingFrame(s *stack.Stack, mainModules []string) (stack.Frame, bool) {
 	if s == nil || len(s.Frames) == 0 {
 		return stack.Frame{}, false
 	}
-	if f, ok := firstUser(s); ok {
+	if f, ok := s.FirstUserIn(mainModules); ok {
 		return f, true
 	}
 	for _, f := range s.Frames {
@@ -240,7 +248,7 @@ func directUser(s *stack.Stack) bool {
 		case "sync", "sync/atomic":
 			continue
 		}
-		return !isStd(f)
+		return !f.IsStdlib()
 	}
 	return false
 }
@@ -255,7 +263,7 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 		if f.Func == "net/http.(*persistConn).readLoop" {
 			return true
 		}
-		if !isStd(f) {
+		if !f.IsStdlib() {
 			return false
 		}
 	}
@@ -372,7 +380,7 @@ func labelSets(gs []stack.Goroutine, b *stack.Bucket) (string, int) {
 	})
 	parts := make([]string, len(order))
 	for i, k := range order {
-		parts[i] = fmt.Sprintf("%s %s", k, num(counts[k]))
+		parts[i] = fmt.Sprintf("%s %s", k, units.Thousands(counts[k]))
 	}
 	return strings.Join(parts, ", "), len(order)
 }
@@ -401,18 +409,18 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory, pr proof) Find
 	if opts.History != nil {
 		minGrowth = max(opts.History.MinGrowth, 1)
 	}
-	blocking, inUser := blockingFrame(b.Stack)
+	blocking, inUser := blockingFrame(b.Stack, opts.MainModules)
 	direct := directUser(b.Stack)
 	f := Finding{
 		Op: b.Op, State: b.State, Count: b.Count, IDs: b.IDs, MinWait: b.MinWait, MaxWait: b.MaxWait,
-		Blocking: blocking, CreatedBy: b.CreatedBy, Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
+		Blocking: blocking, CreatedBy: b.CreationSite(gs), Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
 		Growth: bd, StackBytesMin: int64(b.Count) * minStackBytes,
 	}
 	f.Check = checkFor(b.Op)
 	if isHTTPBodyWait(b.Stack, b.Op) {
 		f.Check = CheckHTTPBodyNotClosed
 	}
-	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: blockedText(b, blocking)})
+	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: blockedText(b, blocking, f.CreatedBy)})
 
 	// User ignore rules win over everything.
 	for i := range opts.Ignore {
@@ -427,22 +435,22 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory, pr proof) Find
 	flagged, profiled := pr.flagged, pr.profiled
 	if flagged > 0 {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceLeakedFlag,
-			Text: fmt.Sprintf("the runtime marked %s of %s goroutines \"(leaked)\": nothing reachable can wake them", num(flagged), num(b.Count))})
+			Text: fmt.Sprintf("the runtime marked %s of %s goroutines \"(leaked)\": nothing reachable can wake them", units.Thousands(flagged), units.Thousands(b.Count))})
 	}
 	if profiled > 0 {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceProfile,
-			Text: fmt.Sprintf("the goroutineleak profile lists this stack (%s of %s goroutines): nothing reachable can wake them", num(profiled), num(b.Count))})
+			Text: fmt.Sprintf("the goroutineleak profile lists this stack (%s of %s goroutines): nothing reachable can wake them", units.Thousands(profiled), units.Thousands(b.Count))})
 	}
 	switch {
 	case pr.unprovenApart > 0 && pr.unknownWhich:
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
-			Text: fmt.Sprintf("%s more goroutines at this stack are not in the profile and are judged apart; a profile does not say which goroutines of the dump it lists (a dump taken after it marks them \"(leaked)\")", num(pr.unprovenApart))})
+			Text: fmt.Sprintf("%s more goroutines at this stack are not in the profile and are judged apart; a profile does not say which goroutines of the dump it lists (a dump taken after it marks them \"(leaked)\")", units.Thousands(pr.unprovenApart))})
 	case pr.unprovenApart > 0:
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
-			Text: fmt.Sprintf("%s more goroutines at this stack were not marked \"(leaked)\" and are judged apart", num(pr.unprovenApart))})
+			Text: fmt.Sprintf("%s more goroutines at this stack were not marked \"(leaked)\" and are judged apart", units.Thousands(pr.unprovenApart))})
 	case pr.provenApart > 0:
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
-			Text: fmt.Sprintf("%s more goroutines at this stack were proven leaked and are reported apart; these were not", num(pr.provenApart))})
+			Text: fmt.Sprintf("%s more goroutines at this stack were proven leaked and are reported apart; these were not", units.Thousands(pr.provenApart))})
 	}
 	if deadlocked && classOf(b.Op) == classSync && flagged+profiled == 0 {
 		// The runtime stopped the program because nothing could run.
@@ -593,10 +601,10 @@ func matchBucket(r *Rule, gs []stack.Goroutine, b *stack.Bucket) bool {
 func waitEvidence(f *Finding, b *stack.Bucket, opts Options) int {
 	switch {
 	case b.MaxWait >= opts.longWait():
-		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceWait, Weight: 2, Text: "blocked for " + waitText(b.MinWait, b.MaxWait)})
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceWait, Weight: 2, Text: "blocked for " + units.WaitRange(b.MinWait, b.MaxWait)})
 		return 2
 	case b.MaxWait >= time.Minute:
-		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceWait, Weight: 1, Text: "blocked for " + waitText(b.MinWait, b.MaxWait)})
+		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceWait, Weight: 1, Text: "blocked for " + units.WaitRange(b.MinWait, b.MaxWait)})
 		return 1
 	}
 	return 0
@@ -609,7 +617,7 @@ func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int 
 	// Goroutines the standard library starts (net/http's per-connection
 	// ones) pile up with load; client connections held by unread bodies
 	// are weighed by bodyEvidence.
-	if !inUser || b.CreatedBy.Func == "" || isStd(b.CreatedBy) {
+	if !inUser || f.CreatedBy.Func == "" || f.CreatedBy.IsStdlib() {
 		return 0
 	}
 	w := 0
@@ -621,7 +629,7 @@ func pileUpEvidence(f *Finding, b *stack.Bucket, inUser bool, opts Options) int 
 	default:
 		return 0
 	}
-	text := fmt.Sprintf("%s goroutines from one creation site (%s) blocked at one place in user code", num(b.Count), frameText(b.CreatedBy))
+	text := fmt.Sprintf("%s goroutines from one creation site (%s) blocked at one place in user code", units.Thousands(b.Count), frameText(f.CreatedBy))
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidencePileUp, Weight: w, Text: text})
 	return w
 }
@@ -638,7 +646,7 @@ const minOrphanParents = 5
 // waiting for the child of its current call, so one child per such parent
 // is not counted.
 func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int) int {
-	creator := b.CreatedBy.Func
+	creator := f.CreatedBy.Func
 	children := map[int64]int{}
 	withParent := 0
 	for _, gi := range b.Goroutines {
@@ -668,7 +676,7 @@ func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[
 	}
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOrphaned, Weight: 1,
 		Text: fmt.Sprintf("%s of them outlived the call that started them: started by %s different goroutines (%s exited since), which have returned from %s or started another one since",
-			num(outlived), num(len(children)), num(gone), creator)})
+			units.Thousands(outlived), units.Thousands(len(children)), units.Thousands(gone), creator)})
 	return 1
 }
 
@@ -677,7 +685,7 @@ func orphanEvidence(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[
 // receiver left (the most common leak: the caller timed out). Only sends
 // count: idle workers wait to receive in exactly this shape.
 func abandonedSender(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int, children map[int64]int) int {
-	creator := b.CreatedBy.Func
+	creator := f.CreatedBy.Func
 	if b.Op != stack.OpChanSend || creator == "" || len(children) == 0 {
 		return 0
 	}
@@ -698,7 +706,7 @@ func abandonedSender(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map
 // for). They end with their owner; a long wait there is the owner's, so the
 // bucket is at most a suspect.
 func attached(f *Finding, gs []stack.Goroutine, b *stack.Bucket, live map[int64]int) bool {
-	creator := b.CreatedBy.Func
+	creator := f.CreatedBy.Func
 	if creator == "" {
 		return false
 	}
@@ -769,9 +777,9 @@ func addHistory(f *Finding, bd *BucketHistory, minGrowth int, b *stack.Bucket, g
 		}
 		text := growthText(bd)
 		if churned {
-			text += fmt.Sprintf("; but all %s goroutines seen here before have moved on: the bucket grows with load, its goroutines finish", num(bd.Tracked))
+			text += fmt.Sprintf("; but all %s goroutines seen here before have moved on: the bucket grows with load, its goroutines finish", units.Thousands(bd.Tracked))
 		} else if bd.Left > 0 {
-			text += fmt.Sprintf("; %s of its goroutines left it in between (they make progress)", num(bd.Left))
+			text += fmt.Sprintf("; %s of its goroutines left it in between (they make progress)", units.Thousands(bd.Left))
 		}
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceGrowth, Weight: w, Text: text})
 		points += w
@@ -779,10 +787,10 @@ func addHistory(f *Finding, bd *BucketHistory, minGrowth int, b *stack.Bucket, g
 	if !growthOnly && bd.Survivors > 0 {
 		// Descriptive: a pool worker that took a job and came back has
 		// the same id in the same bucket; the printed wait tells them apart.
-		text := fmt.Sprintf("%s of these goroutines (same ids) were in this bucket %d snapshot(s) earlier", num(bd.Survivors), n-1-bd.SurvivorsSince)
+		text := fmt.Sprintf("%s of these goroutines (same ids) were in this bucket %d snapshot(s) earlier", units.Thousands(bd.Survivors), n-1-bd.SurvivorsSince)
 		if bd.MaxAge > 0 {
 			text = fmt.Sprintf("%s of these goroutines (same ids) were in this bucket before: they are at least %s old (the oldest %s)",
-				num(bd.Survivors), durText(bd.MinAge), durText(bd.MaxAge))
+				units.Thousands(bd.Survivors), units.Wait(bd.MinAge), units.Wait(bd.MaxAge))
 		}
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceAge, Text: text})
 	}
@@ -827,14 +835,14 @@ func evidenceRank(e Evidence) int {
 	return e.Weight
 }
 
-func blockedText(b *stack.Bucket, where stack.Frame) string {
+func blockedText(b *stack.Bucket, where, created stack.Frame) string {
 	state := b.State
 	if state == "" {
 		state = b.Op.String()
 	}
 	s := fmt.Sprintf("%s in %s", state, frameText(where))
-	if b.CreatedBy.Func != "" {
-		s += ", created by " + frameText(b.CreatedBy)
+	if created.Func != "" {
+		s += ", created by " + frameText(created)
 	}
 	return s
 }
@@ -843,32 +851,13 @@ func frameText(f stack.Frame) string {
 	if f.File == "" {
 		return f.Func
 	}
-	return fmt.Sprintf("%s at %s:%d", f.Func, f.File, f.Line)
-}
-
-func waitText(lo, hi time.Duration) string {
-	if lo == hi || lo == 0 {
-		return durText(hi)
-	}
-	return durText(lo) + " to " + durText(hi)
-}
-
-func durText(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return d.Round(time.Second).String()
-	case d < 2*time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%.1f h", d.Hours())
-	}
-	return fmt.Sprintf("%.1f days", d.Hours()/24)
+	return f.Func + " at " + f.Location()
 }
 
 func growthText(bd *BucketHistory) string {
 	counts := make([]string, len(bd.Counts))
 	for i, c := range bd.Counts {
-		counts[i] = num(c)
+		counts[i] = units.Thousands(c)
 	}
 	s := "count over snapshots: " + strings.Join(counts, " → ")
 	if bd.PerMinute > 0 {
@@ -878,20 +867,4 @@ func growthText(bd *BucketHistory) string {
 		s += fmt.Sprintf(", rising in each of %d snapshots", len(bd.Counts))
 	}
 	return s
-}
-
-// num formats n with thousands separators.
-func num(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + num(-n)
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

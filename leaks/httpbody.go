@@ -3,6 +3,7 @@ package leaks
 import (
 	"fmt"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -78,7 +79,7 @@ func newBodyFacts(gs []stack.Goroutine) bodyFacts {
 			dumping = true
 		}
 		if g.Op == stack.OpRunning && !dumping {
-			if _, ok := firstUser(g.Stack); ok {
+			if _, ok := g.Stack.FirstUser(); ok {
 				bf.busy = true
 			}
 		}
@@ -96,7 +97,7 @@ func isBodyWriter(bf *bodyFacts, g *stack.Goroutine) bool {
 		if f.Func == fnWriteLoop {
 			return true
 		}
-		if !isStd(f) {
+		if !f.IsStdlib() {
 			return false
 		}
 	}
@@ -129,16 +130,16 @@ func bodyEvidence(f *Finding, sf *snapshotFacts, b *stack.Bucket, held int, writ
 	unread := min(bf.unread(), held)
 	if unread == 0 {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked,
-			Text: fmt.Sprintf("%s goroutines are reading response bodies: the requests are in flight", num(bf.readers))})
+			Text: fmt.Sprintf("%s goroutines are reading response bodies: the requests are in flight", units.Thousands(bf.readers))})
 		return 0, true
 	}
 	what := "client connections wait"
 	if writers {
 		what = "client connection writers belong to connections that wait"
 	}
-	text := fmt.Sprintf("%s %s for their response bodies to be read or closed, and no goroutine reads them", num(unread), what)
+	text := fmt.Sprintf("%s %s for their response bodies to be read or closed, and no goroutine reads them", units.Thousands(unread), what)
 	if bf.readers > 0 {
-		text = fmt.Sprintf("%s %s for their response bodies to be read or closed; only %s goroutines read bodies", num(unread), what, num(bf.readers))
+		text = fmt.Sprintf("%s %s for their response bodies to be read or closed; only %s goroutines read bodies", units.Thousands(unread), what, units.Thousands(bf.readers))
 	}
 	w := 0
 	switch {

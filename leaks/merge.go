@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -85,7 +86,7 @@ func Merge(fs []Finding) []Finding {
 		if merged[i] > 1 {
 			out[i].Evidence = append(out[i].Evidence, Evidence{Kind: EvidenceMerged, Text: fmt.Sprintf(
 				"%d buckets (call paths) block at %s and were started at %s; the evidence above is of the largest, %s goroutines",
-				merged[i], frameText(out[i].Blocking), creatorText(out[i].CreatedBy), num(largest[i]))})
+				merged[i], frameText(out[i].Blocking), creatorText(out[i].CreatedBy), units.Thousands(largest[i]))})
 			slices.Sort(out[i].IDs)
 		}
 	}

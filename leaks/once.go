@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/stack"
 )
 
@@ -80,6 +81,6 @@ func onceEvidence(f *Finding, sf *snapshotFacts, b *stack.Bucket) int {
 		return 0
 	}
 	f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceOnceCycle, Weight: 2,
-		Text: fmt.Sprintf("waits for a sync.Once held by a goroutine inside its init function, and all %s goroutines inside one wait for a sync.Once themselves: an init calls Do of its own Once (or two inits call each other's), none can return", num(sf.once.holders))})
+		Text: fmt.Sprintf("waits for a sync.Once held by a goroutine inside its init function, and all %s goroutines inside one wait for a sync.Once themselves: an init calls Do of its own Once (or two inits call each other's), none can return", units.Thousands(sf.once.holders))})
 	return 2
 }

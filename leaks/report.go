@@ -3,6 +3,8 @@ package leaks
 import (
 	"fmt"
 
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/stack"
 )
@@ -76,11 +78,11 @@ func Report(fs []Finding, min Verdict) []report.Finding {
 }
 
 func title(f *Finding) string {
-	n := num(f.Count) + " goroutines"
+	n := units.Thousands(f.Count) + " goroutines"
 	if f.Count == 1 {
 		n = "1 goroutine"
 	}
-	where := shortFunc(f.Blocking.Func)
+	where := symbol.ShortFunc(f.Blocking.Func)
 	return fmt.Sprintf("%s %s in %s", n, opPhrase(f.Check, f.Op), where)
 }
 
@@ -158,22 +160,4 @@ func proofSummary(f *Finding) string {
 		}
 	}
 	return "the runtime proved it."
-}
-
-// shortFunc drops the import path before the last package element:
-// "github.com/x/y/pkg.(*T).m" → "pkg.(*T).m".
-func shortFunc(fn string) string {
-	end := len(fn)
-	for i := 0; i < len(fn); i++ {
-		if fn[i] == '[' {
-			end = i
-			break
-		}
-	}
-	for i := end - 1; i >= 0; i-- {
-		if fn[i] == '/' {
-			return fn[i+1:]
-		}
-	}
-	return fn
 }

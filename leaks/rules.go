@@ -66,7 +66,7 @@ func (r *Rule) Match(s *stack.Stack, created stack.Frame, ls []stack.Label, op s
 				ok = true
 				break
 			}
-			if !isStd(f) {
+			if !f.IsStdlib() {
 				break
 			}
 		}
@@ -228,39 +228,4 @@ func BenignRules() []Rule {
 			Creator: comp(e.creator), Label: comp(e.lbl), Ops: e.ops})
 	}
 	return out
-}
-
-// isStd reports whether f belongs to the standard library. It extends
-// stack.Frame.IsStdlib with functions of a standard package that the runtime
-// implements (sync.runtime_notifyListWait, internal/sync.runtime_SemacquireMutex
-// and other linkname targets), whose file lies under GOROOT's src/runtime.
-func isStd(f stack.Frame) bool {
-	if f.IsStdlib() || f.IsRuntime() {
-		return true
-	}
-	pkg := f.Package()
-	if pkg == "main" || pkg == "" {
-		return false
-	}
-	if i := strings.IndexByte(pkg, '/'); i >= 0 {
-		pkg = pkg[:i]
-	}
-	if strings.IndexByte(pkg, '.') >= 0 {
-		return false
-	}
-	file := strings.ReplaceAll(f.File, `\`, "/")
-	return strings.Contains(file, "/src/runtime/")
-}
-
-// firstUser is stack.Stack.FirstUser with isStd.
-func firstUser(s *stack.Stack) (stack.Frame, bool) {
-	if s == nil {
-		return stack.Frame{}, false
-	}
-	for _, f := range s.Frames {
-		if !isStd(f) {
-			return f, true
-		}
-	}
-	return stack.Frame{}, false
 }

@@ -2,15 +2,16 @@ package stack
 
 import "time"
 
-// Frame is one call in a goroutine's stack.
+// Frame is one call in a goroutine's stack, or in a profile sample's call
+// path: the one frame type of gdiag (heap and contention analysis use it too).
 type Frame struct {
 	// Func is the fully qualified function name without arguments,
 	// e.g. "net/http.(*conn).serve" or "main.main.func1".
-	Func string
+	Func string `json:"func"`
 	// File is the source path as printed (may be a Windows path).
-	File string
+	File string `json:"file,omitempty"`
 	// Line is the 1-based source line, 0 when unknown.
-	Line int
+	Line int `json:"line,omitempty"`
 }
 
 // Stack is a sequence of frames, innermost first. Goroutines with identical

@@ -48,6 +48,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
+	opts.MainModules = leak.modules
 	if opts.Leaks, err = leak.options(); err != nil {
 		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
 		return exitUsage

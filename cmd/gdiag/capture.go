@@ -22,6 +22,7 @@ import (
 
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/internal/term"
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // exitCaptureFailed is the exit code of a capture that produced no usable
@@ -177,7 +178,7 @@ func progressTo(stderr io.Writer) progressFunc {
 		if el.Seconds() < window {
 			phase = fmt.Sprintf("profiling %.0f/%.0f s", el.Seconds(), window)
 		}
-		fmt.Fprintf(stderr, "\r\033[Kgdiag capture: %s, %s received", phase, byteSize(n))
+		fmt.Fprintf(stderr, "\r\033[Kgdiag capture: %s, %s received", phase, units.Bytes(float64(n)))
 	}
 }
 
@@ -250,13 +251,13 @@ func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*f
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Interrupted (Ctrl-C, SIGTERM): the user wants no file.
-		return nil, fmt.Errorf("interrupted after %s; nothing kept", byteSize(n))
+		return nil, fmt.Errorf("interrupted after %s; nothing kept", units.Bytes(float64(n)))
 	}
 	// Validate under the temporary name: only a readable bundle gets a
 	// gdiag-*.gdiag name.
 	b, err := bundle.Open(tmp.name)
 	if b == nil {
-		return nil, fmt.Errorf("%s sent %s that is not a valid bundle: %w", hreq.URL.Redacted(), byteSize(n), errors.Join(copyErr, err))
+		return nil, fmt.Errorf("%s sent %s that is not a valid bundle: %w", hreq.URL.Redacted(), units.Bytes(float64(n)), errors.Join(copyErr, err))
 	}
 	defer b.Close()
 	path, perr := placeNew(tmp.name, path, !explicit)
@@ -267,7 +268,7 @@ func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*f
 	res.Manifest = b.Manifest
 	res.Problems = errors.Join(err, b.Verify())
 	if copyErr != nil {
-		return res, fmt.Errorf("download cut short after %s (%v); the complete entries were kept in %s", byteSize(n), copyErr, path)
+		return res, fmt.Errorf("download cut short after %s (%v); the complete entries were kept in %s", units.Bytes(float64(n)), copyErr, path)
 	}
 	if b.Manifest.Schema == 0 {
 		return res, fmt.Errorf("%s: bundle without a readable manifest: %v", path, res.Problems)
@@ -490,7 +491,7 @@ func printCaptured(w io.Writer, r *fetchResult) {
 	}
 	// Everything from the bundle is the server's text: escaped before it
 	// reaches the terminal.
-	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", term.Sanitize(r.Path), byteSize(r.Bytes), taken, r.Took.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "wrote %s (%s, %d entries) in %v\n", term.Sanitize(r.Path), units.Bytes(float64(r.Bytes)), taken, r.Took.Round(10*time.Millisecond))
 	fmt.Fprintf(w, "  process: %s pid %d, %s, %d goroutines\n", term.Sanitize(m.Host), m.PID, term.Sanitize(m.GoVersion), m.Goroutines)
 	if sd := m.StackDump; sd != nil {
 		if sd.Taken {
@@ -556,15 +557,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// byteSize renders n bytes as B, KiB or MiB.
-func byteSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/collector"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/html"
 	"github.com/gdiag/gdiag/report/text"
@@ -120,7 +121,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if *format != "text" {
 		out = stderr // keep the JSON or HTML clean
 	}
-	fmt.Fprintf(out, "\nThe bundle stays on disk: %s (%s)\n", res.Path, byteSize(res.Bytes))
+	fmt.Fprintf(out, "\nThe bundle stays on disk: %s (%s)\n", res.Path, units.Bytes(float64(res.Bytes)))
 	printExplore(out, res.Path, res.Manifest)
 	if pprof.Lookup("goroutineleak") == nil {
 		fmt.Fprintf(out, "\n%s has no goroutineleak profile. To let the runtime itself prove the leaks, run\n", runtime.Version())
@@ -235,8 +236,8 @@ func (d demo) run() (res *fetchResult, err error) {
 	fmt.Fprintf(d.stderr, "gdiag demo: load done: %d requests, %.0f req/s, p50 %v, p99 %v, %d errors\n",
 		l.res.Requests, l.res.Throughput, l.res.P50, l.res.P99, l.res.ErrorCount())
 	fmt.Fprintf(d.stderr, "gdiag demo: the service leaked %d senders, %d ticker pollers, %d context watchers; cache %d entries (%s)\n",
-		st.LeakedSenders, st.LeakedPollers, st.LeakedWatchers, st.CacheEntries, byteSize(st.CacheBytes))
-	fmt.Fprintf(d.stderr, "gdiag demo: bundle %s (%s) with %d goroutines\n\n", res.Path, byteSize(res.Bytes), res.Manifest.Goroutines)
+		st.LeakedSenders, st.LeakedPollers, st.LeakedWatchers, st.CacheEntries, units.Bytes(float64(st.CacheBytes)))
+	fmt.Fprintf(d.stderr, "gdiag demo: bundle %s (%s) with %d goroutines\n\n", res.Path, units.Bytes(float64(res.Bytes)), res.Manifest.Goroutines)
 	mu.Lock()
 	for _, e := range bgErrs {
 		fmt.Fprintf(d.stderr, "gdiag demo: collector: %v\n", e)

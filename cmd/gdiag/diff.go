@@ -38,6 +38,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gdiag diff: --similarity: %v\n", err)
 		return exitUsage
 	}
+	opts.MainModules = leak.modules
 	if opts.Leaks, err = leak.options(); err != nil {
 		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
 		return exitUsage
@@ -60,6 +61,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // leakFlags are the leak-detection flags of analyze and diff.
 type leakFlags struct {
+	modules   list
 	ignore    ruleList
 	all       *bool
 	quiescent *bool
@@ -69,6 +71,7 @@ type leakFlags struct {
 
 func addLeakFlags(fs *flag.FlagSet) *leakFlags {
 	l := &leakFlags{}
+	fs.Var(&l.modules, "module", "module path of the service's own code, comma-separated or repeated (default: the main module in a bundle's build info); findings point at its frames rather than at libraries it calls")
 	fs.Var(&l.ignore, "ignore", "ignore goroutines matching KIND=REGEX, KIND one of func (any frame), top (where it blocks), entry (the function it started in), creator (its go statement) or label (key=value); repeatable")
 	l.all = fs.Bool("all-buckets", false, "report benign and active goroutine buckets too, as info findings")
 	l.quiescent = fs.Bool("quiescent", false, "the program should be idle at capture (after load, at the end of a test): every goroutine blocked in user code is a likely leak")

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -42,7 +43,7 @@ func runGCTune(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var err error
-	if p.AllocBytesPerSec, err = gctune.ParseRate(*rate); err != nil {
+	if p.AllocBytesPerSec, err = units.ParseRate(*rate); err != nil {
 		fmt.Fprintf(stderr, "gdiag gctune: --alloc-rate: %v\n", err)
 		return exitUsage
 	}
@@ -73,10 +74,10 @@ func runGCTune(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	sec := gctune.WhatIfSection(preds)
 	lim := "no GOMEMLIMIT"
 	if limit.v > 0 {
-		lim = "GOMEMLIMIT=" + gctune.FormatBytes(limit.v)
+		lim = "GOMEMLIMIT=" + units.MemLimit(limit.v)
 	}
 	sec.Notes = append(sec.Notes,
-		fmt.Sprintf("Steady load: live heap %s, roots %s, allocation %s/s, %s, GOMAXPROCS %d.", gctune.FormatBytes(live.v), gctune.FormatBytes(roots.v), gctune.FormatBytes(int64(p.AllocBytesPerSec)), lim, *procs),
+		fmt.Sprintf("Steady load: live heap %s, roots %s, allocation %s/s, %s, GOMAXPROCS %d.", units.MemLimit(live.v), units.MemLimit(roots.v), units.Bytes(p.AllocBytesPerSec), lim, *procs),
 		fmt.Sprintf("Cost model: %.2f ns of GC CPU per byte of live heap + roots per cycle, runway ratio 0.9 (uncalibrated; gdiag recommend BUNDLE calibrates both from the service's own cycles).", *perByte))
 	rep := &report.Report{Schema: report.SchemaVersion, Title: "gdiag gctune what-if", Sections: []report.Section{sec}}
 	if err := out.write(rep, stdout); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -26,6 +27,8 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		failOn = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		load   = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
 	)
+	var modules list
+	fs.Var(&modules, "module", "module path of the service's own code, comma-separated or repeated (default: the main module in a bundle's build info); pool advice points at its frames rather than at libraries it calls")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage
@@ -53,7 +56,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	if inputs == nil {
 		return code
 	}
-	rep := analyzer.Analyze(inputs, analyzer.Options{Focus: analyzer.FocusRecommend, GC: obj})
+	rep := analyzer.Analyze(inputs, analyzer.Options{Focus: analyzer.FocusRecommend, GC: obj, MainModules: modules})
 	if !slices.ContainsFunc(rep.Sections, func(s report.Section) bool { return s.ID == gctune.SectionGCSummary }) {
 		fmt.Fprintln(stderr, "gdiag recommend: no GC data in the inputs: give a bundle with a metrics history or a GODEBUG=gctrace=1 log")
 		code = exitUsage
@@ -65,7 +68,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 func objective(budget string, headroom, target float64) (gctune.Objective, error) {
 	var o gctune.Objective
 	if budget != "" {
-		b, err := gctune.ParseBytes(budget)
+		b, err := units.ParseBytes(budget)
 		if err != nil || b <= 0 {
 			return o, fmt.Errorf("--memory-budget %q: want a positive size such as 3GiB", budget)
 		}
@@ -88,11 +91,11 @@ func (b *byteFlag) String() string {
 	if b == nil || b.v == 0 {
 		return ""
 	}
-	return gctune.FormatBytes(b.v)
+	return units.MemLimit(b.v)
 }
 
 func (b *byteFlag) Set(s string) error {
-	v, err := gctune.ParseBytes(s)
+	v, err := units.ParseBytes(s)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package leaktest
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -39,10 +40,13 @@ type Bucket struct {
 	State string
 	// Op is the blocking operation.
 	Op stack.Op
-	// Where is the innermost frame outside the runtime and standard
-	// library, or the innermost frame when there is none.
+	// Where is the frame the verdict is about (leaks.Finding.Blocking): the
+	// tested module's innermost frame, else the innermost outside the
+	// runtime and standard library, else the innermost frame.
 	Where stack.Frame
-	// CreatedBy is the go statement that started the goroutines.
+	// CreatedBy is the go statement that started the goroutines, charged to
+	// the caller of wrappers such as sync.(*WaitGroup).Go
+	// (stack.Goroutine.CreationSite).
 	CreatedBy stack.Frame
 	// Tests are the tests whose goroutines (labelled by Check) are in the
 	// bucket, by name; empty when no test used Check.
@@ -70,8 +74,9 @@ type TestCount struct {
 func newError(gs []stack.Goroutine, excess map[string]int) *Error {
 	e := &Error{}
 	judged := make(map[string]*leaks.Finding)
+	mainModules := testedModule()
 	fs := leaks.Find(&stack.Snapshot{Goroutines: gs, Format: stack.FormatText, Total: len(gs)},
-		leaks.Options{Similarity: growthGrouping().Similarity, Quiescent: true})
+		leaks.Options{Similarity: growthGrouping().Similarity, Quiescent: true, MainModules: mainModules})
 	for i := range fs {
 		judged[fs[i].Signature] = &fs[i]
 	}
@@ -86,14 +91,15 @@ func newError(gs []stack.Goroutine, excess map[string]int) *Error {
 			Growth:    growth,
 			State:     bk.State,
 			Op:        bk.Op,
-			CreatedBy: bk.CreatedBy,
+			CreatedBy: bk.CreationSite(gs),
 			IDs:       bk.IDs,
 			Stack:     bk.Stack,
 		}
+		// Where and the verdict name the same frame: the finding's.
 		if f := judged[bk.Signature]; f != nil {
 			b.Verdict, b.Check, b.Rule, b.Suggestion = f.Verdict, f.Check, f.Rule, f.Suggestion
-		}
-		if f, ok := bk.Stack.FirstUser(); ok {
+			b.Where, b.CreatedBy = f.Blocking, f.CreatedBy
+		} else if f, ok := bk.Stack.FirstUserIn(mainModules); ok {
 			b.Where = f
 		} else if len(bk.Stack.Frames) > 0 {
 			b.Where = bk.Stack.Frames[0]
@@ -143,9 +149,9 @@ func (e *Error) Error() string {
 		if bk.Growth > 0 {
 			fmt.Fprintf(&b, " (+%d over baseline)", bk.Growth)
 		}
-		fmt.Fprintf(&b, " [%s] at %s (%s:%d)", op, bk.Where.Func, bk.Where.File, bk.Where.Line)
+		fmt.Fprintf(&b, " [%s] at %s", op, bk.Where)
 		if bk.CreatedBy.Func != "" {
-			fmt.Fprintf(&b, "\n    created by %s (%s:%d)", bk.CreatedBy.Func, bk.CreatedBy.File, bk.CreatedBy.Line)
+			fmt.Fprintf(&b, "\n    created by %s", bk.CreatedBy)
 		}
 		if bk.Check != "" || bk.Rule != "" {
 			fmt.Fprintf(&b, "\n    %s", bk.Verdict)
@@ -192,4 +198,14 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// testedModule returns the module under test (the main module of a test
+// binary), whose frames a report points at rather than at libraries, gdiag's
+// own included.
+func testedModule() []string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path != "" {
+		return []string{bi.Main.Path}
+	}
+	return nil
 }

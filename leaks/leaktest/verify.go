@@ -81,6 +81,10 @@ func Check(t testing.TB, opts ...Option) {
 	c.test = t.Name()
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(LabelKey, c.test)))
 	t.Cleanup(func() {
+		// A helper, so the failure is reported at the test's call of Check
+		// (testing follows a helper cleanup back to where it was
+		// registered), not at this line.
+		t.Helper()
 		// The cleanup runs on the test's goroutine: drop the label so the
 		// check does not count itself.
 		pprof.SetGoroutineLabels(context.Background())

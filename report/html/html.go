@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/internal/display"
 )
@@ -115,7 +116,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"sev":   func(s report.Severity) string { return s.String() },
 	"upper": strings.ToUpper,
 	"thousands": func(n int) string {
-		return display.Thousands(int64(n))
+		return units.Thousands(n)
 	},
 }).Parse(pageHTML))
 

@@ -14,6 +14,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/gdiag/gdiag/internal/symbol"
+	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/internal/display"
 )
@@ -162,7 +164,7 @@ func (t *textWriter) findings(fs []report.Finding, opts Options) {
 		}
 		t.field("check", check)
 		if f.Count > 0 {
-			t.field("count", display.Thousands(int64(f.Count)))
+			t.field("count", units.Thousands(f.Count))
 		}
 		t.field("where", display.Where(f.Function, f.Location))
 		t.field("created by", f.CreatedBy)
@@ -277,7 +279,7 @@ func (t *textWriter) table(tab report.Table, maxRows int) error {
 		if hidden == 1 {
 			noun = "row"
 		}
-		t.line(fmt.Sprintf("  … %s more %s not shown", display.Thousands(int64(hidden)), noun))
+		t.line(fmt.Sprintf("  … %s more %s not shown", units.Thousands(hidden), noun))
 	}
 	return nil
 }
@@ -357,7 +359,7 @@ func shorten(s string, n int) string {
 		if c := fn + " at " + loc; runeLen(c) <= n {
 			return c
 		}
-		s = shortFunc(fn) + " at " + loc
+		s = symbol.ShortFunc(fn) + " at " + loc
 		if runeLen(s) <= n {
 			return s
 		}
@@ -390,14 +392,6 @@ func shortPath(p string) string {
 		return "…" + p[i:]
 	}
 	return p
-}
-
-// shortFunc drops the package path: "github.com/a/b.(*T).m" → "b.(*T).m".
-func shortFunc(fn string) string {
-	if i := strings.LastIndexByte(fn, '/'); i >= 0 && i < len(fn)-1 {
-		return fn[i+1:]
-	}
-	return fn
 }
 
 func pathLike(s string) bool {

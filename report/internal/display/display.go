@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 // Where joins a finding's function and location as "fn at file.go:12", or
@@ -26,33 +28,13 @@ func IDList(ids []int64, limit int) string {
 	var b strings.Builder
 	for i, id := range ids {
 		if i == limit {
-			fmt.Fprintf(&b, " … and %s more", Thousands(int64(len(ids)-limit)))
+			fmt.Fprintf(&b, " … and %s more", units.Thousands(len(ids)-limit))
 			break
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	return b.String()
-}
-
-// Thousands formats n with comma separators (1234567 → "1,234,567").
-func Thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
 	}
 	return b.String()
 }
