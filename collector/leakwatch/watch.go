@@ -62,9 +62,9 @@ type Stats struct {
 	// profiles taken; SkippedSnapshots and SkippedLeakProfiles those skipped
 	// because the estimated cost exceeded the budget or the goroutine count
 	// MaxGoroutines; Errors the steps that failed.
-	Snapshots, LeakProfiles                 uint64
-	SkippedSnapshots, SkippedLeakProfiles   uint64
-	Errors                                  uint64
+	Snapshots, LeakProfiles               uint64
+	SkippedSnapshots, SkippedLeakProfiles uint64
+	Errors                                uint64
 	// Seconds is the wall time spent in steps (profile, parse, judge); the
 	// goroutineleak profile's time includes the GC cycle it waits for.
 	Seconds float64
