@@ -284,9 +284,11 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	select {
 	case c.slot <- struct{}{}:
 	default:
+		c.stats.busy.Add(1)
 		return nil, ErrBusy
 	}
 	start := time.Now()
+	defer func() { c.stats.captured(time.Since(start)) }()
 	c.busyUntil.Store(start.Add(time.Duration(req.Seconds*float64(time.Second)) + time.Second).UnixNano())
 	if started != nil {
 		started()
@@ -315,6 +317,7 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 		cp.run(PartGoroutines, bundle.KindGoroutineProfile, profileStep("goroutine"))
 		if !cp.stopped() {
 			m.StackDump = c.stackDump(cp, req.Full, m.Goroutines)
+			c.stats.stackDump(m.StackDump)
 		}
 	}
 	if want(PartGoroutineLeak) {

@@ -60,6 +60,7 @@ type config struct {
 	flightMaxBytes uint64
 	pools          []namedPool
 	watch          *WatchOptions
+	leakWatch      LeakWatcher
 
 	errs []error // problems found while applying options
 }
