@@ -27,6 +27,10 @@ const (
 	LabelValue = "collector"
 )
 
+// minScaleGoroutines is the goroutine count from which the cost of a step
+// is taken to grow in proportion to the goroutines.
+const minScaleGoroutines = 1000
+
 // maxTrackedSites bounds the sites whose first-seen time is remembered.
 const maxTrackedSites = 10_000
 
@@ -35,13 +39,15 @@ const maxTrackedSites = 10_000
 // read the verdicts with State. All methods are safe for concurrent use.
 type Watch struct {
 	opts Options
+	find leaks.Options // opts.Find with the benign table compiled once
 
 	mu        sync.Mutex // serialises Step
 	history   []leaks.Sample
 	leaked    *stack.Snapshot // the last goroutineleak profile, filtered
 	leakedAt  time.Time
 	sites     map[string]*tracked
-	costPerG  float64       // seconds per goroutine of the last snapshot step
+	lastTook  time.Duration // the last snapshot step
+	lastN     int           // goroutines at the last snapshot step
 	leakCost  time.Duration // the last goroutineleak step
 	stats     Stats
 	lastSkip  string
@@ -81,7 +87,12 @@ func New(opts Options) (*Watch, error) {
 	if err := opts.resolve(); err != nil {
 		return nil, err
 	}
-	w := &Watch{opts: opts, sites: map[string]*tracked{}}
+	w := &Watch{opts: opts, find: opts.Find, sites: map[string]*tracked{}}
+	if !w.find.NoDefaultBenign {
+		// Compile the benign table once, not at every step.
+		w.find.Benign = append(leaks.BenignRules(), w.find.Benign...)
+		w.find.NoDefaultBenign = true
+	}
 	w.state.Store(&State{Options: opts})
 	return w, nil
 }
@@ -187,11 +198,14 @@ func (w *Watch) step(now time.Time) {
 			}
 		}
 	}
+	// The last step's cost, scaled up (never down: part of it is fixed)
+	// by the growth in goroutines since, counted from at least
+	// minScaleGoroutines (below that the fixed part dominates).
 	allowed := w.opts.Budget * w.opts.Interval.Seconds()
-	if est := w.costPerG * float64(n); w.costPerG > 0 && est > allowed {
-		w.skip(false, fmt.Sprintf("snapshot skipped at %s: %d goroutines × %.1f µs each (measured) ≈ %v, over the budget of %v per %v (%.1f%% of a core)",
-			now.UTC().Format(time.RFC3339), n, w.costPerG*1e6, secs(est), secs(allowed), w.opts.Interval, 100*w.opts.Budget))
-		w.costPerG = w.costPerG * 3 / 4 // one slow step must not disable the watch for good
+	if est := w.lastTook.Seconds() * max(1, float64(n)/float64(max(w.lastN, minScaleGoroutines))); w.lastTook > 0 && est > allowed {
+		w.skip(false, fmt.Sprintf("snapshot skipped at %s: estimated %v for %d goroutines (the last step took %v for %d), over the budget of %v per %v (%.1f%% of a core)",
+			now.UTC().Format(time.RFC3339), secs(est), n, w.lastTook.Round(time.Microsecond), w.lastN, secs(allowed), w.opts.Interval, 100*w.opts.Budget))
+		w.lastTook = w.lastTook * 3 / 4 // one slow step must not disable the watch for good
 		w.publish(now, nil)
 		return
 	}
@@ -205,7 +219,7 @@ func (w *Watch) step(now time.Time) {
 	w.add(now, snap)
 	fs := w.judge()
 	took := time.Since(t0)
-	w.costPerG = took.Seconds() / float64(max(n, 1))
+	w.lastTook, w.lastN = took, n
 	w.stats.Snapshots++
 	w.stats.Seconds += took.Seconds()
 	w.stats.LastStep = took
@@ -333,7 +347,7 @@ func (w *Watch) add(now time.Time, s *stack.Snapshot) {
 // findings into one per leak site (and per value of the chosen labels).
 func (w *Watch) judge() []leaks.Finding {
 	last := w.history[len(w.history)-1].Snapshot
-	fo := w.opts.Find
+	fo := w.find
 	fo.Leaked = w.leaked
 	fo.Quiescent = false
 	if len(w.history) > 1 {
