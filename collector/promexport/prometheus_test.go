@@ -214,8 +214,8 @@ func TestPrometheusScrapesLeakVerdicts(t *testing.T) {
 	base := startPrometheus(t, prom, map[string]string{"faulty": faulty.addr, "healthy": healthy.addr})
 
 	proofAvailable := pprof.Lookup("goroutineleak") != nil // the fixture is built with this toolchain
-	want := map[string]bool{ // leak sites of the faults, by the function they block in
-		"github.com/gdiag/gdiag/fixtures/flashsale.(*Service).sendRiskResult": false,
+	want := map[string]bool{                               // leak sites of the faults, by the function they block in
+		"github.com/gdiag/gdiag/fixtures/flashsale.(*Service).sendRiskResult":  false,
 		"github.com/gdiag/gdiag/fixtures/flashsale.(*Service).awaitSettlement": false,
 	}
 	var firstLeak time.Duration
