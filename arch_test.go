@@ -88,6 +88,14 @@ func TestImportRules(t *testing.T) {
 			}
 			return false
 		}},
+		{name: "collector/leakwatch links only the leak check, no renderer, analyzer or Prometheus", pkg: "collector/leakwatch", forbidden: func(d string) bool {
+			for _, p := range []string{"analyzer", "gctune", "pool", "contention", "collector", "report/text", "report/html"} {
+				if d == module+"/"+p || strings.HasPrefix(d, module+"/"+p+"/") {
+					return true
+				}
+			}
+			return strings.HasPrefix(d, "github.com/prometheus/")
+		}},
 	}
 	// The checks: no I/O, and beyond the standard library only what
 	// ARCHITECTURE.md lets each import.
