@@ -57,13 +57,11 @@ type Options struct {
 type Exporter struct {
 	opts Options
 
-	mu       sync.Mutex
-	tunedAt  time.Time
-	tune     tuned
-	tuneErr  error
-	descs    []*prometheus.Desc
-	d        descs
-	verdicts []leaks.Verdict
+	mu      sync.Mutex
+	tunedAt time.Time
+	tune    tuned
+	descs   []*prometheus.Desc
+	d       descs
 }
 
 // tuned is the cached GC analysis and recommendation.
@@ -312,8 +310,8 @@ func (e *Exporter) tuned(c *collector.Collector, live collector.Live, now time.T
 	h := c.History(now.Add(-e.opts.TuneWindow))
 	m := &bundle.Manifest{Settings: live.Settings, Cgroup: live.Cgroup, GoVersion: runtime.Version(), NumCPU: runtime.NumCPU()}
 	r, err := gctune.Analyze(gctune.Input{Manifest: m, History: &h}, gctune.Options{})
-	e.tuneErr = err
 	if err != nil || r == nil {
+		// Too little history yet (or none): no GC figures this time.
 		e.tune = tuned{}
 		return e.tune
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -30,7 +29,11 @@ type flashsaleProc struct {
 func buildFlashsale(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "flashsale")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go from PATH: it honours GOTOOLCHAIN as the test's own build did.
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go not in PATH: %v", err)
+	}
 	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/gdiag/gdiag/fixtures/flashsale/cmd/flashsale").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build flashsale: %v\n%s", err, out)
