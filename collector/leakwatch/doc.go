@@ -20,8 +20,12 @@
 // dropped before judging, which also keeps per-request labels from splitting
 // a pile-up). The goroutine profile does not record the go statement that
 // created a goroutine, so the function it started in stands for its creation
-// site; nor goroutine ids or wait times, so the age of goroutines (which
-// `gdiag analyze` reads from text dumps) is not evidence here: growth is.
+// site; nor goroutine ids or wait times. Where the full text dump fits the
+// stop-the-world budget (Options.WaitBudget, 5 ms: a few hundred goroutines)
+// the watch takes it too and carries the runtime's wait times over to the
+// profile's stacks, so goroutines blocked at one place for 10 minutes and
+// more are a likely leak even when they neither grow nor are proven; in
+// bigger processes growth and the runtime's proof tell a leak.
 //
 // # Cost
 //
@@ -30,7 +34,9 @@
 // with the reason in State.Stats and the JSON warnings, when goroutines × the
 // measured cost per goroutine exceeds Options.Budget (1% of a core) × the
 // interval; the goroutineleak profile likewise against its own interval.
-// Goroutines with the pprof label gdiag=collector (the collector's, this
+// The text dump stops the world for about 10 µs per goroutine (measured at
+// each dump) and is skipped, counted in Stats.SkippedTextDumps, above the
+// budget. Goroutines with the pprof label gdiag=collector (the collector's, this
 // watch's own among them) are never judged. Memory: Options.Snapshots
 // parsed profiles and one first-seen time per site (at most 10,000).
 //

@@ -21,6 +21,7 @@ const (
 	DefaultMaxSites     = 20
 	DefaultBudget       = 0.01 // of one core
 	DefaultMaxGoroutine = 1_000_000
+	DefaultWaitBudget   = 5 * time.Millisecond
 )
 
 // Options configure a Watch. The zero value is the documented default.
@@ -51,6 +52,16 @@ type Options struct {
 	// MaxGoroutines skips snapshots of processes with more goroutines than
 	// this (default 1,000,000): the profile's buffer is proportional to it.
 	MaxGoroutines int
+	// WaitBudget is the longest stop-the-world pause the full goroutine
+	// text dump may cause at a step (default 5 ms, the collector's stack
+	// budget; negative: never take it). The dump (runtime.Stack of every
+	// goroutine, about 10 µs per goroutine, measured at each dump) is taken
+	// only when goroutines × that cost fits, so in processes of up to a few
+	// hundred goroutines. It carries the runtime's wait times (", N
+	// minutes") over to the profile's stacks: goroutines blocked at one place
+	// for 10 minutes and more are a likely leak even when they do not grow
+	// and the runtime cannot prove it.
+	WaitBudget time.Duration
 	// Labels are the pprof label keys that split a leak site: goroutines
 	// blocked at the same place from the same function but with different
 	// values of these labels are different sites (e.g. "handler"). Other
@@ -101,6 +112,9 @@ func (o *Options) resolve() error {
 	}
 	if o.Budget == 0 {
 		o.Budget = DefaultBudget
+	}
+	if o.WaitBudget == 0 {
+		o.WaitBudget = DefaultWaitBudget
 	}
 	if o.MaxGoroutines == 0 {
 		o.MaxGoroutines = DefaultMaxGoroutine

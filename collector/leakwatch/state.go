@@ -130,8 +130,8 @@ func (s *State) section() report.Section {
 	default:
 		sec.Notes = append(sec.Notes, fmt.Sprintf("goroutineleak profile of %s: %d goroutines proven leaked", s.LeakProfileAt.UTC().Format(time.RFC3339), s.Proven))
 	}
-	sec.Notes = append(sec.Notes, fmt.Sprintf("every %v a goroutine profile (no wait times or goroutine ids: growth, not age, tells a leak); the goroutineleak profile every %v; %d snapshots kept over %v",
-		s.Options.Interval, s.Options.LeakInterval, s.Options.Snapshots, s.Options.Window))
+	sec.Notes = append(sec.Notes, fmt.Sprintf("every %v a goroutine profile, with wait times from the full text dump when its pause fits %v (%d taken, %d skipped); the goroutineleak profile every %v; %d snapshots kept over %v",
+		s.Options.Interval, s.Options.WaitBudget, s.Stats.TextDumps, s.Stats.SkippedTextDumps, s.Options.LeakInterval, s.Options.Snapshots, s.Options.Window))
 	st := s.Stats
 	sec.Notes = append(sec.Notes, fmt.Sprintf("cost: %d snapshots (%d skipped), %d goroutineleak profiles (%d skipped), %.3f s in total, last step %v; budget %.1f%% of a core",
 		st.Snapshots, st.SkippedSnapshots, st.LeakProfiles, st.SkippedLeakProfiles, st.Seconds, st.LastStep.Round(time.Microsecond), 100*s.Options.Budget))

@@ -41,18 +41,23 @@ type Watch struct {
 	opts Options
 	find leaks.Options // opts.Find with the benign table compiled once
 
-	mu        sync.Mutex // serialises Step
-	history   []leaks.Sample
-	leaked    *stack.Snapshot // the last goroutineleak profile, filtered
-	leakedAt  time.Time
-	sites     map[string]*tracked
-	lastTook  time.Duration // the last snapshot step
-	lastN     int           // goroutines at the last snapshot step
-	leakCost  time.Duration // the last goroutineleak step
-	stats     Stats
-	lastSkip  string
-	lastError string
-	buf       bytes.Buffer
+	mu       sync.Mutex // serialises Step
+	history  []leaks.Sample
+	leaked   *stack.Snapshot // the last goroutineleak profile, filtered
+	leakedAt time.Time
+	sites    map[string]*tracked
+	lastTook time.Duration // the last snapshot step
+	// The full text dump: learnt pause per goroutine, next buffer size,
+	// the buffer kept between steps.
+	waitCostPerG time.Duration
+	textBufSize  int
+	textBuf      []byte
+	lastN        int           // goroutines at the last snapshot step
+	leakCost     time.Duration // the last goroutineleak step
+	stats        Stats
+	lastSkip     string
+	lastError    string
+	buf          bytes.Buffer
 
 	state atomic.Pointer[State]
 }
@@ -74,6 +79,12 @@ type Stats struct {
 	// Seconds is the wall time spent in steps (profile, parse, judge); the
 	// goroutineleak profile's time includes the GC cycle it waits for.
 	Seconds float64
+	// TextDumps counts the full goroutine text dumps taken for wait times,
+	// SkippedTextDumps those left out because their estimated pause
+	// exceeded Options.WaitBudget (expected above a few hundred
+	// goroutines); StopTheWorldSeconds sums the pauses they caused.
+	TextDumps, SkippedTextDumps uint64
+	StopTheWorldSeconds         float64
 	// LastStep is the wall time of the last snapshot step, LastLeakProfile
 	// of the last goroutineleak profile.
 	LastStep, LastLeakProfile time.Duration
@@ -216,6 +227,7 @@ func (w *Watch) step(now time.Time) {
 		return
 	}
 	snap, own := w.prepare(snap)
+	w.addWaits(snap, n)
 	w.add(now, snap)
 	fs := w.judge()
 	took := time.Since(t0)

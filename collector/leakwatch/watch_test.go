@@ -165,6 +165,9 @@ func TestWatchGrowthAndHealthyPool(t *testing.T) {
 	if p := siteOf(st, "github.com/gdiag/gdiag/collector/leakwatch_test.idleWorker"); p == nil || p.Finding.Verdict.IsLeak() {
 		t.Errorf("idle pool: %+v, want a site that is not a leak", p)
 	}
+	if st.Stats.TextDumps != 5 || st.Stats.StopTheWorldSeconds <= 0 {
+		t.Errorf("text dumps %d (pause %v s): a small process is dumped at every step", st.Stats.TextDumps, st.Stats.StopTheWorldSeconds)
+	}
 	if st.Own < 1 {
 		t.Errorf("own goroutines %d, want the labelled sender counted as the collector's", st.Own)
 	}

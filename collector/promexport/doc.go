@@ -21,8 +21,9 @@
 //	gdiag_leak_site_growth_per_second{site}             gauge    growth over the watch's history
 //	gdiag_leak_site_age_seconds{site}                   gauge    since the watch first saw the site
 //	gdiag_leak_site_first_seen_timestamp_seconds{site}  gauge
-//	gdiag_leakwatch_profiles_total{profile}             counter  goroutine / goroutineleak profiles taken
+//	gdiag_leakwatch_profiles_total{profile}             counter  goroutine / goroutineleak / goroutine-text taken
 //	gdiag_leakwatch_skipped_total{profile}              counter  skipped over budget
+//	gdiag_leakwatch_stop_the_world_seconds_total        counter  pauses of the text dumps (within WaitBudget)
 //	gdiag_leakwatch_errors_total, gdiag_leakwatch_seconds_total, gdiag_leakwatch_last_snapshot_timestamp_seconds,
 //	gdiag_leakwatch_own_goroutines
 //

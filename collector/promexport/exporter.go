@@ -76,7 +76,7 @@ type descs struct {
 	verdictGoroutines, verdictSites, proven                *prometheus.Desc
 	siteGoroutines, siteGrowth, siteAge, siteFirstSeen     *prometheus.Desc
 	watchSnapshots, watchSkipped, watchErrors, watchSecond *prometheus.Desc
-	watchLast, watchOwn                                    *prometheus.Desc
+	watchLast, watchOwn, watchSTW                          *prometheus.Desc
 	gcShare, gcTarget, heapLive, heapGoal                  *prometheus.Desc
 	gogc, memlimit, maxprocs                               *prometheus.Desc
 	recGOGC, recLimit, recMaxprocs, recSaving              *prometheus.Desc
@@ -133,11 +133,12 @@ func (e *Exporter) build() {
 		e.desc(&d.siteGrowth, "gdiag_leak_site_growth_per_second", "Growth of a leak site over the watch's history, in goroutines per second.", siteLabels...)
 		e.desc(&d.siteAge, "gdiag_leak_site_age_seconds", "Time since the live watch first saw the leak site.", siteLabels...)
 		e.desc(&d.siteFirstSeen, "gdiag_leak_site_first_seen_timestamp_seconds", "When the live watch first saw the leak site (Unix time).", siteLabels...)
-		e.desc(&d.watchSnapshots, "gdiag_leakwatch_profiles_total", "Profiles the live watch took, by profile (goroutine, goroutineleak).", "profile")
+		e.desc(&d.watchSnapshots, "gdiag_leakwatch_profiles_total", "Profiles the live watch took, by profile (goroutine, goroutineleak, goroutine-text: the full text dump for wait times).", "profile")
 		e.desc(&d.watchSkipped, "gdiag_leakwatch_skipped_total", "Profiles the live watch skipped because their estimated cost exceeded its budget, by profile.", "profile")
 		e.desc(&d.watchErrors, "gdiag_leakwatch_errors_total", "Live watch steps that failed.")
 		e.desc(&d.watchSecond, "gdiag_leakwatch_seconds_total", "Wall time the live watch spent taking, parsing and judging profiles (the goroutineleak profile's GC cycle included).")
 		e.desc(&d.watchLast, "gdiag_leakwatch_last_snapshot_timestamp_seconds", "When the live watch last judged a snapshot (Unix time).")
+		e.desc(&d.watchSTW, "gdiag_leakwatch_stop_the_world_seconds_total", "Stop-the-world pause the live watch's full goroutine text dumps caused (taken only within leakwatch.Options.WaitBudget).")
 		e.desc(&d.watchOwn, "gdiag_leakwatch_own_goroutines", "Goroutines of gdiag's collector (pprof label gdiag=collector), left out of the verdicts.")
 	}
 	if e.opts.Collector != nil {
@@ -229,6 +230,9 @@ func (e *Exporter) collectWatch(ch chan<- prometheus.Metric, st *leakwatch.State
 	counter(ch, d.watchSnapshots, float64(stats.LeakProfiles), "goroutineleak")
 	counter(ch, d.watchSkipped, float64(stats.SkippedSnapshots), "goroutine")
 	counter(ch, d.watchSkipped, float64(stats.SkippedLeakProfiles), "goroutineleak")
+	counter(ch, d.watchSnapshots, float64(stats.TextDumps), "goroutine-text")
+	counter(ch, d.watchSkipped, float64(stats.SkippedTextDumps), "goroutine-text")
+	counter(ch, d.watchSTW, stats.StopTheWorldSeconds)
 	counter(ch, d.watchErrors, float64(stats.Errors))
 	counter(ch, d.watchSecond, stats.Seconds)
 	if !st.Time.IsZero() {
