@@ -85,3 +85,26 @@ func TestCarryWaitsRealDump(t *testing.T) {
 		t.Errorf("wait evidence on %d goroutines, want ≥ 1000", withWait)
 	}
 }
+
+// The goroutineleak profile's cost grows faster than the goroutines: the
+// estimate keeps a 100k-goroutine process from paying 26 s of CPU at the
+// first profile, and scales a measured cost by the square of the growth.
+func TestLeakEstimate(t *testing.T) {
+	budget := time.Duration(DefaultBudget * float64(DefaultLeakInterval)) // 3 s
+	for _, tt := range []struct {
+		last       time.Duration
+		lastN, n   int
+		overBudget bool
+	}{
+		{0, 0, 1_000, false},
+		{0, 0, 10_000, false},
+		{0, 0, 100_000, true},
+		{91 * time.Millisecond, 10_000, 10_000, false},
+		{91 * time.Millisecond, 10_000, 100_000, true},
+		{9 * time.Millisecond, 10, 1_000, false},
+	} {
+		if got := leakEstimate(tt.last, tt.lastN, tt.n) > budget; got != tt.overBudget {
+			t.Errorf("leakEstimate(%v, %d, %d) = %v: over the 3 s budget %v, want %v", tt.last, tt.lastN, tt.n, leakEstimate(tt.last, tt.lastN, tt.n), got, tt.overBudget)
+		}
+	}
+}
