@@ -47,7 +47,7 @@ func startFlashsale(t *testing.T, bin, faults string) *flashsaleProc {
 	t.Helper()
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-faults", faults, "-load", "10m", "-serve",
 		"-concurrency", "2", "-spike-concurrency", "4", "-max-requests", "10000000",
-		"-leakwatch-interval", "500ms", "-leakwatch-window", "30s", "-leakwatch-leak-interval", "2s", "-leakwatch-budget", "0.25")
+		"-leakwatch-interval", "500ms", "-leakwatch-window", "30s", "-leakwatch-leak-interval", "2s", "-leakwatch-budget", "1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +259,7 @@ func TestPrometheusScrapesLeakVerdicts(t *testing.T) {
 
 	// The healthy run, under the same load for as long, judged over as
 	// many snapshots: nothing.
-	if ss := query(t, base, `gdiag_leakwatch_profiles_total{run="healthy",profile="goroutine"} > 10`); len(ss) == 0 {
+	if ss := query(t, base, `gdiag_leakwatch_profiles_total{run="healthy",profile="goroutine"} > 5`); len(ss) == 0 {
 		t.Fatalf("the healthy run's watch took too few snapshots: %s", describe(query(t, base, `gdiag_leakwatch_profiles_total{run="healthy"}`)))
 	}
 	if ss := query(t, base, `gdiag_leak_goroutines{run="healthy",verdict=~"likely-leak|proven-leak"} > 0`); len(ss) > 0 {
