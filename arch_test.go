@@ -82,7 +82,24 @@ var (
 	// internals are the module's shared helpers: symbol and units are
 	// standard library only; pprofconv adds github.com/google/pprof/profile
 	// and m/stack (which is standard library only).
-	internals = []string{"m/internal/symbol", "m/internal/units", "m/internal/pprofconv", "github.com/google/pprof/profile"}
+	internals = []string{"m/internal/symbol", "m/internal/units", "m/internal/pprofconv", "m/internal/limit", "github.com/google/pprof/profile"}
+	// collectorDeps is what the collector itself links.
+	collectorDeps = []string{
+		"m/bundle",
+		"github.com/google/pprof/profile",   // reads back its own profiles
+		"github.com/felixge/fgprof",         // wall-clock profile
+		"github.com/shirou/gopsutil/v4/...", // process and host stats
+		"github.com/tklauser/...",           // gopsutil's CPU counting
+		"golang.org/x/sys/...",
+	}
+	// leakWatchDeps is what the live leak watch links: the leak check and
+	// its parsers, no renderer.
+	leakWatchDeps = join([]string{"m/collector/leakwatch", "m/leaks", "m/stack", "m/report"}, internals)
+	// promDeps is client_golang and what it links.
+	promDeps = []string{
+		"github.com/prometheus/...", "github.com/beorn7/perks/...", "github.com/cespare/xxhash/...",
+		"github.com/munnerz/goautoneg", "google.golang.org/protobuf/...",
+	}
 	// renderStd is the standard-library part of the renderers.
 	renderStd = []string{"html/template", "text/template"}
 	// checkIO is what a check must not do itself: I/O, flags, the service side.
@@ -102,15 +119,14 @@ var budgets = map[string]budget{
 
 	// The service side: linked into someone else's production service, so
 	// no renderer, no check, no analyzer.
-	"pool": {allow: []string{"m/bundle"}, noStd: renderStd},
-	"collector": {allow: []string{
-		"m/bundle",
-		"github.com/google/pprof/profile",   // reads back its own profiles
-		"github.com/felixge/fgprof",         // wall-clock profile
-		"github.com/shirou/gopsutil/v4/...", // process and host stats
-		"github.com/tklauser/...",           // gopsutil's CPU counting
-		"golang.org/x/sys/...",
-	}, noStd: renderStd},
+	"pool":      {allow: []string{"m/bundle"}, noStd: renderStd},
+	"collector": {allow: collectorDeps, noStd: renderStd},
+	// The live leak watch: only services that import it link the leak
+	// check; it never links Prometheus or the collector.
+	"collector/leakwatch": {allow: leakWatchDeps, noStd: renderStd, noDirect: []string{"m/collector", "github.com/prometheus/..."}},
+	// The Prometheus exporter: the only package that links client_golang.
+	// It reads the GC target from gctune's model.
+	"collector/promexport": {allow: join(collectorDeps, leakWatchDeps, promDeps, []string{"m/collector", "m/gctune"}), noStd: renderStd},
 
 	// The output model: standard library only (and the shared helpers).
 	"report":                  {allow: []string{"m/internal/symbol", "m/internal/units"}, noStd: renderStd},
@@ -134,13 +150,14 @@ var budgets = map[string]budget{
 	"cmd/gdiag": {allow: []string{"m/..."}, anyThirdParty: true},
 
 	// The fixture service links only the collector, like a real service.
-	"fixtures/flashsale":               {allow: []string{"m/collector", "m/bundle", "github.com/google/pprof/profile", "github.com/felixge/fgprof", "github.com/shirou/gopsutil/v4/...", "github.com/tklauser/...", "golang.org/x/sys/..."}, noStd: renderStd},
-	"fixtures/flashsale/cmd/flashsale": {allow: []string{"m/fixtures/flashsale", "m/collector", "m/bundle", "github.com/google/pprof/profile", "github.com/felixge/fgprof", "github.com/shirou/gopsutil/v4/...", "github.com/tklauser/...", "golang.org/x/sys/..."}, noStd: renderStd},
+	// Its command also runs the live leak watch and serves /metrics.
+	"fixtures/flashsale":               {allow: join(collectorDeps, []string{"m/collector"}), noStd: renderStd},
+	"fixtures/flashsale/cmd/flashsale": {allow: join(collectorDeps, leakWatchDeps, promDeps, []string{"m/fixtures/flashsale", "m/collector", "m/collector/promexport", "m/gctune"}), noStd: renderStd},
 
 	// The module's shared helpers (see internals).
 	"internal/symbol":    {noStd: renderStd},
 	"internal/units":     {noStd: renderStd},
-	"internal/pprofconv": {allow: []string{"m/stack", "m/internal/symbol", "github.com/google/pprof/profile"}, noStd: renderStd},
+	"internal/pprofconv": {allow: []string{"m/stack", "m/internal/symbol", "m/internal/limit", "github.com/google/pprof/profile"}, noStd: renderStd},
 	"internal/limit":     {noStd: renderStd},
 	"internal/term":      {noStd: renderStd},
 	// The hostile-input corpus generator, for cmd/gdiag's corpus test only.

@@ -310,7 +310,7 @@ func TestHistoryBounded(t *testing.T) {
 	ok200 := 0
 	for range 10 {
 		wg.Go(func() {
-			resp, err := http.Get(ts.URL + "/metrics")
+			resp, err := http.Get(ts.URL + "/history")
 			if err != nil {
 				errs <- err
 				return
@@ -350,9 +350,9 @@ func TestHistoryBounded(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.(*net.TCPConn).SetReadBuffer(4 << 10)
-	fmt.Fprintf(conn, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+	fmt.Fprintf(conn, "GET /history HTTP/1.1\r\nHost: x\r\n\r\n")
 	bufio.NewReaderSize(conn, 16).ReadString('\n')
-	resp, err := http.Get(ts.URL + "/metrics")
+	resp, err := http.Get(ts.URL + "/history")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -295,9 +295,11 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 	select {
 	case c.slot <- struct{}{}:
 	default:
+		c.stats.busy.Add(1)
 		return nil, ErrBusy
 	}
 	start := time.Now()
+	defer func() { c.stats.captured(time.Since(start)) }()
 	c.busyUntil.Store(start.Add(time.Duration(req.Seconds*float64(time.Second)) + time.Second).UnixNano())
 	c.busyDeadline.Store(start.Add(c.cfg.maxCapture).UnixNano())
 	if started != nil {
@@ -344,6 +346,7 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 			if note != "" {
 				m.StackDump.Reason += "; " + note
 			}
+			c.stats.stackDump(m.StackDump)
 		}
 	}
 	for _, p := range []struct {

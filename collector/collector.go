@@ -81,6 +81,7 @@ type Collector struct {
 	closed bool
 	notify chan struct{} // sampler → watcher, one pending signal at most
 	watch  *watcher
+	stats  stats
 }
 
 // New validates every option, then starts the metrics sampler (and, when
@@ -130,6 +131,9 @@ func New(opts ...Option) (*Collector, error) {
 	if cfg.watch != nil {
 		c.watch = newWatcher(c, *cfg.watch)
 		c.spawn(c.ctx, "watch", c.watch.run)
+	}
+	if cfg.leakWatch != nil {
+		c.spawn(c.ctx, "leakwatch", cfg.leakWatch.Run)
 	}
 	return c, nil
 }

@@ -282,8 +282,10 @@ func TestMountWithStripPrefix(t *testing.T) {
 	}{
 		{"index stripped", "/strip/", 200, "GOMAXPROCS"},
 		{"index", "/debug/gdiag/", 200, "goroutines"},
-		{"metrics stripped", "/strip/metrics", 200, `"samples"`},
-		{"metrics", "/debug/gdiag/metrics?seconds=60", 200, `"interval_ns":1000000000`},
+		{"history stripped", "/strip/history", 200, `"samples"`},
+		{"history", "/debug/gdiag/history?seconds=60", 200, `"interval_ns":1000000000`},
+		{"metrics is not JSON", "/debug/gdiag/metrics", 404, "moved to history"},
+		{"no leak watch", "/debug/gdiag/leaks", 404, "WithLeakWatch"},
 		{"unknown", "/debug/gdiag/nope", 404, ""},
 		{"bad seconds", "/debug/gdiag/bundle?seconds=abc", 400, "seconds"},
 		{"too many seconds", "/debug/gdiag/bundle?seconds=1000", 400, "limit"},
@@ -298,7 +300,7 @@ func TestMountWithStripPrefix(t *testing.T) {
 		})
 	}
 	var h bundle.MetricsHistory
-	_, body := get(t, client, ts.URL+"/debug/gdiag/metrics")
+	_, body := get(t, client, ts.URL+"/debug/gdiag/history")
 	if err := json.Unmarshal(body, &h); err != nil || len(h.Samples) == 0 {
 		t.Errorf("metrics JSON: %v, %d samples", err, len(h.Samples))
 	}
@@ -374,7 +376,7 @@ func TestAccess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, "/debug/gdiag/metrics", nil)
+			r := httptest.NewRequest(http.MethodGet, "/debug/gdiag/history", nil)
 			r.RemoteAddr = tt.remote
 			if tt.auth != "" {
 				r.Header.Set("Authorization", tt.auth)

@@ -39,8 +39,14 @@
 // time (WithMaxCaptureDuration) and bytes (WithMaxBundleBytes). A bad
 // parameter gets 400.
 //
-// GET /metrics — the metrics history as JSON (bundle.MetricsHistory).
-// Parameter seconds=N keeps only the last N seconds.
+// GET /history — the metrics history as JSON (bundle.MetricsHistory).
+// Parameter seconds=N keeps only the last N seconds. (It was /metrics until
+// December 2026; /metrics now answers 404 so that a Prometheus scrape never
+// reads JSON: register collector/promexport in your registry instead.)
+//
+// GET /leaks — with WithLeakWatch, the live leak watch's verdicts as JSON,
+// the contract of `gdiag analyze --format json` (docs/json.md); see package
+// collector/leakwatch.
 //
 // # Safety
 //

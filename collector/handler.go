@@ -25,8 +25,9 @@ import (
 //
 //	mux.Handle("/debug/gdiag/", c.Handler())
 //
-// The endpoints (GET; HEAD except for the bundle) are "/" (index page), "/bundle" and
-// "/metrics"; the package documentation lists their query parameters.
+// The endpoints (GET; HEAD except for the bundle) are "/" (index page), "/bundle",
+// "/history" and, with WithLeakWatch, "/leaks"; the package documentation
+// lists their query parameters.
 // Requests from non-loopback addresses are refused (403) unless
 // WithAllowRemote or WithToken is set; with a token every request needs it
 // (401 otherwise). The handler is safe for concurrent use; bundle requests
@@ -64,8 +65,18 @@ func (c *Collector) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.serveBundle(w, r)
+	case p == "history" || strings.HasSuffix(p, "/history"):
+		c.serveHistory(w, r)
+	case p == "leaks" || strings.HasSuffix(p, "/leaks"):
+		if c.cfg.leakWatch == nil {
+			http.Error(w, "collector: no live leak watch (collector.WithLeakWatch)", http.StatusNotFound)
+			return
+		}
+		c.cfg.leakWatch.ServeHTTP(w, r)
 	case p == "metrics" || strings.HasSuffix(p, "/metrics"):
-		c.serveMetrics(w, r)
+		// Prometheus users expect the exposition format at /metrics; the
+		// JSON history moved so that nobody scrapes it by mistake.
+		http.Error(w, "collector: the JSON metrics history moved to history; for Prometheus register collector/promexport in your registry", http.StatusNotFound)
 	case p == "" || strings.HasSuffix(p, "/"):
 		c.serveIndex(w, r)
 	default:
@@ -213,7 +224,7 @@ func bundleFileName(host string, t time.Time) string {
 	return bundlePrefix + safe + "-" + t.UTC().Format("20060102T150405Z") + bundleSuffix
 }
 
-func (c *Collector) serveMetrics(w http.ResponseWriter, r *http.Request) {
+func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request) {
 	var since time.Time
 	if s := r.URL.Query().Get("seconds"); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
@@ -223,7 +234,7 @@ func (c *Collector) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		since = time.Now().Add(-time.Duration(v * float64(time.Second)))
 	}
-	c.serveHistory(w, r, since)
+	c.writeHistory(w, r, since)
 }
 
 // indexState is what the index page shows.
@@ -241,6 +252,8 @@ type indexState struct {
 	Watching      bool
 	FlightRunning bool
 	Parts         []Part
+	LeakWatch     bool
+	LeakSummary   string
 }
 
 // indexHTML is the index page, filled by writeIndex with values escaped by
@@ -263,13 +276,15 @@ const indexHTML = `<!DOCTYPE html>
 <tr><th>flight recorder</th><td>%[16]s</td></tr>
 <tr><th>watcher</th><td>%[17]s</td></tr>
 </table>
+<h2>Leak watch</h2>
+%[19]s
 <h2>Endpoints</h2>
 <ul>
 <li><a href="bundle?seconds=5">bundle?seconds=5</a> — download a bundle (.gdiag zip). Parameters:
  <code>seconds</code> (CPU and wall-clock window, default 5), <code>ms</code> (the same in milliseconds),
  <code>include</code> (comma-separated: %[18]s),
  <code>full=1</code> (full goroutine dump even above the stop-the-world budget).</li>
-<li><a href="metrics">metrics</a> — metrics history as JSON; <code>seconds</code> keeps the last N seconds.</li>
+<li><a href="history">history</a> — metrics history as JSON; <code>seconds</code> keeps the last N seconds.</li>
 </ul>
 <p>Analyze a bundle with <code>gdiag analyze FILE</code>.</p>
 </body></html>
@@ -284,6 +299,12 @@ func writeIndex(w io.Writer, st indexState) error {
 		}
 		return "off"
 	}
+	leak := `<p>off: add <code>collector.WithLeakWatch(w)</code> with a <code>leakwatch.Watch</code> to judge goroutine leaks live.</p>`
+	if st.LeakWatch {
+		leak = "<p>" + esc(st.LeakSummary) + `</p>
+<p><a href="leaks">leaks</a> — the current verdicts as JSON (the contract of <code>gdiag analyze --format json</code>);
+ <code>verdict=active</code> lists every site.</p>`
+	}
 	parts := make([]string, len(st.Parts))
 	for i, p := range st.Parts {
 		parts[i] = esc(p)
@@ -296,7 +317,7 @@ func writeIndex(w io.Writer, st indexState) error {
 		esc(st.Settings.GOMEMLIMIT.Value), esc(st.Settings.GOMEMLIMIT.Source),
 		esc(st.Settings.GOMAXPROCS.Value), esc(st.Settings.GOMAXPROCS.Source),
 		esc(st.Samples), onOff(st.FlightRunning, "running"), onOff(st.Watching, "on"),
-		strings.Join(parts, ", "))
+		strings.Join(parts, ", "), leak)
 	return err
 }
 
@@ -307,6 +328,10 @@ func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Goroutines: runtime.NumGoroutine(), HeapLive: cur.HeapLiveBytes, HeapGoal: cur.HeapGoalBytes,
 		Interval: c.cfg.interval, Samples: c.ring.len(),
 		Watching: c.watch != nil, FlightRunning: c.flight != nil, Parts: AllParts(),
+		LeakWatch: c.cfg.leakWatch != nil,
+	}
+	if st.LeakWatch {
+		st.LeakSummary = c.cfg.leakWatch.Summary()
 	}
 	if ok2 {
 		st.GCCPUPercent = gcCPUPercent(prev, cur)

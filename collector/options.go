@@ -65,6 +65,7 @@ type config struct {
 	remoteFull     bool          // safety.go: WithRemoteFullDump
 	fullInterval   time.Duration // safety.go: WithFullDumpInterval
 	redact         bool          // safety.go: WithRedaction
+	leakWatch      LeakWatcher
 
 	errs []error // problems found while applying options
 }

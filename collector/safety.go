@@ -241,12 +241,12 @@ const (
 	historyWriteTimeout = 10 * time.Second
 )
 
-// serveHistory streams the metrics history as JSON (the MetricsHistory
+// writeHistory streams the metrics history as JSON (the MetricsHistory
 // shape): one response at a time, at most MaxMetricsResponseSamples
 // samples (the newest; X-Gdiag-Samples-Dropped counts the rest), each
 // sample encoded on its own so that memory is one sample and a 32 KiB
 // buffer beyond the ring's copy.
-func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request, since time.Time) {
+func (c *Collector) writeHistory(w http.ResponseWriter, r *http.Request, since time.Time) {
 	t := time.NewTimer(c.historyWait)
 	defer t.Stop()
 	select {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/collector"
+	"github.com/gdiag/gdiag/collector/leakwatch"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/report"
@@ -159,7 +160,16 @@ func (d demo) run() (res *fetchResult, err error) {
 		mu     sync.Mutex
 		bgErrs []error
 	)
+	// The live leak watch, on in the demo, paced to the load: 20
+	// snapshots over the run, the goroutineleak profile four times.
+	total := d.plan.shape.Ramp + d.plan.shape.Spike + d.plan.shape.Steady
+	every := max(total/20, 100*time.Millisecond)
+	watch, err := leakwatch.New(leakwatch.Options{Interval: every, LeakInterval: max(total/4, every), Window: max(total, every), Budget: 0.1})
+	if err != nil {
+		return nil, err
+	}
 	col, err := collector.New(
+		collector.WithLeakWatch(watch),
 		collector.WithMetricsInterval(200*time.Millisecond),
 		collector.WithHistory(2*time.Minute),
 		collector.WithFlightRecorder(2*time.Second, 8<<20),
@@ -237,6 +247,7 @@ func (d demo) run() (res *fetchResult, err error) {
 		l.res.Requests, l.res.Throughput, l.res.P50, l.res.P99, l.res.ErrorCount())
 	fmt.Fprintf(d.stderr, "gdiag demo: the service leaked %d senders, %d ticker pollers, %d context watchers; cache %d entries (%s)\n",
 		st.LeakedSenders, st.LeakedPollers, st.LeakedWatchers, st.CacheEntries, units.Bytes(float64(st.CacheBytes)))
+	fmt.Fprintf(d.stderr, "gdiag demo: live leak watch: %s (GET %s/debug/gdiag/leaks while it runs)\n", watch.Summary(), base)
 	fmt.Fprintf(d.stderr, "gdiag demo: bundle %s (%s) with %d goroutines\n\n", res.Path, units.Bytes(float64(res.Bytes)), res.Manifest.Goroutines)
 	mu.Lock()
 	for _, e := range bgErrs {
