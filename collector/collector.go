@@ -70,6 +70,9 @@ type Collector struct {
 	closed bool
 	notify chan struct{} // sampler → watcher, one pending signal at most
 	watch  *watcher
+	delta  deltaProfilers // state of the pprof/delta_* endpoints
+	// sampling is the block and mutex sampling the collector turned on.
+	sampling sampling
 }
 
 // New validates every option, then starts the metrics sampler (and, when
@@ -110,6 +113,7 @@ func New(opts ...Option) (*Collector, error) {
 			c.flight = fr
 		}
 	}
+	c.samplingOn(SampleAlways)
 	s := newSampler()
 	c.ring.push(s.read(time.Now()))
 	c.spawn(c.ctx, "metrics", func(ctx context.Context) { c.sample(ctx, s) })
@@ -133,6 +137,7 @@ func (c *Collector) Close() error {
 		if c.flight != nil {
 			c.flight.Stop()
 		}
+		c.samplingOff(SampleAlways)
 	})
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"math"
@@ -43,6 +42,12 @@ func (c *Collector) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Collector) route(w http.ResponseWriter, r *http.Request) {
+	endpoint, known := match(r.URL.Path)
+	if known {
+		w.Header().Set(HeaderCollector, mountPath(r, endpoint))
+	} else {
+		w.Header().Set(HeaderCollector, guessMount(r))
+	}
 	if status, msg := c.authorize(r); status != http.StatusOK {
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gdiag"`)
@@ -55,21 +60,37 @@ func (c *Collector) route(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "collector: method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	p := r.URL.Path
 	switch {
-	case p == "bundle" || strings.HasSuffix(p, "/bundle"):
+	case !known:
+		c.serveNotFound(w, r)
+	case endpoint == endpointBundle:
 		if r.Method != http.MethodGet { // a HEAD must not start a capture
 			w.Header().Set("Allow", "GET")
 			http.Error(w, "collector: bundle needs GET", http.StatusMethodNotAllowed)
 			return
 		}
 		c.serveBundle(w, r)
-	case p == "metrics" || strings.HasSuffix(p, "/metrics"):
+	case endpoint == endpointMetrics:
 		c.serveMetrics(w, r)
-	case p == "" || strings.HasSuffix(p, "/"):
-		c.serveIndex(w, r)
-	default:
-		http.NotFound(w, r)
+	case endpoint == endpointIndex || endpoint == endpointPprof:
+		c.serveIndex(w, r, mountPath(r, endpoint))
+	case strings.HasPrefix(endpoint, pprofPrefix):
+		c.serveProfile(w, r, strings.TrimPrefix(endpoint, pprofPrefix))
+	}
+}
+
+// serveNotFound answers a path that names no endpoint with the list of
+// those that exist; a path without a trailing slash may be the mount point
+// itself (routers such as chi pass "/debug/gdiag" on), so it links to the
+// index below it.
+func (c *Collector) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "collector: no endpoint %q; the endpoints, relative to the mount point, are: (index)/, %s\n",
+		r.URL.Path, strings.Join(endpoints(), ", "))
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		fmt.Fprintf(w, "if %s is the mount point, the index is at %s/\n", r.URL.Path, r.URL.Path)
 	}
 }
 
@@ -161,21 +182,11 @@ func (c *Collector) serveBundle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_ = http.NewResponseController(w).Flush()
 	})
-	switch {
-	case err == nil || started:
-		// Once bytes are out the status is sent; the manifest records
-		// what an aborted capture missed.
-	case errors.Is(err, ErrBusy):
-		retry := time.Until(time.Unix(0, c.busyUntil.Load()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(retry.Seconds())), 1)))
-		http.Error(w, err.Error(), http.StatusTooManyRequests)
-	case errors.Is(err, ErrBadRequest):
-		http.Error(w, err.Error(), http.StatusBadRequest)
-	case errors.Is(err, ErrClosed):
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-	default:
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	if err != nil && !started {
+		c.refuse(w, err)
 	}
+	// Once bytes are out the status is sent; the manifest records what an
+	// aborted capture missed.
 }
 
 // bundleFileName is gdiag-<host>-<UTC time>.gdiag with the host reduced to
@@ -253,7 +264,7 @@ const indexHTML = `<!DOCTYPE html>
 </body></html>
 `
 
-func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
+func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request, base string) {
 	t, err := template.New("index").Parse(indexHTML)
 	if err != nil {
 		http.Error(w, "collector: index template: "+err.Error(), http.StatusInternalServerError)

@@ -60,6 +60,10 @@ type config struct {
 	flightMaxBytes uint64
 	pools          []namedPool
 	watch          *WatchOptions
+	blockRate      int
+	blockScope     SamplingScope // 0: the collector leaves the block rate alone
+	mutexFraction  int
+	mutexScope     SamplingScope // 0: the collector leaves the mutex fraction alone
 
 	errs []error // problems found while applying options
 }
