@@ -5,18 +5,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"math"
 	"net"
 	"net/http"
-	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gdiag/gdiag/bundle"
 )
 
 // Handler returns the debug endpoint. Mount it under any prefix, with or
@@ -216,74 +211,4 @@ func (c *Collector) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(c.History(since))
-}
-
-// indexState is what the index page shows.
-type indexState struct {
-	Host          string
-	PID           int
-	GoVersion     string
-	Goroutines    int
-	HeapLive      uint64
-	HeapGoal      uint64
-	GCCPUPercent  float64
-	Interval      time.Duration
-	Settings      bundle.Settings
-	Samples       int
-	Watching      bool
-	FlightRunning bool
-	Parts         []Part
-}
-
-const indexHTML = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>gdiag collector</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em 1em;text-align:left}code{background:#eee}</style></head>
-<body><h1>gdiag collector</h1>
-<p>{{.Host}} pid {{.PID}}, {{.GoVersion}}</p>
-<h2>Live state</h2>
-<table>
-<tr><th>goroutines</th><td>{{.Goroutines}}</td></tr>
-<tr><th>heap live / goal</th><td>{{.HeapLive}} / {{.HeapGoal}} bytes</td></tr>
-<tr><th>GC CPU (last {{.Interval}})</th><td>{{printf "%.2f" .GCCPUPercent}} %</td></tr>
-<tr><th>GOGC</th><td>{{.Settings.GOGC.Value}} ({{.Settings.GOGC.Source}})</td></tr>
-<tr><th>GOMEMLIMIT</th><td>{{.Settings.GOMEMLIMIT.Value}} ({{.Settings.GOMEMLIMIT.Source}})</td></tr>
-<tr><th>GOMAXPROCS</th><td>{{.Settings.GOMAXPROCS.Value}} ({{.Settings.GOMAXPROCS.Source}})</td></tr>
-<tr><th>metrics history</th><td>{{.Samples}} samples</td></tr>
-<tr><th>flight recorder</th><td>{{if .FlightRunning}}running{{else}}off{{end}}</td></tr>
-<tr><th>watcher</th><td>{{if .Watching}}on{{else}}off{{end}}</td></tr>
-</table>
-<h2>Endpoints</h2>
-<ul>
-<li><a href="bundle?seconds=5">bundle?seconds=5</a> — download a bundle (.gdiag zip). Parameters:
- <code>seconds</code> (CPU and wall-clock window, default 5), <code>ms</code> (the same in milliseconds),
- <code>include</code> (comma-separated: {{range $i, $p := .Parts}}{{if $i}}, {{end}}{{$p}}{{end}}),
- <code>full=1</code> (full goroutine dump even above the stop-the-world budget).</li>
-<li><a href="metrics">metrics</a> — metrics history as JSON; <code>seconds</code> keeps the last N seconds.</li>
-</ul>
-<p>Analyze a bundle with <code>gdiag analyze FILE</code>.</p>
-</body></html>
-`
-
-func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request, base string) {
-	t, err := template.New("index").Parse(indexHTML)
-	if err != nil {
-		http.Error(w, "collector: index template: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	cur, prev, _, ok2 := c.ring.last()
-	st := indexState{
-		Host: c.host, PID: c.pid, GoVersion: runtime.Version(),
-		Goroutines: runtime.NumGoroutine(), HeapLive: cur.HeapLiveBytes, HeapGoal: cur.HeapGoalBytes,
-		Interval: c.cfg.interval, Samples: c.ring.len(),
-		Watching: c.watch != nil, FlightRunning: c.flight != nil, Parts: AllParts(),
-	}
-	if ok2 {
-		st.GCCPUPercent = gcCPUPercent(prev, cur)
-	}
-	cg, _ := readCgroup(os.DirFS("/")) // errors reach the error handler at capture time
-	st.Settings = settings(os.LookupEnv, readSettings(), cg)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := t.Execute(w, st); err != nil {
-		c.report(fmt.Errorf("collector: index: %w", err))
-	}
 }

@@ -288,3 +288,6 @@ func (c *Collector) refuse(w http.ResponseWriter, err error) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 	}
 }
+
+// pprofLookup reports whether the runtime has the named profile.
+func pprofLookup(name string) bool { return pprof.Lookup(name) != nil }

@@ -24,7 +24,7 @@ func goTool(t *testing.T, name string, args ...string) (string, error) {
 	toolPaths.Lock()
 	path, ok := toolPaths.m[name]
 	if !ok {
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "tool", "-n", name).Output()
+		out, err := exec.Command("go", "tool", "-n", name).Output()
 		if err != nil {
 			toolPaths.Unlock()
 			t.Fatalf("go tool -n %s: %v", name, err)
