@@ -86,10 +86,12 @@ var (
 	// collectorDeps is what the collector itself links.
 	collectorDeps = []string{
 		"m/bundle",
-		"github.com/google/pprof/profile",   // reads back its own profiles
-		"github.com/felixge/fgprof",         // wall-clock profile
-		"github.com/shirou/gopsutil/v4/...", // process and host stats
-		"github.com/tklauser/...",           // gopsutil's CPU counting
+		"github.com/google/pprof/profile",                 // reads back its own profiles
+		"github.com/felixge/fgprof",                       // wall-clock profile
+		"github.com/grafana/pyroscope-go/godeltaprof/...", // pprof/delta_* for fleet profilers
+		"github.com/klauspost/compress/...",               // godeltaprof's gzip
+		"github.com/shirou/gopsutil/v4/...",               // process and host stats
+		"github.com/tklauser/...",                         // gopsutil's CPU counting
 		"golang.org/x/sys/...",
 	}
 	// leakWatchDeps is what the live leak watch links: the leak check and

@@ -30,6 +30,10 @@ func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Findi
 			dump bundle.Kind
 			kind contention.Kind
 		}{{bundle.KindMutex, contention.KindMutex}, {bundle.KindBlock, contention.KindBlock}} {
+			if off := samplingOff(in.Manifest, k.dump); off != "" {
+				rs = append(rs, &contention.Report{Kind: k.kind, NoData: off})
+				continue
+			}
 			p := in.Profiles[k.dump]
 			if p == nil {
 				continue
@@ -78,4 +82,19 @@ func profileWindow(in *Input, k bundle.Kind, p *profile.Profile) (float64, strin
 		return d.Seconds(), "the profile's duration"
 	}
 	return 0, ""
+}
+
+// samplingOff is why a bundle's block or mutex profile is empty, from the
+// manifest's sampling record; "" when it may hold data.
+func samplingOff(m *bundle.Manifest, k bundle.Kind) string {
+	if m == nil || m.Sampling == nil {
+		return ""
+	}
+	switch {
+	case k == bundle.KindBlock && m.Sampling.BlockOff():
+		return "sampling off (runtime.SetBlockProfileRate was not called; collector.WithBlockProfileRate turns it on)"
+	case k == bundle.KindMutex && m.Sampling.MutexOff():
+		return "sampling off (runtime.SetMutexProfileFraction is 0; collector.WithMutexProfileFraction turns it on)"
+	}
+	return ""
 }

@@ -201,3 +201,39 @@ func contentionTables(r *report.Report) []report.Table {
 	}
 	return nil
 }
+
+// TestContentionSaysSamplingOff checks that a bundle whose manifest records
+// block and mutex sampling off gets "no data" notes rather than silence, and
+// that a bundle with sampling on gets none.
+func TestContentionSaysSamplingOff(t *testing.T) {
+	tests := []struct {
+		name string
+		s    bundle.Sampling
+		want []string
+	}{
+		{"both off", bundle.Sampling{}, []string{"mutex profile: no data: sampling off", "block profile: no data: sampling off"}},
+		{"mutex on, block off", bundle.Sampling{MutexFraction: 5}, []string{"block profile: no data: sampling off"}},
+		{"block set by the service", bundle.Sampling{MutexFraction: 1, BlockRecords: 3}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &Input{Name: "b.gdiag", Manifest: &bundle.Manifest{Sampling: &tt.s}}
+			secs, fs, warns := contentionChecks([]*Input{in})
+			var notes []string
+			for _, s := range secs {
+				notes = append(notes, s.Notes...)
+			}
+			if len(fs) != 0 || len(warns) != 0 {
+				t.Errorf("findings %v, warnings %v; want none", fs, warns)
+			}
+			if len(notes) != len(tt.want) {
+				t.Fatalf("notes %q; want %d", notes, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(notes[i], w) {
+					t.Errorf("note %d = %q; want prefix %q", i, notes[i], w)
+				}
+			}
+		})
+	}
+}

@@ -84,6 +84,8 @@ type Manifest struct {
 	StackDump *StackDump `json:"stack_dump,omitempty"`
 	// Pools are the counters of instrumented pools registered with the collector.
 	Pools []PoolStats `json:"pools,omitempty"`
+	// Sampling says whether the block and mutex profiles could hold data.
+	Sampling *Sampling `json:"sampling,omitempty"`
 
 	Entries []Entry `json:"entries"`
 }
@@ -203,4 +205,40 @@ func (p PoolStats) HitRate() float64 {
 		return 0
 	}
 	return float64(p.Gets-p.News) / float64(p.Gets)
+}
+
+// Sampling records the block and mutex profile sampling of the process at
+// capture time: without it those profiles are empty, and analyses must say
+// "no data" rather than "no contention".
+type Sampling struct {
+	// BlockRate is the runtime.SetBlockProfileRate the collector set (its
+	// nanoseconds per sample; 1 = every event). The runtime has no getter,
+	// so 0 with BlockRateKnown false means the collector did not set it and
+	// only BlockRecords tells whether the service did.
+	BlockRate      int  `json:"block_rate"`
+	BlockRateKnown bool `json:"block_rate_known"`
+	// MutexFraction is runtime.SetMutexProfileFraction(-1) at capture
+	// time: 0 means mutex sampling is off.
+	MutexFraction int `json:"mutex_fraction"`
+	// Scope is how the collector's sampling applied: "process" (from New
+	// to Close), "capture" (during each capture's window) or "" (the
+	// collector set none).
+	Scope string `json:"scope,omitempty"`
+	// BlockRecords and MutexRecords count the stacks in each profile.
+	BlockRecords int `json:"block_records"`
+	MutexRecords int `json:"mutex_records"`
+	// Notes explain an empty profile in one line each, e.g. "block
+	// profile empty: block sampling off (collector.WithBlockProfileRate)".
+	Notes []string `json:"notes,omitempty"`
+}
+
+// BlockOff reports whether the block profile is empty because sampling was
+// off (or, when the collector did not set the rate, was most likely off).
+func (s *Sampling) BlockOff() bool {
+	return s != nil && s.BlockRecords == 0 && (!s.BlockRateKnown || s.BlockRate <= 0)
+}
+
+// MutexOff reports whether the mutex profile is empty because sampling was off.
+func (s *Sampling) MutexOff() bool {
+	return s != nil && s.MutexRecords == 0 && s.MutexFraction <= 0
 }

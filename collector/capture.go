@@ -349,15 +349,28 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 			c.stats.stackDump(m.StackDump)
 		}
 	}
-	for _, p := range []struct {
+	type profilePart struct {
 		part Part
 		kind bundle.Kind
-	}{{PartHeap, bundle.KindHeap}, {PartAllocs, bundle.KindAllocs}, {PartBlock, bundle.KindBlock}, {PartMutex, bundle.KindMutex}, {PartThreadcreate, bundle.KindThreadcreate}} {
+	}
+	for _, p := range []profilePart{{PartHeap, bundle.KindHeap}, {PartAllocs, bundle.KindAllocs}, {PartThreadcreate, bundle.KindThreadcreate}} {
 		if want(p.part) {
 			cp.run(p.part, p.kind, profileStep(string(p.part)))
 		}
 	}
+	// Contention sampling scoped to captures covers the window; the block
+	// and mutex profiles are taken after it so that they hold its events.
+	if req.Seconds > 0 {
+		c.samplingOn(SampleDuringCapture)
+		defer c.samplingOff(SampleDuringCapture)
+	}
 	c.window(cp, req, explicit, want, m.Goroutines)
+	for _, p := range []profilePart{{PartBlock, bundle.KindBlock}, {PartMutex, bundle.KindMutex}} {
+		if want(p.part) {
+			cp.run(p.part, p.kind, profileStep(string(p.part)))
+		}
+	}
+	m.Sampling = c.samplingState()
 	if want(PartTrace) && !cp.stopped() {
 		switch {
 		case c.flight != nil:

@@ -82,6 +82,9 @@ type Collector struct {
 	notify chan struct{} // sampler → watcher, one pending signal at most
 	watch  *watcher
 	stats  stats
+	delta  deltaProfilers // state of the pprof/delta_* endpoints
+	// sampling is the block and mutex sampling the collector turned on.
+	sampling sampling
 }
 
 // New validates every option, then starts the metrics sampler (and, when
@@ -125,6 +128,7 @@ func New(opts ...Option) (*Collector, error) {
 			c.flight = fr
 		}
 	}
+	c.samplingOn(SampleAlways)
 	s := newSampler()
 	c.ring.push(s.read(time.Now()))
 	c.spawn(c.ctx, "metrics", func(ctx context.Context) { c.sample(ctx, s) })
@@ -166,6 +170,7 @@ func (c *Collector) Close() error {
 		if c.flight != nil {
 			c.flight.Stop()
 		}
+		c.samplingOff(SampleAlways)
 	})
 	return err
 }

@@ -3,21 +3,14 @@ package collector
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
-	"html"
-	"io"
 	"math"
 	"net"
 	"net/http"
-	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gdiag/gdiag/bundle"
 )
 
 // Handler returns the debug endpoint. Mount it under any prefix, with or
@@ -44,6 +37,12 @@ func (c *Collector) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Collector) route(w http.ResponseWriter, r *http.Request) {
+	endpoint, known := match(r.URL.Path)
+	if known {
+		w.Header().Set(HeaderCollector, mountPath(r, endpoint))
+	} else {
+		w.Header().Set(HeaderCollector, guessMount(r))
+	}
 	if status, msg := c.authorize(r); status != http.StatusOK {
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gdiag"`)
@@ -56,31 +55,47 @@ func (c *Collector) route(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "collector: method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	p := r.URL.Path
 	switch {
-	case p == "bundle" || strings.HasSuffix(p, "/bundle"):
+	case !known:
+		c.serveNotFound(w, r)
+	case endpoint == endpointBundle:
 		if r.Method != http.MethodGet { // a HEAD must not start a capture
 			w.Header().Set("Allow", "GET")
 			http.Error(w, "collector: bundle needs GET", http.StatusMethodNotAllowed)
 			return
 		}
 		c.serveBundle(w, r)
-	case p == "history" || strings.HasSuffix(p, "/history"):
+	case endpoint == endpointHistory:
 		c.serveHistory(w, r)
-	case p == "leaks" || strings.HasSuffix(p, "/leaks"):
+	case endpoint == endpointLeaks:
 		if c.cfg.leakWatch == nil {
 			http.Error(w, "collector: no live leak watch (collector.WithLeakWatch)", http.StatusNotFound)
 			return
 		}
 		c.cfg.leakWatch.ServeHTTP(w, r)
-	case p == "metrics" || strings.HasSuffix(p, "/metrics"):
+	case endpoint == endpointMetrics:
 		// Prometheus users expect the exposition format at /metrics; the
 		// JSON history moved so that nobody scrapes it by mistake.
 		http.Error(w, "collector: the JSON metrics history moved to history; for Prometheus register collector/promexport in your registry", http.StatusNotFound)
-	case p == "" || strings.HasSuffix(p, "/"):
-		c.serveIndex(w, r)
-	default:
-		http.NotFound(w, r)
+	case endpoint == endpointIndex || endpoint == endpointPprof:
+		c.serveIndex(w, r, mountPath(r, endpoint))
+	case strings.HasPrefix(endpoint, pprofPrefix):
+		c.serveProfile(w, r, strings.TrimPrefix(endpoint, pprofPrefix))
+	}
+}
+
+// serveNotFound answers a path that names no endpoint with the list of
+// those that exist; a path without a trailing slash may be the mount point
+// itself (routers such as chi pass "/debug/gdiag" on), so it links to the
+// index below it.
+func (c *Collector) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "collector: no endpoint %q; the endpoints, relative to the mount point, are: (index)/, %s\n",
+		r.URL.Path, strings.Join(endpoints(), ", "))
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		fmt.Fprintf(w, "if %s is the mount point, the index is at %s/\n", r.URL.Path, r.URL.Path)
 	}
 }
 
@@ -188,8 +203,7 @@ func (c *Collector) serveBundle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_ = http.NewResponseController(w).Flush()
 	})
-	switch {
-	case started:
+	if started {
 		// Once the status is out the manifest records what an aborted
 		// capture missed. The slot is free: send within WithMaxCaptureDuration.
 		st.data = sp.Bytes()
@@ -197,15 +211,10 @@ func (c *Collector) serveBundle(w http.ResponseWriter, r *http.Request) {
 		if err := c.send(w, st, time.Now().Add(c.cfg.maxCapture)); err != nil {
 			c.report(err)
 		}
-	case errors.Is(err, ErrBusy):
-		w.Header().Set("Retry-After", c.retryAfter(time.Now()))
-		http.Error(w, err.Error(), http.StatusTooManyRequests)
-	case errors.Is(err, ErrBadRequest):
-		http.Error(w, err.Error(), http.StatusBadRequest)
-	case errors.Is(err, ErrClosed):
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-	default:
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if err != nil {
+		c.refuse(w, err)
 	}
 }
 
@@ -235,111 +244,4 @@ func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request) {
 		since = time.Now().Add(-time.Duration(v * float64(time.Second)))
 	}
 	c.writeHistory(w, r, since)
-}
-
-// indexState is what the index page shows.
-type indexState struct {
-	Host          string
-	PID           int
-	GoVersion     string
-	Goroutines    int
-	HeapLive      uint64
-	HeapGoal      uint64
-	GCCPUPercent  float64
-	Interval      time.Duration
-	Settings      bundle.Settings
-	Samples       int
-	Watching      bool
-	FlightRunning bool
-	Parts         []Part
-	LeakWatch     bool
-	LeakSummary   string
-}
-
-// indexHTML is the index page, filled by writeIndex with values escaped by
-// html.EscapeString (the collector links no template engine: services that
-// embed it should not pay for html/template).
-const indexHTML = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>gdiag collector</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em 1em;text-align:left}code{background:#eee}</style></head>
-<body><h1>gdiag collector</h1>
-<p>%[1]s pid %[2]s, %[3]s</p>
-<h2>Live state</h2>
-<table>
-<tr><th>goroutines</th><td>%[4]s</td></tr>
-<tr><th>heap live / goal</th><td>%[5]s / %[6]s bytes</td></tr>
-<tr><th>GC CPU (last %[7]s)</th><td>%[8]s %%</td></tr>
-<tr><th>GOGC</th><td>%[9]s (%[10]s)</td></tr>
-<tr><th>GOMEMLIMIT</th><td>%[11]s (%[12]s)</td></tr>
-<tr><th>GOMAXPROCS</th><td>%[13]s (%[14]s)</td></tr>
-<tr><th>metrics history</th><td>%[15]s samples</td></tr>
-<tr><th>flight recorder</th><td>%[16]s</td></tr>
-<tr><th>watcher</th><td>%[17]s</td></tr>
-</table>
-<h2>Leak watch</h2>
-%[19]s
-<h2>Endpoints</h2>
-<ul>
-<li><a href="bundle?seconds=5">bundle?seconds=5</a> — download a bundle (.gdiag zip). Parameters:
- <code>seconds</code> (CPU and wall-clock window, default 5), <code>ms</code> (the same in milliseconds),
- <code>include</code> (comma-separated: %[18]s),
- <code>full=1</code> (full goroutine dump even above the stop-the-world budget).</li>
-<li><a href="history">history</a> — metrics history as JSON; <code>seconds</code> keeps the last N seconds.</li>
-</ul>
-<p>Analyze a bundle with <code>gdiag analyze FILE</code>.</p>
-</body></html>
-`
-
-// writeIndex writes the index page for st.
-func writeIndex(w io.Writer, st indexState) error {
-	esc := func(v any) string { return html.EscapeString(fmt.Sprint(v)) }
-	onOff := func(b bool, on string) string {
-		if b {
-			return on
-		}
-		return "off"
-	}
-	leak := `<p>off: add <code>collector.WithLeakWatch(w)</code> with a <code>leakwatch.Watch</code> to judge goroutine leaks live.</p>`
-	if st.LeakWatch {
-		leak = "<p>" + esc(st.LeakSummary) + `</p>
-<p><a href="leaks">leaks</a> — the current verdicts as JSON (the contract of <code>gdiag analyze --format json</code>);
- <code>verdict=active</code> lists every site.</p>`
-	}
-	parts := make([]string, len(st.Parts))
-	for i, p := range st.Parts {
-		parts[i] = esc(p)
-	}
-	_, err := fmt.Fprintf(w, indexHTML,
-		esc(st.Host), esc(st.PID), esc(st.GoVersion),
-		esc(st.Goroutines), esc(st.HeapLive), esc(st.HeapGoal),
-		esc(st.Interval), esc(fmt.Sprintf("%.2f", st.GCCPUPercent)),
-		esc(st.Settings.GOGC.Value), esc(st.Settings.GOGC.Source),
-		esc(st.Settings.GOMEMLIMIT.Value), esc(st.Settings.GOMEMLIMIT.Source),
-		esc(st.Settings.GOMAXPROCS.Value), esc(st.Settings.GOMAXPROCS.Source),
-		esc(st.Samples), onOff(st.FlightRunning, "running"), onOff(st.Watching, "on"),
-		strings.Join(parts, ", "), leak)
-	return err
-}
-
-func (c *Collector) serveIndex(w http.ResponseWriter, r *http.Request) {
-	cur, prev, _, ok2 := c.ring.last()
-	st := indexState{
-		Host: c.host, PID: c.pid, GoVersion: runtime.Version(),
-		Goroutines: runtime.NumGoroutine(), HeapLive: cur.HeapLiveBytes, HeapGoal: cur.HeapGoalBytes,
-		Interval: c.cfg.interval, Samples: c.ring.len(),
-		Watching: c.watch != nil, FlightRunning: c.flight != nil, Parts: AllParts(),
-		LeakWatch: c.cfg.leakWatch != nil,
-	}
-	if st.LeakWatch {
-		st.LeakSummary = c.cfg.leakWatch.Summary()
-	}
-	if ok2 {
-		st.GCCPUPercent = gcCPUPercent(prev, cur)
-	}
-	cg, _ := readCgroup(os.DirFS("/")) // errors reach the error handler at capture time
-	st.Settings = settings(os.LookupEnv, readSettings(), cg)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := writeIndex(w, st); err != nil {
-		c.report(fmt.Errorf("collector: index: %w", err))
-	}
 }

@@ -233,13 +233,6 @@ func (r *ring) push(s bundle.MetricsSample) {
 	r.mu.Unlock()
 }
 
-// len is the number of samples held.
-func (r *ring) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
-}
-
 // since copies the samples taken at or after t, oldest first; a zero t
 // copies all of them.
 func (r *ring) since(t time.Time) []bundle.MetricsSample {

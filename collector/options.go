@@ -66,6 +66,10 @@ type config struct {
 	fullInterval   time.Duration // safety.go: WithFullDumpInterval
 	redact         bool          // safety.go: WithRedaction
 	leakWatch      LeakWatcher
+	blockRate      int
+	blockScope     SamplingScope // 0: the collector leaves the block rate alone
+	mutexFraction  int
+	mutexScope     SamplingScope // 0: the collector leaves the mutex fraction alone
 
 	errs []error // problems found while applying options
 }

@@ -63,6 +63,9 @@ type Report struct {
 	Contentions int64         `json:"contentions"`
 	// Sites are ranked by Delay, largest first (ties by location).
 	Sites []Site `json:"sites"`
+	// NoData, when set, says why the profile holds nothing to analyse
+	// (e.g. "sampling off ..."): reports say so instead of staying silent.
+	NoData string `json:"no_data,omitempty"`
 }
 
 // DelayPerSec is the profile's total delay per second of its window, 0 when

@@ -16,11 +16,15 @@ const MaxSectionSites = 10
 const SectionContention = "contention"
 
 // Sections renders rs as one "contention" section with a table of the top
-// MaxSectionSites sites of each profile by delay. Pure; nil when rs holds no
-// delay at all.
+// MaxSectionSites sites of each profile by delay, and a "no data" note for
+// each report with NoData set. Pure; nil when rs holds neither.
 func Sections(rs []*Report) []report.Section {
 	sec := report.Section{ID: SectionContention, Title: "Lock and blocking contention"}
 	for _, r := range rs {
+		if r != nil && r.NoData != "" {
+			sec.Notes = append(sec.Notes, fmt.Sprintf("%s profile: no data: %s", r.Kind, r.NoData))
+			continue
+		}
 		if r == nil || r.Delay <= 0 {
 			continue
 		}
@@ -50,7 +54,7 @@ func Sections(rs []*Report) []report.Section {
 		}
 		sec.Tables = append(sec.Tables, t)
 	}
-	if len(sec.Tables) == 0 {
+	if len(sec.Tables) == 0 && len(sec.Notes) == 0 {
 		return nil
 	}
 	return []report.Section{sec}

@@ -44,10 +44,12 @@ type HeapOptions struct {
 	// function that called the allocator is kept in Site.Via. With
 	// SiteInStdlib the site is the first frame outside the runtime.
 	SiteInStdlib bool
-	// IgnorePackages lists import paths whose sites are left out of Sites
-	// (their bytes still count in the totals), for example the diagnostics
-	// collector's own capture buffers, which a heap snapshot taken during a
-	// capture always shows. A package's subpackages are ignored too.
+	// IgnorePackages lists import paths whose allocations are left out of
+	// Sites (their bytes still count in the totals): a sample with any frame
+	// of its call path in one of them, for example the diagnostics
+	// collector's capture buffers and what it calls (gopsutil reads, bundle
+	// writing, compression), which a heap snapshot taken during a capture
+	// always shows. A package's subpackages are ignored too.
 	IgnorePackages []string
 	// MainModules are the module paths of the service's own code (from the
 	// build info in a bundle, or a flag). Sites are then charged to their
@@ -55,6 +57,18 @@ type HeapOptions struct {
 	// calls (a router's middleware); empty: the innermost frame outside the
 	// runtime and the standard library.
 	MainModules []string
+}
+
+// ignoredPath reports whether any frame of an allocation's call path
+// belongs to one of the packages: what they call (gopsutil reads, the bundle
+// writer, compression) is their work too.
+func ignoredPath(frames []stack.Frame, pkgs []string) bool {
+	for _, f := range frames {
+		if ignored(f.Func, pkgs) {
+			return true
+		}
+	}
+	return false
 }
 
 // ignored reports whether fn belongs to one of the packages (or below).
@@ -485,7 +499,7 @@ func build(recs map[string]*record, order []string, growth map[string]counts, op
 		h.InuseObjects += r.inuseObj
 		h.InuseBytes += r.inuseB
 		h.GrowthBytes += g.inuseB
-		if ignored(sf.Func, opts.IgnorePackages) {
+		if ignoredPath(r.frames, opts.IgnorePackages) {
 			continue
 		}
 		sk := siteKey{sf.Func, sf.File, sf.Line}

@@ -197,6 +197,11 @@ func benignTable() []benignEntry {
 		{name: "expvar or log/syslog background", top: `^(expvar|log/syslog)\.`, ops: waitOps},
 		// gdiag's own goroutines carry the pprof label gdiag=collector.
 		{name: "gdiag collector", lbl: `^gdiag=collector$`},
+		// Text dumps carry no labels: the collector's frames (its request
+		// handler, capture steps, sampler) and the goroutines it starts
+		// (fgprof's sampler, the flight recorder's reader) tell the same.
+		{name: "gdiag collector (by its frames)", fn: `^github\.com/gdiag/gdiag/collector\.`},
+		{name: "gdiag collector (started by it)", creator: `^github\.com/gdiag/gdiag/collector\.|^github\.com/felixge/fgprof\.`},
 		// Common libraries whose background goroutines idle by design.
 		{name: "gRPC transport and balancer", top: `^google\.golang\.org/grpc[./]`, ops: waitOps},
 		{name: "OpenCensus worker", top: `^go\.opencensus\.io/`, ops: waitOps},

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/collector"
 	"github.com/gdiag/gdiag/internal/term"
 	"github.com/gdiag/gdiag/internal/units"
 )
@@ -122,17 +123,9 @@ func (r fetchRequest) bundleURL() (string, error) {
 	if u.Host == "" {
 		return "", fmt.Errorf("bad URL %q: no host", r.URL)
 	}
-	switch {
-	case strings.HasSuffix(u.Path, "/bundle"):
-	case u.Path == "" || u.Path == "/":
-		// A bare host: the conventional mount point.
-		u.Path = "/debug/gdiag/bundle"
-	case strings.HasSuffix(u.Path, "/"):
-		u.Path += "bundle"
-	default:
-		u.Path += "/bundle"
-	}
-	q := u.Query()
+	u.Path = mountOf(u.Path) + "bundle"
+	u.RawPath = ""
+	q := url.Values{} // the query of the URL given (e.g. a pprof path's) is not the bundle's
 	q.Set("seconds", strconv.FormatFloat(r.Seconds, 'f', -1, 64))
 	if len(r.Include) > 0 {
 		q.Set("include", strings.Join(r.Include, ","))
@@ -142,6 +135,30 @@ func (r fetchRequest) bundleURL() (string, error) {
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// mountOf is the collector's mount path (ending in "/") given any of its
+// URLs' paths: the index with or without a trailing slash, bundle, metrics
+// or a pprof/ path. A bare host means the conventional /debug/gdiag/.
+func mountOf(p string) string {
+	if p == "" || p == "/" {
+		return "/debug/gdiag/"
+	}
+	if i := strings.LastIndex(p, "/pprof/"); i >= 0 {
+		return p[:i+1]
+	}
+	if strings.HasSuffix(p, "/pprof") {
+		return strings.TrimSuffix(p, "pprof")
+	}
+	for _, e := range []string{"bundle", "metrics"} {
+		if strings.HasSuffix(p, "/"+e) {
+			return strings.TrimSuffix(p, e)
+		}
+	}
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return p
 }
 
 // fetchResult is a downloaded, validated bundle.
@@ -210,6 +227,9 @@ func fetchBundle(ctx context.Context, r fetchRequest, progress progressFunc) (*f
 		return nil, explainTransport(hreq.URL, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound && resp.Header.Get(collector.HeaderCollector) == "" {
+		return nil, explainNotFound(ctx, client, hreq.URL, r.Token)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, explainStatus(hreq.URL, resp, r.Token != "")
 	}
@@ -438,6 +458,31 @@ func explainTransport(u *url.URL, err error) error {
 	return fmt.Errorf("GET %s: %w", u.Redacted(), err)
 }
 
+// explainNotFound says why the bundle endpoint is 404 from something other
+// than the collector: it asks the mount point itself, whose answer carries
+// the collector's header when the collector is there.
+func explainNotFound(ctx context.Context, client *http.Client, bundleURL *url.URL, token string) error {
+	index := *bundleURL
+	index.Path, index.RawPath, index.RawQuery = strings.TrimSuffix(bundleURL.Path, "bundle"), "", ""
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, index.String(), nil)
+	if err == nil && token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if err == nil {
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.Header.Get(collector.HeaderCollector) != "" {
+				return fmt.Errorf("404 Not Found: the collector answers at %s but the router in front of it answers 404 for %s: "+
+					"the router matches the mount path exactly; mount the whole subtree (http.ServeMux: \"/debug/gdiag/\"; chi: r.Mount(\"/debug/gdiag\", h); "+
+					"gorilla/mux: r.PathPrefix(\"/debug/gdiag/\").Handler(h); gin: r.Any(\"/debug/gdiag/*path\", gin.WrapH(h)); echo: e.Any(\"/debug/gdiag/*\", echo.WrapHandler(h)))",
+					index.Redacted(), bundleURL.Path)
+			}
+		}
+	}
+	return fmt.Errorf("404 Not Found: no gdiag collector at %s (neither %s nor the mount point answered as a collector); give any URL of the collector, e.g. http://HOST:PORT/debug/gdiag/",
+		index.Redacted(), bundleURL.Path)
+}
+
 // explainStatus turns a refusal by the collector into a message saying what
 // to do.
 func explainStatus(u *url.URL, resp *http.Response, sentToken bool) error {
@@ -504,6 +549,11 @@ func printCaptured(w io.Writer, r *fetchResult) {
 	for _, e := range m.Entries {
 		if e.Error != "" {
 			fmt.Fprintf(w, "  not captured: %s: %s\n", term.Sanitize(e.Name), term.Sanitize(e.Error))
+		}
+	}
+	if m.Sampling != nil {
+		for _, n := range m.Sampling.Notes {
+			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
 	if r.Problems != nil {

@@ -134,6 +134,17 @@ func TestCaptureRefusals(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
+	// A router that, like chi's r.Handle("/debug/gdiag/", h), routes only
+	// the mount path itself.
+	_, exactURL := serveCollector(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/debug/gdiag/" {
+				http.NotFound(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +162,8 @@ func TestCaptureRefusals(t *testing.T) {
 		{"wrong token", []string{"--token", "nope", tokenURL + "/debug/gdiag/"}, []string{"401", "rejected the token"}},
 		{"remote", []string{remoteURL + "/debug/gdiag/"}, []string{"403", "loopback", "port-forward", "WithToken"}},
 		{"refused", []string{"http://" + refused + "/debug/gdiag/"}, []string{"cannot connect", "connection refused", "/debug/gdiag/"}},
-		{"not mounted", []string{busyURL + "/elsewhere/"}, []string{"404", "no collector"}},
+		{"not mounted", []string{busyURL + "/elsewhere/"}, []string{"404", "no gdiag collector at", "/elsewhere/"}},
+		{"exact-match router", []string{exactURL + "/debug/gdiag/"}, []string{"404", "the collector answers at", "matches the mount path exactly", "chi: r.Mount"}},
 		{"bad parameter", []string{"--include", "bogus", busyURL + "/debug/gdiag/"}, []string{"400", "bogus"}},
 	}
 	for _, tt := range tests {
@@ -191,6 +203,10 @@ func TestBundleURL(t *testing.T) {
 		{"no slash", fetchRequest{URL: "http://h:1/x/gdiag", Seconds: 0.5}, "http://h:1/x/gdiag/bundle?seconds=0.5"},
 		{"bundle given", fetchRequest{URL: "http://h:1/debug/gdiag/bundle", Seconds: 1}, "http://h:1/debug/gdiag/bundle?seconds=1"},
 		{"bare host", fetchRequest{URL: "localhost:6060"}, "http://localhost:6060/debug/gdiag/bundle?seconds=0"},
+		{"metrics given", fetchRequest{URL: "http://h:1/ops/metrics"}, "http://h:1/ops/bundle?seconds=0"},
+		{"pprof path", fetchRequest{URL: "http://h:1/x/gdiag/pprof/heap?gc=1"}, "http://h:1/x/gdiag/bundle?seconds=0"},
+		{"pprof index", fetchRequest{URL: "http://h:1/x/gdiag/pprof/"}, "http://h:1/x/gdiag/bundle?seconds=0"},
+		{"pprof no slash", fetchRequest{URL: "http://h:1/x/gdiag/pprof"}, "http://h:1/x/gdiag/bundle?seconds=0"},
 		{"all parameters", fetchRequest{URL: "https://h/d/", Seconds: 2, Include: []string{"heap", "cpu"}, Full: true},
 			"https://h/d/bundle?full=1&include=heap%2Ccpu&seconds=2"},
 	}
