@@ -40,6 +40,7 @@ import (
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 	"github.com/gdiag/gdiag/gctune"
+	"github.com/gdiag/gdiag/internal/units"
 )
 
 func main() {
@@ -205,11 +206,11 @@ func experiment(ctx context.Context, c config) (*results, error) {
 	if c.limit == "auto" {
 		limit = an.Model.NonHeapBytes + int64(2.5*float64(an.LiveHeapBytes))
 		limit -= limit % (1 << 20)
-	} else if limit, err = gctune.ParseBytes(c.limit); err != nil {
+	} else if limit, err = units.ParseBytes(c.limit); err != nil {
 		return nil, err
 	}
 	cands := []gctune.Candidate{{GOGC: 50}, {GOGC: 100}, {GOGC: 200}, {GOGC: 400}, {GOGC: gctune.Off, MemoryLimitBytes: limit}}
-	budget, err := gctune.ParseBytes(c.budget)
+	budget, err := units.ParseBytes(c.budget)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +315,7 @@ func candidateOf(env []string) (gctune.Candidate, error) {
 				c.GOGC, err = strconv.Atoi(v)
 			}
 		case "GOMEMLIMIT":
-			c.MemoryLimitBytes, err = gctune.ParseBytes(v)
+			c.MemoryLimitBytes, err = units.ParseBytes(v)
 		}
 		if err != nil {
 			return c, fmt.Errorf("%s: %w", kv, err)
@@ -357,7 +358,7 @@ func envOf(c gctune.Candidate) []string {
 	}
 	env := []string{g}
 	if c.MemoryLimitBytes > 0 && c.MemoryLimitBytes < gctune.NoLimit {
-		env = append(env, "GOMEMLIMIT="+gctune.FormatBytes(c.MemoryLimitBytes))
+		env = append(env, "GOMEMLIMIT="+units.MemLimit(c.MemoryLimitBytes))
 	}
 	return env
 }
