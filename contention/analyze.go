@@ -34,6 +34,12 @@ type Site struct {
 	Op string `json:"op,omitempty"`
 	// Path is the heaviest sample's call path from Frame outwards.
 	Path []stack.Frame `json:"path,omitempty"`
+	// Caller is the innermost frame of the heaviest sample outside the
+	// standard library (internal/symbol's rule): the service's own code
+	// (or a library it calls) that reached the lock. Zero when every frame
+	// is the standard library's, as for net/http's own connection state
+	// locks: no code of the service holds or takes that lock.
+	Caller stack.Frame `json:"caller,omitzero"`
 	// Contentions is the number of contention events (scaled by the
 	// profile's sampling).
 	Contentions int64 `json:"contentions"`
@@ -140,6 +146,10 @@ func Analyze(p *profile.Profile, kind Kind, seconds float64) (*Report, error) {
 			a.heavy = delay
 			a.site.Op = op
 			a.site.Path = slices.Clone(frames[user:min(len(frames), user+maxPathFrames)])
+			a.site.Caller = stack.Frame{}
+			if i := slices.IndexFunc(frames, func(f stack.Frame) bool { return !symbol.IsStdlib(f.Func, f.File) }); i >= 0 {
+				a.site.Caller = frames[i]
+			}
 		}
 	}
 	for _, a := range sites {

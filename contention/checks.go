@@ -28,8 +28,8 @@ type CheckInfo struct {
 func Checks() []CheckInfo {
 	return []CheckInfo{
 		{CheckMutexHot, report.SeverityHigh, "one critical section holds a lock others wait for (mutex profile): shorten it, shard the lock or use RWMutex/atomics",
-			"A site (the holder's Unlock, Go ≥ 1.22) has ≥ 10% of the mutex profile's delay and goroutines wait ≥ 0.05 s per second on it (5% of a core); high from 0.5 s per second. Info only when the profile's window is unknown. Needs `runtime.SetMutexProfileFraction`."},
+			"A site (the holder's Unlock, Go ≥ 1.22) has ≥ 10% of the mutex profile's delay and goroutines wait ≥ 0.5 s per second on it (half a core); high from 2 s per second. Info only when the profile's window is unknown or the critical section is the standard library's (net/http's own locks). Needs `runtime.SetMutexProfileFraction`."},
 		{CheckLockWait, report.SeverityMedium, "goroutines wait long in sync.Mutex/RWMutex Lock at one site (block profile)",
-			"A site has ≥ 10% of the block profile's lock waits (channel and select waits are not counted) and ≥ 0.05 s per second of waiting; medium from 0.5 s per second. Needs `runtime.SetBlockProfileRate`."},
+			"A site has ≥ 10% of the block profile's lock waits (channel and select waits are not counted) and ≥ 0.5 s per second of waiting; medium from 2 s per second; info when the lock is the standard library's own. Needs `runtime.SetBlockProfileRate`."},
 	}
 }

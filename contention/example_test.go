@@ -22,7 +22,7 @@ func Example() {
 			{Value: []int64{20, 1e8}, Location: []*profile.Location{unlock, fn(3, "example.com/shop.(*Store).list", "/src/shop/store.go", 80)}},
 		},
 	}
-	r, err := contention.Analyze(p, contention.KindMutex, 10) // a 10 s window
+	r, err := contention.Analyze(p, contention.KindMutex, 2) // a 2 s window
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -34,7 +34,7 @@ func Example() {
 		fmt.Println(f.Check, f.Severity, f.Location)
 	}
 	// Output:
-	// example.com/shop.(*Store).reserve /src/shop/store.go:42: 8s, 0.80 s/s, 99%
-	// example.com/shop.(*Store).list /src/shop/store.go:80: 100ms, 0.01 s/s, 1%
+	// example.com/shop.(*Store).reserve /src/shop/store.go:42: 8s, 4.00 s/s, 99%
+	// example.com/shop.(*Store).list /src/shop/store.go:80: 100ms, 0.05 s/s, 1%
 	// contention/mutex-hot high /src/shop/store.go:42
 }
