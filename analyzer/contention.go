@@ -62,7 +62,9 @@ func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Findi
 
 // profileWindow is the time a mutex or block profile's delays accumulated
 // over, and where that came from: the bundle entry's window for a delta
-// profile, else the process uptime the manifest implies (CPU seconds over
+// profile, else the time since the collector turned sampling on when the
+// manifest records it and it is shorter than the uptime, else the process
+// uptime the manifest implies (CPU seconds over
 // the average CPU share since start; profiling may have been turned on later,
 // so rates are at most understated), else a loose profile's DurationNanos
 // when it is a delta profile. 0 when unknown.
@@ -73,8 +75,17 @@ func profileWindow(in *Input, k bundle.Kind, p *profile.Profile) (float64, strin
 				return e.Seconds, "the capture window of a delta profile"
 			}
 		}
+		uptime := 0.0
 		if pr := m.Process; pr != nil && pr.CPUPercent > 0 && pr.UserSeconds+pr.SysSeconds > 0 {
-			return (pr.UserSeconds + pr.SysSeconds) / (pr.CPUPercent / 100), "the process uptime (CPU seconds ÷ CPU share since start); rates are lower bounds if profiling started later"
+			uptime = (pr.UserSeconds + pr.SysSeconds) / (pr.CPUPercent / 100)
+		}
+		if sm := m.Sampling; sm != nil && !sm.Since.IsZero() && !m.CapturedAt.IsZero() {
+			if on := m.CapturedAt.Sub(sm.Since).Seconds(); on > 0 && (uptime == 0 || on < uptime) {
+				return on, "the time since the collector turned sampling on"
+			}
+		}
+		if uptime > 0 {
+			return uptime, "the process uptime (CPU seconds ÷ CPU share since start); rates are lower bounds if profiling started later"
 		}
 		return 0, ""
 	}

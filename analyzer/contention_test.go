@@ -246,3 +246,31 @@ func TestContentionSaysSamplingOff(t *testing.T) {
 		})
 	}
 }
+
+// TestProfileWindow: a bundle whose collector turned sampling on after the
+// process started measures rates over the time since then, not over the
+// uptime (the demo in a long-running test process showed 40 s/s of convoy
+// as 0.3 s/s); without that record, the uptime.
+func TestProfileWindow(t *testing.T) {
+	at := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
+	proc := &bundle.Process{UserSeconds: 100, SysSeconds: 50, CPUPercent: 100} // up 150 s
+	tests := []struct {
+		name string
+		m    *bundle.Manifest
+		want float64
+	}{
+		{"uptime", &bundle.Manifest{CapturedAt: at, Process: proc}, 150},
+		{"sampling since 6 s", &bundle.Manifest{CapturedAt: at, Process: proc, Sampling: &bundle.Sampling{MutexFraction: 5, Since: at.Add(-6 * time.Second)}}, 6},
+		{"sampling since before the uptime", &bundle.Manifest{CapturedAt: at, Process: proc, Sampling: &bundle.Sampling{MutexFraction: 5, Since: at.Add(-time.Hour)}}, 150},
+		{"no uptime, sampling since", &bundle.Manifest{CapturedAt: at, Sampling: &bundle.Sampling{MutexFraction: 5, Since: at.Add(-6 * time.Second)}}, 6},
+		{"delta entry", &bundle.Manifest{CapturedAt: at, Process: proc, Entries: []bundle.Entry{{Kind: bundle.KindMutex, Seconds: 2}}}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &Input{Name: "b.gdiag", Manifest: tt.m}
+			if got, from := profileWindow(in, bundle.KindMutex, &profile.Profile{}); got != tt.want {
+				t.Errorf("window %v (%s), want %v", got, from, tt.want)
+			}
+		})
+	}
+}

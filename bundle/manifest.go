@@ -224,6 +224,11 @@ type Sampling struct {
 	// to Close), "capture" (during each capture's window) or "" (the
 	// collector set none).
 	Scope string `json:"scope,omitempty"`
+	// Since is when the collector turned process-wide sampling on (scope
+	// "process"); zero when it did not. The runtime's mutex and block
+	// profiles accumulate from then, so CapturedAt − Since is their window
+	// when it is shorter than the process's uptime.
+	Since time.Time `json:"since,omitzero"`
 	// BlockRecords and MutexRecords count the stacks in each profile.
 	BlockRecords int `json:"block_records"`
 	MutexRecords int `json:"mutex_records"`

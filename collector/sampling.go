@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/gdiag/gdiag/bundle"
 )
@@ -78,6 +79,7 @@ type sampling struct {
 	prevMutex int
 	// blockOn and mutexOn say whether the collector's rates are in force.
 	blockOn, mutexOn bool
+	since            time.Time // when SampleAlways sampling was turned on
 }
 
 // on turns on the sampling of the given scope.
@@ -98,6 +100,9 @@ func (c *Collector) samplingOn(scope SamplingScope) {
 	if c.cfg.mutexScope == scope {
 		s.prevMutex = runtime.SetMutexProfileFraction(c.cfg.mutexFraction)
 		s.mutexOn = true
+	}
+	if scope == SampleAlways && (s.blockOn || s.mutexOn) {
+		s.since = time.Now()
 	}
 }
 
@@ -126,9 +131,9 @@ func (c *Collector) samplingOff(scope SamplingScope) {
 // the end of a capture (before a capture-scoped rate is restored).
 func (c *Collector) samplingState() *bundle.Sampling {
 	c.sampling.mu.Lock()
-	blockOn := c.sampling.blockOn
+	blockOn, since := c.sampling.blockOn, c.sampling.since
 	c.sampling.mu.Unlock()
-	st := &bundle.Sampling{MutexFraction: runtime.SetMutexProfileFraction(-1)}
+	st := &bundle.Sampling{MutexFraction: runtime.SetMutexProfileFraction(-1), Since: since}
 	if blockOn {
 		st.BlockRate, st.BlockRateKnown = c.cfg.blockRate, true
 	}

@@ -216,6 +216,9 @@ func evaluate(h *HeapReport, gc GCContext, o CandidateOptions) []assessment {
 		if !hasUserCode(s) {
 			continue // only the runtime and standard library: nothing to change
 		}
+		if initOnly(s) {
+			continue // package initialization runs once: nothing to pool or un-pool
+		}
 		byteShare := share(s.AllocBytes, h.AllocBytes)
 		if byteShare < o.MinShare && share(s.AllocObjects, h.AllocObjects) < o.MinShare {
 			continue
@@ -255,6 +258,21 @@ func hasUserCode(s *Site) bool {
 		}
 	}
 	return false
+}
+
+// initOnly reports whether every call path of s runs in package
+// initialization (a frame is pkg.init or an init function), which allocates
+// once per process however hot the site looks in a profile.
+func initOnly(s *Site) bool {
+	if len(s.Paths) == 0 {
+		return false
+	}
+	for _, p := range s.Paths {
+		if !slices.ContainsFunc(p.Frames, func(f stack.Frame) bool { return symbol.IsInit(f.Func) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func share(part, total int64) float64 {

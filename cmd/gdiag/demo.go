@@ -147,15 +147,6 @@ type demo struct {
 // captures a bundle through the HTTP endpoint at the peak and shuts
 // everything down again.
 func (d demo) run() (res *fetchResult, err error) {
-	// The demo owns its process: turn on the block and mutex profiles so
-	// the convoy shows, and put them back afterwards.
-	prevMutex := runtime.SetMutexProfileFraction(5)
-	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
-	defer func() {
-		runtime.SetMutexProfileFraction(prevMutex)
-		runtime.SetBlockProfileRate(0)
-	}()
-
 	var (
 		mu     sync.Mutex
 		bgErrs []error
@@ -170,6 +161,11 @@ func (d demo) run() (res *fetchResult, err error) {
 	}
 	col, err := collector.New(
 		collector.WithLeakWatch(watch),
+		// The block and mutex profiles, so the convoy shows; the
+		// collector turns them on now and back off at Close, and the
+		// manifest records since when they sampled.
+		collector.WithMutexProfileFraction(5, collector.SampleAlways),
+		collector.WithBlockProfileRate(int(10*time.Microsecond), collector.SampleAlways),
 		collector.WithMetricsInterval(200*time.Millisecond),
 		collector.WithHistory(2*time.Minute),
 		collector.WithFlightRecorder(2*time.Second, 8<<20),

@@ -80,7 +80,13 @@ func TestDemo(t *testing.T) {
 		for _, f := range rep.Findings {
 			checks = append(checks, f.Check+" "+f.Function)
 		}
-		t.Errorf("no contention/mutex-hot finding at reserveHoldingLock; findings: %q", checks)
+		var tables []report.Table
+		for _, sec := range rep.Sections {
+			if strings.HasPrefix(sec.ID, "contention") {
+				tables = append(tables, sec.Tables...)
+			}
+		}
+		t.Errorf("no contention/mutex-hot finding at reserveHoldingLock; findings: %q; contention tables: %v", checks, tables)
 	}
 	for _, want := range []string{"capturing http://127.0.0.1:", "/debug/gdiag/bundle?seconds=0.5&full=1", "load done:", "leaked",
 		"The bundle stays on disk: " + files[0], "gdiag analyze " + files[0], "go tool pprof -http=: "} {

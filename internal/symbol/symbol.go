@@ -293,6 +293,22 @@ func Enclosing(fn string) string {
 	}
 }
 
+// IsInit reports whether fn is package initialization itself: "pkg.init"
+// (which also runs the package's variable initializers) or "pkg.init.0"
+// (the package's init functions). A frame of it on a stack means the code
+// runs during initialization, once per process. Closures declared in
+// package-level variables ("pkg.init.func1") are not: they run whenever
+// they are called (a handler, a sync.OnceValues body), and only a stack
+// that also holds the init frame ran them at initialization.
+func IsInit(fn string) bool {
+	pkg := Package(fn)
+	if pkg == "" {
+		return false
+	}
+	rest, ok := strings.CutPrefix(fn, pkg+".init")
+	return ok && (rest == "" || rest[0] == '.' && isDigits(rest[1:]))
+}
+
 func isDigits(s string) bool {
 	if s == "" {
 		return false

@@ -178,6 +178,28 @@ func TestEnclosing(t *testing.T) {
 	}
 }
 
+func TestIsInit(t *testing.T) {
+	tests := []struct {
+		fn   string
+		want bool
+	}{
+		{"github.com/google/pprof/profile.init", true},
+		{"github.com/a/b.init.0", true},
+		{"github.com/a/b.init.func1", false}, // a closure in a package-level var runs when called
+		{"github.com/a/b.init.0.func1", false},
+		{"regexp.init", true},
+		{"github.com/a/b.(*T).init", false}, // a method named init
+		{"github.com/a/b.initialize", false},
+		{"github.com/a/b.run.init", false},
+		{"init", false},
+	}
+	for _, tt := range tests {
+		if got := IsInit(tt.fn); got != tt.want {
+			t.Errorf("IsInit(%q) = %v, want %v", tt.fn, got, tt.want)
+		}
+	}
+}
+
 func TestStartedAndCaller(t *testing.T) {
 	wg := frames{
 		{"runtime.gopark", "/go/src/runtime/proc.go"},
