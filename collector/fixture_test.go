@@ -28,7 +28,8 @@ import (
 // profile opens with github.com/google/pprof/profile, the manifest matches
 // this process, and the leaked goroutines are in the stacks.
 func TestBundleFromFixture(t *testing.T) {
-	c := newCollector(t, collector.WithMetricsInterval(50*time.Millisecond))
+	clk := collector.NewFakeClock(time.Now())
+	c := newCollector(t, collector.WithClock(clk), collector.WithMetricsInterval(50*time.Millisecond))
 	svc, err := flashsale.New(flashsale.Config{
 		Faults:        flashsale.Faults{LeakTimeout: true, TickerLeak: true, ContextLeak: true, AllocChurn: true},
 		RiskSlowEvery: 2,
@@ -63,6 +64,11 @@ func TestBundleFromFixture(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("leak faults did not leak within 20 s of load: %+v", st)
 		}
+	}
+	// Six metrics samples on the collector's clock, whatever the machine's
+	// speed.
+	if err := clk.Advance(300 * time.Millisecond); err != nil {
+		t.Fatal(err)
 	}
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
@@ -131,8 +137,8 @@ func TestBundleFromFixture(t *testing.T) {
 		}
 	}
 	h, err := b.Metrics()
-	if err != nil || len(h.Samples) < 5 {
-		t.Errorf("metrics: %v", err)
+	if err != nil || len(h.Samples) < 7 { // the one New takes, then six
+		t.Errorf("metrics: %v, %d samples, want 7", err, len(h.Samples))
 	}
 
 	// In GOEXPERIMENT=goroutineleakprofile builds the runtime itself proves
