@@ -1,5 +1,5 @@
 // Package gdiag_test holds repository-wide tests: each package's dependency
-// budget (the import rules of ARCHITECTURE.md), enforced with `go list`.
+// budget (docs/architecture.md states them), enforced with `go list`.
 package gdiag_test
 
 import (
@@ -273,7 +273,7 @@ func TestNoPeerDependencies(t *testing.T) {
 	}
 }
 
-// TestHouseRules checks the rules of ARCHITECTURE.md that go list cannot:
+// TestHouseRules checks the house rules of docs/architecture.md that go list cannot:
 // no grab-bag packages, no init functions, nothing registered on
 // http.DefaultServeMux, a doc.go in every package.
 func TestHouseRules(t *testing.T) {

@@ -340,7 +340,7 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 		if !cp.stopped() {
 			full, note := req.Full, ""
 			if full {
-				full, note = c.allowFull(start)
+				full, note = c.allowFull(c.cfg.clock.Now())
 			}
 			m.StackDump = c.stackDump(cp, full, m.Goroutines)
 			if note != "" {

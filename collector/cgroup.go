@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gdiag/gdiag/bundle"
@@ -294,4 +295,30 @@ func cpuLimit(cg *bundle.Cgroup) float64 {
 		return 0
 	}
 	return limit
+}
+
+// cgroupCache keeps the last cgroup read for ttl on the collector's clock,
+// so that a page reloaded in a loop (the index) costs the service no file
+// reads: the cgroup limits change rarely, and a capture reads them afresh.
+// Safe for concurrent use.
+type cgroupCache struct {
+	ttl  time.Duration
+	read func() (*bundle.Cgroup, error)
+
+	mu  sync.Mutex
+	at  time.Time // when cg and err were read; zero before the first read
+	cg  *bundle.Cgroup
+	err error
+}
+
+// get returns the cached read when it is younger than ttl at now, else
+// reads again.
+func (cc *cgroupCache) get(now time.Time) (*bundle.Cgroup, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.at.IsZero() || now.Sub(cc.at) >= cc.ttl || now.Before(cc.at) {
+		cc.cg, cc.err = cc.read()
+		cc.at = now
+	}
+	return cc.cg, cc.err
 }

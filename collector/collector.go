@@ -85,6 +85,9 @@ type Collector struct {
 	delta  deltaProfilers // state of the pprof/delta_* endpoints
 	// sampling is the block and mutex sampling the collector turned on.
 	sampling sampling
+	// cgroups is the index page's cgroup read, renewed once per metrics
+	// interval at most.
+	cgroups cgroupCache
 }
 
 // New validates every option, then starts the metrics sampler (and, when
@@ -113,6 +116,7 @@ func New(opts ...Option) (*Collector, error) {
 
 		metricsSem:  make(chan struct{}, 1),
 		historyWait: historyWait,
+		cgroups:     cgroupCache{ttl: cfg.interval, read: func() (*bundle.Cgroup, error) { return readCgroup(os.DirFS("/")) }},
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if cfg.flight {
@@ -130,8 +134,13 @@ func New(opts ...Option) (*Collector, error) {
 	}
 	c.samplingOn(SampleAlways)
 	s := newSampler()
-	c.ring.push(s.read(time.Now()))
-	c.spawn(c.ctx, "metrics", func(ctx context.Context) { c.sample(ctx, s) })
+	c.ring.push(s.read(c.cfg.clock.Now()))
+	// The ticker starts here, not on the sampler's goroutine, so that the
+	// first tick is one interval after New returns.
+	t := cfg.clock.NewTicker(cfg.interval)
+	if !c.spawn(c.ctx, "metrics", func(ctx context.Context) { c.sample(ctx, s, t) }) {
+		t.Stop()
+	}
 	if cfg.watch != nil {
 		c.watch = newWatcher(c, *cfg.watch)
 		c.spawn(c.ctx, "watch", c.watch.run)
@@ -218,15 +227,15 @@ func (c *Collector) report(err error) {
 	c.cfg.onError(err)
 }
 
-// sample runs the metrics ring until ctx is cancelled.
-func (c *Collector) sample(ctx context.Context, s *sampler) {
-	t := time.NewTicker(c.cfg.interval)
+// sample runs the metrics ring on t's ticks until ctx is cancelled, then
+// stops t.
+func (c *Collector) sample(ctx context.Context, s *sampler, t ticker) {
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
+		case now := <-t.Chan():
 			c.ring.push(s.read(now))
 			select {
 			case c.notify <- struct{}{}:

@@ -132,12 +132,16 @@ func TestBundleOverHTTP(t *testing.T) {
 	for range 10 {
 		pool.p.Put(pool.Get())
 	}
+	clk := collector.NewFakeClock(time.Now())
 	c := newCollector(t,
+		collector.WithClock(clk),
 		collector.WithMetricsInterval(20*time.Millisecond),
 		collector.WithFlightRecorder(time.Second, 2<<20),
 		collector.WithPools(pool))
 	ts, client := serve(t, c)
-	time.Sleep(100 * time.Millisecond) // a few metrics samples
+	if err := clk.Advance(100 * time.Millisecond); err != nil { // five more metrics samples
+		t.Fatal(err)
+	}
 
 	// Work for the window to see.
 	stop := make(chan struct{})
@@ -416,7 +420,7 @@ func TestClientDisconnectCancels(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The 200 response says the capture is running: hang up in its window.
 	hungUp := time.Now()
 	cancel()
 	resp.Body.Close()
@@ -601,7 +605,12 @@ func TestCloseLeavesNothing(t *testing.T) {
 		_, err := c.Capture(context.Background(), io.Discard, collector.CaptureRequest{Seconds: 20, Include: []collector.Part{collector.PartCPU}})
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// Wait (bounded) until that capture holds the slot.
+	for deadline := time.Now().Add(time.Minute); !c.Capturing(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the 20 s capture did not start within a minute")
+		}
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

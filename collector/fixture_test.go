@@ -28,7 +28,8 @@ import (
 // profile opens with github.com/google/pprof/profile, the manifest matches
 // this process, and the leaked goroutines are in the stacks.
 func TestBundleFromFixture(t *testing.T) {
-	c := newCollector(t, collector.WithMetricsInterval(50*time.Millisecond))
+	clk := collector.NewFakeClock(time.Now())
+	c := newCollector(t, collector.WithClock(clk), collector.WithMetricsInterval(50*time.Millisecond))
 	svc, err := flashsale.New(flashsale.Config{
 		Faults:        flashsale.Faults{LeakTimeout: true, TickerLeak: true, ContextLeak: true, AllocChurn: true},
 		RiskSlowEvery: 2,
@@ -64,8 +65,17 @@ func TestBundleFromFixture(t *testing.T) {
 			t.Fatalf("leak faults did not leak within 20 s of load: %+v", st)
 		}
 	}
+	// Six metrics samples on the collector's clock, whatever the machine's
+	// speed.
+	if err := clk.Advance(300 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
+	// Pollers and watchers never exit (until Heal), so every one counted
+	// now is alive when the capture counts goroutines; the count runs at
+	// most one ahead of the go statement per load client and kind.
+	before := svc.Stats()
 	resp, body := get(t, client, ts.URL+"/debug/gdiag/bundle?seconds=0.3&full=1")
 	stopLoad()
 	res := <-loaded
@@ -85,9 +95,8 @@ func TestBundleFromFixture(t *testing.T) {
 	if m.Settings.GOMAXPROCS.Value != int64(runtime.GOMAXPROCS(0)) {
 		t.Errorf("manifest GOMAXPROCS %d, process %d", m.Settings.GOMAXPROCS.Value, runtime.GOMAXPROCS(0))
 	}
-	leaked := int(st.LeakedPollers + st.LeakedWatchers)
-	if m.Goroutines < leaked/2 {
-		t.Errorf("manifest goroutines %d, but the service reports %d leaked pollers and watchers", m.Goroutines, leaked)
+	if leaked := int(before.LeakedPollers+before.LeakedWatchers) - 2*4; m.Goroutines < leaked {
+		t.Errorf("manifest goroutines %d, but the service had %d leaked pollers and watchers alive before the capture", m.Goroutines, leaked+2*4)
 	}
 
 	// Every profile opens and is valid.
@@ -131,8 +140,8 @@ func TestBundleFromFixture(t *testing.T) {
 		}
 	}
 	h, err := b.Metrics()
-	if err != nil || len(h.Samples) < 5 {
-		t.Errorf("metrics: %v", err)
+	if err != nil || len(h.Samples) < 7 { // the one New takes, then six
+		t.Errorf("metrics: %v, %d samples, want 7", err, len(h.Samples))
 	}
 
 	// In GOEXPERIMENT=goroutineleakprofile builds the runtime itself proves

@@ -241,7 +241,7 @@ func (c *Collector) serveHistory(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, fmt.Sprintf("collector: seconds=%q: want a number > 0", s), http.StatusBadRequest)
 			return
 		}
-		since = time.Now().Add(-time.Duration(v * float64(time.Second)))
+		since = c.cfg.clock.Now().Add(-time.Duration(v * float64(time.Second)))
 	}
 	c.writeHistory(w, r, since)
 }

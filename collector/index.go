@@ -175,8 +175,12 @@ func (c *Collector) serveIndex(w http.ResponseWriter, _ *http.Request, base stri
 	if ok2 {
 		st.GCCPU = fmt.Sprintf("%.2f %%", gcCPUPercent(prev, cur))
 	}
-	cg, _ := readCgroup(os.DirFS("/")) // errors reach the error handler at capture time
-	st.Settings = settings(os.LookupEnv, readSettings(), cg)
+	// The settings come from the newest metrics sample (the sampler reads
+	// GOGC and GOMEMLIMIT anyway) and a cgroup read at most one interval
+	// old, so that reloading the page costs no runtime or file reads.
+	// Cgroup errors reach the error handler at capture time.
+	cg, _ := c.cgroups.get(c.cfg.clock.Now())
+	st.Settings = settings(os.LookupEnv, currentRuntime(cur), cg)
 	st.GOGC = fmt.Sprintf("%d %%", st.Settings.GOGC.Value)
 	if st.Settings.GOGC.Value < 0 {
 		st.GOGC = "off"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -43,14 +44,9 @@ var leakReachable []chan int
 //go:noinline
 func leakSender() {
 	ch := make(chan int)
-	go func() {
-		time.Sleep(5 * time.Millisecond)
-		ch <- 1
-	}()
-	select {
-	case <-ch:
-	case <-time.After(time.Millisecond):
-	}
+	go func() { ch <- 1 }()
+	// The caller gave up (as on a timeout) without receiving: the sender
+	// blocks for good. No timer decides it, so it leaks on any machine.
 }
 
 func leakRanger(in <-chan int) {
@@ -77,6 +73,30 @@ func leakLocker() {
 	mu := new(sync.Mutex)
 	mu.Lock()
 	go func() { mu.Lock() }()
+}
+
+// waitBlocked waits until at least n goroutines whose stack mentions fn
+// are blocked (in a state other than runnable or running), polling the
+// goroutine dump; bound is a deadlock, not a slow machine.
+func waitBlocked(fn string, n int, bound time.Duration) error {
+	deadline := time.Now().Add(bound)
+	buf := make([]byte, 1<<20)
+	for {
+		got := 0
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, fn) && !strings.Contains(header, "[runnable") && !strings.Contains(header, "[running") {
+				got++
+			}
+		}
+		if got >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d goroutines in %s blocked after %v, want %d", got, fn, bound, n)
+		}
+		runtime.Gosched()
+	}
 }
 
 // leakChildResult is what leakChild prints.
@@ -109,7 +129,14 @@ func leakChild() int {
 		leakReachable = append(leakReachable, ch)
 		go func() { <-ch }()
 	}
-	time.Sleep(50 * time.Millisecond) // every sender has reached its send
+	// Every goroutine started above must be blocked before the capture.
+	want := len(leakReachable)
+	for _, n := range knownLeaks {
+		want += n
+	}
+	if err := waitBlocked("gdiag/collector_test.leak", want, 30*time.Second); err != nil {
+		return fail(err)
+	}
 	c, err := collector.New()
 	if err != nil {
 		return fail(err)

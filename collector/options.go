@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -71,6 +72,11 @@ type config struct {
 	mutexFraction  int
 	mutexScope     SamplingScope // 0: the collector leaves the mutex fraction alone
 
+	// clock is real time; this package's tests set a stepped one
+	// (export_test.go), and watchHook to observe each watcher check.
+	clock     clock
+	watchHook func(ctx context.Context, reasons []string, wrote bool)
+
 	errs []error // problems found while applying options
 }
 
@@ -86,6 +92,7 @@ func defaultConfig() config {
 		maxBundleBytes: DefaultMaxBundleBytes,
 		fgprofBudget:   DefaultFgprofBudget,
 		fullInterval:   DefaultFullDumpInterval,
+		clock:          realClock{},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gdiag/gdiag/collector"
 )
@@ -53,18 +54,24 @@ func TestScrapeProfilesReadByGoToolPprof(t *testing.T) {
 	// Some contention, so that the block, mutex and delta profiles hold
 	// samples once sampling is on.
 	c := newCollector(t, collector.WithBlockProfileRate(1, collector.SampleAlways), collector.WithMutexProfileFraction(1, collector.SampleAlways))
+	// The contention is made certain, not likely: the test holds mu until a
+	// goroutine is asleep in mu.Lock (block profile: its wait; mutex
+	// profile: this function's Unlock).
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 200 {
-				mu.Lock()
-				runtime.Gosched()
-				mu.Unlock()
-			}
-		})
-	}
+	waited := 0
+	mu.Lock()
+	wg.Go(func() {
+		mu.Lock()
+		waited++
+		mu.Unlock()
+	})
+	waitForState(t, "sync.Mutex.Lock", "TestScrapeProfilesReadByGoToolPprof")
+	mu.Unlock()
 	wg.Wait()
+	if waited != 1 {
+		t.Fatalf("the waiter ran %d times", waited)
+	}
 	ts, client := serve(t, c)
 	base := ts.URL + "/debug/gdiag/pprof/"
 	dir := t.TempDir()
@@ -164,5 +171,24 @@ func TestScrapeRefusals(t *testing.T) {
 	}
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		t.Errorf("bundle: %v", err)
+	}
+}
+
+// waitForState waits until a goroutine whose stack mentions fn is parked in
+// state (as the goroutine dump prints it: "sync.Mutex.Lock", "chan
+// receive"). It polls the dump; a minute is a deadlock, not a slow machine.
+func waitForState(t *testing.T, state, fn string) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(time.Minute); ; runtime.Gosched() {
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(header, "["+state) && strings.Contains(g, fn) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no goroutine in %s parked in %s within a minute", fn, state)
+		}
 	}
 }

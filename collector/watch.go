@@ -152,10 +152,14 @@ func (w *watcher) reasons(ctx context.Context) []string {
 
 func (w *watcher) check(ctx context.Context) {
 	reasons := w.reasons(ctx)
+	wrote := false
+	if h := w.c.cfg.watchHook; h != nil {
+		defer func() { h(ctx, reasons, wrote) }()
+	}
 	if len(reasons) == 0 {
 		return
 	}
-	now := time.Now()
+	now := w.c.cfg.clock.Now()
 	if !w.last.IsZero() && now.Sub(w.last) < w.opt.Cooldown {
 		return
 	}
@@ -164,6 +168,7 @@ func (w *watcher) check(ctx context.Context) {
 		return // a capture is running; try again at the next sample
 	}
 	w.last = now
+	wrote = err == nil
 	if err != nil && ctx.Err() == nil { // an abort by Close is not news
 		w.c.report(err)
 	}
@@ -274,6 +279,8 @@ func (w *watcher) removeTemps() {
 		pidText, _, _ := strings.Cut(rest, "-")
 		pid, perr := strconv.Atoi(pidText)
 		dead := perr == nil && pid > 0 && pid != os.Getpid() && !processAlive(pid)
+		// Real time, not the collector's clock: it is compared with a
+		// file's modification time.
 		if info, err := e.Info(); err == nil && (dead || time.Since(info.ModTime()) > staleTemp) {
 			_ = os.Remove(filepath.Join(w.opt.Dir, e.Name()))
 		}

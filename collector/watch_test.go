@@ -50,15 +50,47 @@ func spike(n int) (release func()) {
 	}
 }
 
+// watchStepper drives a collector's clock one metrics interval at a time
+// and returns the watcher's check of the sample that interval took.
+type watchStepper struct {
+	t        *testing.T
+	clk      *collector.FakeClock
+	checks   chan collector.WatchCheck
+	interval time.Duration
+}
+
+func newWatchStepper(t *testing.T, interval time.Duration) (*watchStepper, []collector.Option) {
+	s := &watchStepper{t: t, clk: collector.NewFakeClock(time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)),
+		checks: make(chan collector.WatchCheck), interval: interval}
+	return s, []collector.Option{collector.WithClock(s.clk), collector.WithWatchChecks(s.checks), collector.WithMetricsInterval(interval)}
+}
+
+func (s *watchStepper) step() collector.WatchCheck {
+	s.t.Helper()
+	if err := s.clk.Advance(s.interval); err != nil {
+		s.t.Fatal(err)
+	}
+	// The check may write a bundle; a minute is a deadlock, not a slow
+	// machine.
+	select {
+	case c := <-s.checks:
+		return c
+	case <-time.After(time.Minute):
+		s.t.Fatal("no watcher check within a minute of a sample")
+		return collector.WatchCheck{}
+	}
+}
+
 // TestWatcherGoroutineSpike drives a real goroutine spike through the
-// watcher: bundles appear in Dir, are pruned to MaxBundles, and stop when
-// the spike ends.
+// watcher, one metrics sample at a time on a stepped clock: no bundle
+// before the spike, one per sample during it (the cooldown is one
+// interval), pruned to MaxBundles after each write, none after it.
 func TestWatcherGoroutineSpike(t *testing.T) {
 	dir := t.TempDir()
 	base := runtime.NumGoroutine()
 	errs := make(chan error, 16)
-	newCollector(t,
-		collector.WithMetricsInterval(20*time.Millisecond),
+	s, opts := newWatchStepper(t, time.Second)
+	newCollector(t, append(opts,
 		collector.WithErrorHandler(func(err error) {
 			select {
 			case errs <- err:
@@ -66,43 +98,51 @@ func TestWatcherGoroutineSpike(t *testing.T) {
 			}
 		}),
 		collector.WithWatch(collector.WatchOptions{
-			Dir: dir, Goroutines: base + 500, Cooldown: time.Millisecond, MaxBundles: 2,
+			Dir: dir, Goroutines: base + 500, Cooldown: time.Second, MaxBundles: 2,
 			Seconds: 0.05, Include: []collector.Part{collector.PartGoroutines, collector.PartMetrics},
-		}))
-	time.Sleep(100 * time.Millisecond)
-	if names, _ := bundles(t, dir); len(names) != 0 {
-		t.Fatalf("bundles %v before any spike", names)
+		}))...)
+	for i := range 3 {
+		if c := s.step(); len(c.Reasons) != 0 || c.Wrote {
+			t.Fatalf("sample %d before the spike: %+v", i, c)
+		}
+	}
+	if names, temps := bundles(t, dir); len(names)+temps != 0 {
+		t.Fatalf("files %v (+%d temporary) before any spike", names, temps)
 	}
 
 	release := spike(1000)
-	seen := map[string]bool{}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(seen) < 4 && time.Now().Before(deadline) {
-		names, _ := bundles(t, dir)
-		if len(names) > 3 { // pruning runs right after each write
-			t.Errorf("%d bundles in dir, MaxBundles is 2: %v", len(names), names)
+	var seen []string
+	for i := range 4 {
+		c := s.step()
+		if !slices.Equal(c.Reasons, []string{"goroutines"}) || !c.Wrote {
+			release()
+			t.Fatalf("sample %d of the spike: %+v, want a goroutines bundle", i, c)
+		}
+		// Pruning runs right after each write.
+		names, temps := bundles(t, dir)
+		if len(names) != min(i+1, 2) || temps != 0 {
+			t.Errorf("after bundle %d: %v (+%d temporary), MaxBundles is 2", i+1, names, temps)
 		}
 		for _, n := range names {
-			seen[n] = true
+			if !slices.Contains(seen, n) {
+				seen = append(seen, n)
+			}
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	if len(seen) < 4 {
-		release()
-		t.Fatalf("saw %d bundles in 5 s of spike", len(seen))
+	if len(seen) != 4 {
+		t.Errorf("saw %d distinct bundles in 4 samples of spike: %v", len(seen), seen)
 	}
 	names, _ := bundles(t, dir)
-	if len(names) == 0 || len(names) > 3 {
-		t.Fatalf("dir holds %v", names)
-	}
-	// Inspect the newest bundle while the spike is still on.
+	// Inspect the newest bundle while the spike is still on; its name
+	// carries the clock's time of the fourth spike sample.
 	slices.Sort(names)
 	newest := names[len(names)-1]
-	if !strings.HasPrefix(newest, "gdiag-") || !strings.Contains(newest, "-goroutines") {
-		t.Errorf("bundle name %q: want gdiag-<time>-goroutines.gdiag", newest)
+	if want := "gdiag-watch-20261206T010007.000Z-goroutines.gdiag"; newest != want {
+		t.Errorf("newest bundle %q, want %q", newest, want)
 	}
 	b, err := bundle.Open(filepath.Join(dir, newest))
 	if err != nil {
+		release()
 		t.Fatalf("open %s: %v", newest, err)
 	}
 	defer b.Close()
@@ -114,25 +154,13 @@ func TestWatcherGoroutineSpike(t *testing.T) {
 	}
 
 	release()
-	// The last in-flight bundle lands, then the directory must stay still:
-	// two listings 300 ms apart that agree and hold no temporary file. On a
-	// loaded machine the in-flight write may take a while, so poll (bounded)
-	// instead of sleeping a fixed time.
-	var later []string
-	var temps int
-	for settle := time.Now().Add(10 * time.Second); ; {
-		after, tempsBefore := bundles(t, dir)
-		time.Sleep(300 * time.Millisecond)
-		later, temps = bundles(t, dir)
-		if slices.Equal(after, later) && tempsBefore == 0 && temps == 0 {
-			break
-		}
-		if time.Now().After(settle) {
-			t.Fatalf("bundles kept coming after the spike: %v → %v (%d temporary files)", after, later, temps)
+	for i := range 3 {
+		if c := s.step(); len(c.Reasons) != 0 || c.Wrote {
+			t.Errorf("sample %d after the spike: %+v", i, c)
 		}
 	}
-	if len(later) > 2 {
-		t.Errorf("after pruning: %v, MaxBundles is 2", later)
+	if later, temps := bundles(t, dir); !slices.Equal(later, names) || temps != 0 {
+		t.Errorf("after the spike: %v (+%d temporary), want %v", later, temps, names)
 	}
 	select {
 	case err := <-errs:
@@ -141,25 +169,32 @@ func TestWatcherGoroutineSpike(t *testing.T) {
 	}
 }
 
-// TestWatcherCooldown: a spike that lasts many intervals gives one bundle.
+// TestWatcherCooldown: a spike that lasts an hour of one-minute samples
+// gives one bundle, and the next once the hour-long cooldown has passed.
 func TestWatcherCooldown(t *testing.T) {
 	dir := t.TempDir()
-	newCollector(t,
-		collector.WithMetricsInterval(10*time.Millisecond),
+	s, opts := newWatchStepper(t, time.Minute)
+	newCollector(t, append(opts,
 		collector.WithWatch(collector.WatchOptions{
 			Dir: dir, HeapBytes: 1, Cooldown: time.Hour, // the heap is always above 1 byte
 			Seconds: 0.01, Include: []collector.Part{collector.PartHeap},
-		}))
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		if names, _ := bundles(t, dir); len(names) > 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+		}))...)
+	if c := s.step(); !c.Wrote {
+		t.Fatalf("first sample over the threshold: %+v, want a bundle", c)
 	}
-	time.Sleep(300 * time.Millisecond) // 30 more samples over the threshold
+	for i := 2; i <= 60; i++ { // minutes 1..59 after the first bundle
+		if c := s.step(); c.Wrote || !slices.Equal(c.Reasons, []string{"heap"}) {
+			t.Fatalf("sample %d, within the cooldown: %+v, want heap and no bundle", i, c)
+		}
+	}
 	names, _ := bundles(t, dir)
 	if len(names) != 1 || !strings.Contains(names[0], "-heap") {
 		t.Errorf("bundles %v: want exactly one heap bundle within the cooldown", names)
+	}
+	if c := s.step(); !c.Wrote { // an hour after the first
+		t.Fatalf("sample 61, cooldown over: %+v, want a bundle", c)
+	}
+	if names, _ := bundles(t, dir); len(names) != 2 {
+		t.Errorf("bundles %v after the cooldown: want two", names)
 	}
 }

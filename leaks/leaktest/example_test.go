@@ -3,6 +3,7 @@ package leaktest_test
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,9 +51,17 @@ func summary(err error) string {
 // Find returns an *Error grouping the unexpected goroutines into buckets.
 func ExampleFind() {
 	stop := make(chan struct{})
+	// A leak is judged by where goroutines block: wait until all three
+	// have started (each one runs on into its receive right after Done).
+	var started sync.WaitGroup
+	started.Add(3)
 	for range 3 {
-		go pollForever(stop)
+		go func() {
+			started.Done()
+			pollForever(stop)
+		}()
 	}
+	started.Wait()
 	err := leaktest.Find(leaktest.MaxRetries(2))
 	fmt.Println(summary(err))
 
