@@ -429,13 +429,24 @@ func (t *textWriter) table(tab report.Table, maxRows int) error {
 	var dropped []string
 	widths := fitWidths(header, body, numeric, t.width)
 	for ncol > 2 && tableWidth(widths) > t.width {
+		i := dropColumn(body, ncol)
 		ncol--
-		dropped = append([]string{header[ncol]}, dropped...)
-		header, numeric = header[:ncol], numeric[:ncol]
-		for i := range body {
-			body[i] = body[i][:ncol]
+		dropped = append(dropped, header[i])
+		header, numeric = slices.Delete(header, i, i+1), slices.Delete(numeric, i, i+1)
+		for r := range body {
+			body[r] = slices.Delete(body[r], i, i+1)
 		}
 		widths = fitWidths(header, body, numeric, t.width)
+	}
+	// Two columns still too wide: the widest gives way, cut if it must.
+	if over := tableWidth(widths) - t.width; over > 0 {
+		i := 0
+		for j, w := range widths {
+			if w > widths[i] {
+				i = j
+			}
+		}
+		widths[i] = max(widths[i]-over, 1)
 	}
 	for i := range header {
 		header[i] = strings.Join(wrapCell(header[i], widths[i]), "\n")
@@ -482,15 +493,18 @@ func (t *textWriter) table(tab report.Table, maxRows int) error {
 }
 
 // fitWidths returns per-column content widths such that the table, with
-// tablewriter's borders and padding (3 columns per cell plus 1), fits width.
-// A column's natural width is its longest cell, or its header's longest word
-// (headers wrap onto several lines). Numeric columns keep their natural
-// width, so numbers are never cut. Of the other columns, those narrower than
-// their fair share keep their natural width; the others share the rest
-// equally (water-filling), never below 8 runes.
+// tablewriter's borders and padding (3 columns per cell plus 1), fits width
+// when it can. A column's natural width is its longest cell, or its header's
+// longest word (headers wrap onto several lines). Numeric columns keep their
+// natural width, so numbers are never cut; text columns never go below
+// their essential width (see essential), so names are not cut inside a
+// word. Of the rest, columns narrower than their fair share keep their
+// natural width and the others share what is left (water-filling). When
+// even that is wider than width the caller leaves columns out.
 func fitWidths(header []string, body [][]string, numeric []bool, width int) []int {
 	n := len(header)
 	natural := make([]int, n)
+	floor := make([]int, n)
 	for i, h := range header {
 		for _, w := range strings.Fields(h) {
 			natural[i] = max(natural[i], runeLen(w))
@@ -499,10 +513,15 @@ func fitWidths(header []string, body [][]string, numeric []bool, width int) []in
 	for _, row := range body {
 		for i, c := range row {
 			natural[i] = max(natural[i], runeLen(c))
+			floor[i] = max(floor[i], essential(c))
 		}
 	}
 	for i := range natural {
 		natural[i] = max(natural[i], 1)
+		floor[i] = min(max(floor[i], 3), natural[i])
+		if i < len(numeric) && numeric[i] {
+			floor[i] = natural[i]
+		}
 	}
 	avail := width - (3*n + 1)
 	total := 0
@@ -515,32 +534,39 @@ func fitWidths(header []string, body [][]string, numeric []bool, width int) []in
 	widths := make([]int, n)
 	fixed := make([]bool, n)
 	left, open := avail, n
+	fix := func(i, w int) {
+		widths[i], fixed[i] = w, true
+		left -= w
+		open--
+	}
 	for i := range natural {
-		if i < len(numeric) && numeric[i] {
-			widths[i], fixed[i] = natural[i], true
-			left -= natural[i]
-			open--
+		if floor[i] == natural[i] {
+			fix(i, natural[i])
 		}
 	}
 	for changed := true; changed && open > 0; {
 		changed = false
-		share := left / max(open, 1)
+		share := left / open
 		for i := range natural {
-			if !fixed[i] && natural[i] <= share {
-				widths[i], fixed[i] = natural[i], true
-				left -= natural[i]
-				open--
+			if fixed[i] {
+				continue
+			}
+			if natural[i] <= share {
+				fix(i, natural[i])
+				changed = true
+			} else if floor[i] > share {
+				fix(i, floor[i])
 				changed = true
 			}
 		}
 	}
 	if open > 0 {
-		share := max(left/open, 8)
+		share := max(left/open, 0)
 		extra := max(left-share*open, 0)
 		for i := range widths {
 			if !fixed[i] {
-				widths[i] = min(share, natural[i])
-				if extra > 0 && widths[i] < natural[i] {
+				widths[i] = share
+				if extra > 0 {
 					widths[i]++
 					extra--
 				}
@@ -548,6 +574,62 @@ func fitWidths(header []string, body [][]string, numeric []bool, width int) []in
 		}
 	}
 	return widths
+}
+
+// essential is the narrowest width a cell reads well in: a number or a word
+// whole; for a "function (file:line)" cell the function's own name after
+// "…" and the file name with its line; for a name the last identifier after
+// "…"; for a path its file name.
+func essential(c string) int {
+	if fn, _, loc, _, ok := splitWhere(c); ok && !strings.Contains(fn, " ") {
+		return max(runeLen(lastIdent(fn))+1, runeLen(base(loc))+4)
+	}
+	if isName(c) {
+		return runeLen(lastIdent(c)) + 1
+	}
+	if strings.ContainsAny(c, " ") {
+		w := 0
+		for _, f := range strings.Fields(c) {
+			w = max(w, min(runeLen(f), 12))
+		}
+		return w
+	}
+	if pathLike(c) {
+		return runeLen(base(c))
+	}
+	return min(runeLen(c), 12)
+}
+
+// lastIdent is the last element of a qualified function name after its
+// last dot outside type arguments: "pkg.(*T).m" → "m".
+func lastIdent(fn string) string {
+	end, args := len(fn), ""
+	if i := strings.IndexByte(fn, '['); i >= 0 {
+		end, args = i, "[…]"
+	}
+	if i := strings.LastIndexByte(fn[:end], '.'); i >= 0 && i+1 < end {
+		return fn[i+1:end] + args
+	}
+	return fn[:end] + args
+}
+
+// dropColumn picks the column to leave out of a table too wide for the
+// terminal: the rightmost whose cells are all the same (they say least),
+// else the last one. The first column, which names the row, stays.
+func dropColumn(body [][]string, ncol int) int {
+	for i := ncol - 1; i > 0; i-- {
+		same := len(body) > 1
+		for _, row := range body {
+			if row[i] != body[0][i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return i
+		}
+	}
+	return ncol - 1
 }
 
 // tableWidth is the width tablewriter draws columns of these content
@@ -576,8 +658,9 @@ func wrapCell(s string, n int) []string {
 
 // fitCell fits a body cell into n runes: "function (file:line)" and
 // "function at file:line" cells that do not fit on one line take two, the
-// function and then the place, each shortened from its middle; other cells
-// are shortened (see shorten).
+// function and then the place, each shortened from its middle; a function
+// name takes two lines rather than lose its last identifier; text wraps
+// onto at most maxCellLines lines; other cells are shortened (see shorten).
 func fitCell(s string, n int) string {
 	if runeLen(s) <= n {
 		return s
@@ -588,10 +671,54 @@ func fitCell(s string, n int) string {
 			second = "at " + loc
 		}
 		fixed := runeLen(second) - runeLen(loc)
-		return display.ShortenName(fn, n) + "\n" + strings.Replace(second, loc, display.ShortenPath(loc, n-fixed), 1)
+		return fitName(fn, n) + "\n" + strings.Replace(second, loc, display.ShortenPath(loc, n-fixed), 1)
+	}
+	if isName(s) {
+		return fitName(s, n)
+	}
+	if strings.Contains(s, " ") {
+		lines := wrapWords(s, n, n)
+		if len(lines) > maxCellLines {
+			lines = lines[:maxCellLines]
+			lines[maxCellLines-1] += " …"
+		}
+		for i, l := range lines {
+			lines[i] = shorten(l, n)
+		}
+		return strings.Join(lines, "\n")
 	}
 	return shorten(s, n)
 }
+
+// fitName fits a function name into n runes, shortened from the middle of
+// its package path; when that would cut its last identifier, the name
+// takes two lines, the qualifier and the identifier.
+func fitName(fn string, n int) string {
+	short := display.ShortenName(fn, n)
+	id := lastIdent(fn)
+	end := len(fn)
+	if i := strings.IndexByte(fn, '['); i >= 0 {
+		end = i
+	}
+	qual := strings.TrimSuffix(fn[:end], strings.TrimSuffix(id, "[…]"))
+	if strings.HasSuffix(short, id) || runeLen(id) > n || qual == "" {
+		return short
+	}
+	return display.ShortenName(qual, n) + "\n" + id
+}
+
+// isName reports whether s looks like one qualified function name: no
+// space outside its type arguments, a dot, not a path.
+func isName(s string) bool {
+	head := s
+	if i := strings.IndexByte(s, '['); i >= 0 {
+		head = s[:i]
+	}
+	return !strings.Contains(head, " ") && strings.Contains(head, ".") && !pathLike(head)
+}
+
+// maxCellLines is how many lines a text cell may take.
+const maxCellLines = 3
 
 // shorten fits s into n runes without cutting inside a word where it can:
 //   - "function at file:line" and "function (file:line)" keep the file name
