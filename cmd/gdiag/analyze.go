@@ -19,7 +19,7 @@ import (
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("analyze", "FILE... (- for stdin)", stderr)
 	var (
-		top        = fs.Int("top", 10, "number of goroutine buckets to list (-1 = all)")
+		top        = fs.Int("top", 10, "number of goroutine buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
 		filterExpr = fs.String("filter", "", "keep goroutines whose function, file:line, state, creator or label matches this regular expression")
 		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
 		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")

@@ -16,7 +16,7 @@ import (
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("diff", "A B [C...] (bundles or goroutine dumps, oldest first)", stderr)
 	var (
-		top        = fs.Int("top", 20, "number of buckets to list (-1 = all)")
+		top        = fs.Int("top", 20, "number of buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
 		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
 		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
 		out        = briefOutputFlags(fs, top)
