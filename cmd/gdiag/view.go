@@ -104,6 +104,7 @@ type viewer struct {
 type viewProfile struct {
 	Input string // file name, for the index
 	Kind  bundle.Kind
+	Name  string // "cpu", or "2/cpu" with several inputs
 	Path  string // "/pprof/cpu/"
 	// Samples is the number of samples, to tell an empty profile.
 	Samples int
@@ -147,7 +148,7 @@ func (v viewer) serve(ctx context.Context, ready func(url string)) error {
 				continue
 			}
 			mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
-			profiles = append(profiles, viewProfile{Input: in.Name, Kind: k, Path: prefix + "/", Samples: len(p.Sample)})
+			profiles = append(profiles, viewProfile{Input: in.Name, Kind: k, Name: name, Path: prefix + "/", Samples: len(p.Sample)})
 		}
 	}
 
@@ -181,12 +182,12 @@ func (v viewer) serve(ctx context.Context, ready func(url string)) error {
 
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(v.stdout, "gdiag view: serving %s (Ctrl-C to stop)\n", url)
-	fmt.Fprintf(v.stdout, "  report      %sreport\n", url)
+	fmt.Fprintf(v.stdout, "  %-13s %sreport\n", "report", url)
 	for _, p := range profiles {
-		fmt.Fprintf(v.stdout, "  %-11s %s%s  (flame graph; top, source: see its VIEW menu)\n", strings.TrimSuffix(bundle.DefaultName(p.Kind), ".pb.gz"), strings.TrimSuffix(url, "/"), p.Path)
+		fmt.Fprintf(v.stdout, "  %-13s %s%s  (flame graph; top, source: see its VIEW menu)\n", p.Name, strings.TrimSuffix(url, "/"), p.Path)
 	}
 	for _, t := range traces {
-		fmt.Fprintf(v.stdout, "  trace       %s   # while gdiag view runs\n", term.Sanitize(t.Command))
+		fmt.Fprintf(v.stdout, "  %-13s %s   # while gdiag view runs\n", "trace", term.Sanitize(t.Command))
 	}
 	if ready != nil {
 		ready(url)
