@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -46,5 +49,35 @@ func TestTextOutputFlags(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "analyze", "--color", "sometimes", bundle); code != exitUsage || !strings.Contains(stderr, "auto, always or never") {
 		t.Errorf("--color sometimes: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestHostileDumpNames: function names and paths in a dump with escape
+// sequences and bidirectional overrides reach the terminal escaped, in the
+// short and the verbose view, on stdout and stderr.
+func TestHostileDumpNames(t *testing.T) {
+	var dump strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&dump, "goroutine %d [chan receive]:\nmain.le\x1b]0;pwned\x07ak\u202egpj(...)\n\t/src/\x1b[2Jmain.go:10 +0x1d\n"+
+			"created by main.st\u202eart in goroutine 1\n\t/src/main.go:5 +0x2\n\n", i+10)
+	}
+	path := filepath.Join(t.TempDir(), "hostile.txt")
+	if err := os.WriteFile(path, []byte(dump.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"analyze", path}, {"analyze", "-v", path}, {"analyze", "-v", "--color=always", path}} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%q: exit %d: %s", args, code, stderr)
+		}
+		out := term.Visible(stdout) + stderr // only gdiag's own colours may remain
+		for _, bad := range []string{"\x1b", "\x07", "\u202e"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%q: %q reached the terminal:\n%s", args, bad, out)
+			}
+		}
+		if !strings.Contains(stdout, `\u202egpj`) {
+			t.Errorf("%q: the hostile name is not shown escaped:\n%s", args, stdout)
+		}
 	}
 }
