@@ -187,7 +187,7 @@ func outputFlags(fs *flag.FlagSet) output {
 		color:   new(term.ColorMode),
 		verbose: fs.Bool("v", false, "text output: print every finding in full (evidence, metrics, goroutine ids) and every section and table"),
 	}
-	fs.Var(o.color, "color", "colour text output: `mode` auto (on a terminal, unless NO_COLOR is set), always or never")
+	fs.Var(o.color, "color", "colour `mode` of text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return o
 }
 

@@ -64,7 +64,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		verbose     = fs.Bool("v", false, "text output: print every finding in full and every section and table")
 		full        = fs.Bool("full", true, "ask for the full goroutine text dump (states, wait times) even above the collector's stop-the-world budget; the demo's few thousand goroutines pause it for milliseconds")
 	)
-	fs.Var(color, "color", "colour text output: `mode` auto (on a terminal, unless NO_COLOR is set), always or never")
+	fs.Var(color, "color", "colour `mode` of text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return exitUsage
 	} else if len(pos) != 0 {
