@@ -2,6 +2,7 @@ package text
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -84,7 +85,7 @@ func Write(w io.Writer, r *report.Report, opts Options) error {
 	}
 	top := len(r.Findings)
 	if !opts.Verbose && opts.Top >= 0 {
-		top = min(top, cmp0(opts.Top, DefaultTop))
+		top = min(top, cmp.Or(opts.Top, DefaultTop))
 	}
 	bw := bufio.NewWriter(w)
 	t := &textWriter{w: bw, width: opts.Width, p: term.Painter{On: opts.Color}, verbose: opts.Verbose}
@@ -100,31 +101,17 @@ func Write(w io.Writer, r *report.Report, opts Options) error {
 		t.line("")
 		for _, s := range r.Sections {
 			if len(s.Notes) > 0 {
-				title := clean(cmpS(s.Title, s.ID)) + ": "
+				title := clean(cmp.Or(s.Title, s.ID)) + ": "
 				t.para(t.p.Paint(term.Bold, title), "  ", s.Notes[0])
 			}
 		}
-		t.para(t.p.Paint(term.Dim, "-v shows every section in full"), "", "")
+		t.line(t.p.Paint(term.Dim, "-v shows every section in full"))
 	}
 	t.warnings(r.Warnings)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("report: writing text: %w", err)
 	}
 	return nil
-}
-
-func cmp0(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func cmpS(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 type textWriter struct {
@@ -172,7 +159,7 @@ func (t *textWriter) oneLine(prefix, text string) {
 }
 
 func (t *textWriter) header(r *report.Report) {
-	t.para("gdiag report: ", "  ", cmpS(r.Title, "(untitled)"))
+	t.para("gdiag report: ", "  ", cmp.Or(r.Title, "(untitled)"))
 	for _, in := range r.Inputs {
 		s := in.Name
 		if in.Kind != "" {
@@ -375,7 +362,7 @@ func (t *textWriter) warnings(ws []string) {
 
 func (t *textWriter) section(s report.Section, opts Options) error {
 	t.line("")
-	t.paintPara(term.Bold, "", "", "== "+cmpS(s.Title, s.ID)+" ==")
+	t.paintPara(term.Bold, "", "", "== "+cmp.Or(s.Title, s.ID)+" ==")
 	for _, n := range s.Notes {
 		t.para("  ", "  ", n)
 	}
