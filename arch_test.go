@@ -135,7 +135,7 @@ var budgets = map[string]budget{
 	"report/internal/display": {allow: []string{"m/internal/units"}, noStd: renderStd},
 	"report/internal/sample":  {allow: []string{"m/report", "m/internal/symbol", "m/internal/units"}, noStd: renderStd},
 	// The renderers: the model plus whatever drawing needs.
-	"report/text": {allow: []string{"m/report", "m/report/internal/display", "m/internal/symbol", "m/internal/units"}, anyThirdParty: true},
+	"report/text": {allow: []string{"m/report", "m/report/internal/display", "m/internal/symbol", "m/internal/units", "m/internal/term"}, anyThirdParty: true},
 	"report/html": {allow: []string{"m/report", "m/report/internal/display", "m/internal/symbol", "m/internal/units"}},
 
 	// The checks: pure functions over parsed input; no renderer, no I/O.

@@ -19,11 +19,11 @@ import (
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("analyze", "FILE... (- for stdin)", stderr)
 	var (
-		top        = fs.Int("top", 10, "number of goroutine buckets to list (-1 = all)")
+		top        = fs.Int("top", 10, "number of goroutine buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
 		filterExpr = fs.String("filter", "", "keep goroutines whose function, file:line, state, creator or label matches this regular expression")
 		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
 		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
-		out        = outputFlags(fs)
+		out        = briefOutputFlags(fs, top)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
 		leak       = addLeakFlags(fs) // diff.go: --ignore, --all-buckets, --quiescent, --pile-up, --long-wait
@@ -164,17 +164,40 @@ func progress(name string, stderr io.Writer) func(read, total int64) {
 	}
 }
 
-// output holds the --format and -o flags shared by the commands that print a report.
+// output holds the flags shared by the commands that print a report:
+// --format, -o, --color and -v.
 type output struct {
-	format *string
-	file   *string
+	format  *string
+	file    *string
+	color   *term.ColorMode
+	verbose *bool
+	// brief selects the short text view by default (analyze, diff, demo);
+	// the other commands print every section, which is their answer.
+	brief bool
+	// fs and top, when set, make an explicit --top also the number of
+	// findings the short text view shows in full.
+	fs  *flag.FlagSet
+	top *int
 }
 
 func outputFlags(fs *flag.FlagSet) output {
-	return output{
-		format: fs.String("format", "text", "output format: text, json or html"),
-		file:   fs.String("o", "", "write the report to this file instead of standard output"),
+	o := output{
+		format:  fs.String("format", "text", "output format: text, json or html"),
+		file:    fs.String("o", "", "write the report to this file instead of standard output"),
+		color:   new(term.ColorMode),
+		verbose: fs.Bool("v", false, "text output: print every finding in full (evidence, metrics, goroutine ids) and every section and table"),
 	}
+	fs.Var(o.color, "color", "colour `mode` of text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+	return o
+}
+
+// briefOutputFlags is outputFlags for the commands whose text output is the
+// short view unless -v is given; an explicit top also sets how many findings
+// it shows in full.
+func briefOutputFlags(fs *flag.FlagSet, top *int) output {
+	o := outputFlags(fs)
+	o.brief, o.fs, o.top = true, fs, top
+	return o
 }
 
 func (o output) validate() error {
@@ -205,5 +228,20 @@ func (o output) write(r *report.Report, stdout io.Writer) (err error) {
 	case "html":
 		return html.Write(w, r)
 	}
-	return text.Write(w, r, text.Options{})
+	return text.Write(w, r, o.textOptions(w))
+}
+
+// textOptions lays text out for w: the terminal's width and colour when w
+// is one (see terminal), the flags' choice of view.
+func (o output) textOptions(w io.Writer) text.Options {
+	width, color := terminal(w, *o.color)
+	opts := text.Options{Width: width, Color: color, Verbose: *o.verbose || !o.brief}
+	if o.fs != nil && o.top != nil {
+		o.fs.Visit(func(f *flag.Flag) {
+			if f.Name == "top" {
+				opts.Top = *o.top
+			}
+		})
+	}
+	return opts
 }

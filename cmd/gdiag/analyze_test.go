@@ -58,7 +58,7 @@ func TestAnalyzeFlags(t *testing.T) {
 		wantCode int
 		check    func(t *testing.T, stdout, stderr string)
 	}{
-		{"text report", []string{debug2Dump}, nil, exitOK, func(t *testing.T, stdout, stderr string) {
+		{"text report", []string{"-v", debug2Dump}, nil, exitOK, func(t *testing.T, stdout, stderr string) {
 			for _, s := range []string{"== Goroutines ==", "35 goroutines in a text dump", "By blocking operation", "By wait time", "== Top goroutine buckets ==", "created by"} {
 				if !strings.Contains(stdout, s) {
 					t.Errorf("text report lacks %q", s)
@@ -106,7 +106,7 @@ func TestAnalyzeFlags(t *testing.T) {
 				t.Errorf("stdout %q, want the report in the -o file", stdout)
 			}
 		}},
-		{"stdin", []string{"-"}, mustRead(t, stackData+"deadlock.txt"), exitOK, func(t *testing.T, stdout, _ string) {
+		{"stdin", []string{"-v", "-"}, mustRead(t, stackData+"deadlock.txt"), exitOK, func(t *testing.T, stdout, _ string) {
 			if !strings.Contains(stdout, "all goroutines are asleep - deadlock!") {
 				t.Errorf("stdin crash report lacks the crash reason:\n%s", stdout)
 			}

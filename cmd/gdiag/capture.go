@@ -570,6 +570,7 @@ func printExplore(w io.Writer, path string, m bundle.Manifest) {
 	dir := strings.TrimSuffix(path, filepath.Ext(path))
 	fmt.Fprintln(w, "next:")
 	fmt.Fprintf(w, "  gdiag analyze %s\n", q)
+	fmt.Fprintf(w, "  gdiag view %s       # the report and every profile (flame graphs) in the browser\n", q)
 	var profiles []string
 	for _, e := range m.Entries {
 		if e.Error == "" && strings.HasSuffix(e.Name, ".pb.gz") {

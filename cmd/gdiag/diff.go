@@ -16,10 +16,10 @@ import (
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("diff", "A B [C...] (bundles or goroutine dumps, oldest first)", stderr)
 	var (
-		top        = fs.Int("top", 20, "number of buckets to list (-1 = all)")
+		top        = fs.Int("top", 20, "number of buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
 		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
 		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
-		out        = outputFlags(fs)
+		out        = briefOutputFlags(fs, top)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
 		leak       = addLeakFlags(fs)

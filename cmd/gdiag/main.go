@@ -31,6 +31,7 @@ func commands() []command {
 		{"diff", "A B [C...]", "compare goroutine dumps or bundles over time: growth, new buckets, leaks", runDiff},
 		{"capture", "URL", "download a bundle from a running collector and validate it", runCapture},
 		{"demo", "", "run a flash-sale with faults, capture a bundle and analyse it", runDemo},
+		{"view", "BUNDLE...", "serve the report and every profile in pprof's web UI (flame graph) on loopback", runView},
 		{"recommend", "BUNDLE...", "GOGC, GOMEMLIMIT and GOMAXPROCS advice with predicted effect", runRecommend},
 		{"gctune", "", "what-if table of GC settings for a load given by flags", runGCTune},
 		{"version", "", "print the gdiag and Go versions", runVersion},

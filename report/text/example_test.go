@@ -33,6 +33,8 @@ func exampleReport() *report.Report {
 	}
 }
 
+// ExampleWrite prints the short view: the findings in brief, and the
+// sections -v (Options.Verbose) would add.
 func ExampleWrite() {
 	r := exampleReport()
 	r.Sort()
@@ -45,24 +47,15 @@ func ExampleWrite() {
 	//
 	// 2 findings: 1 high, 1 medium
 	//
-	// 1. [HIGH] 1,000 goroutines blocked receiving from a channel nobody sends on
-	//   check       leaks/chan-receive-forever (likely-leak)
-	//   count       1,000
+	// 1. HIGH      1,000 goroutines blocked receiving from a channel nobody sends on
+	//   check       leaks/chan-receive-forever (likely-leak), count 1,000
 	//   where       main.worker at /src/app/worker.go:42
 	//   created by  main.start at /src/app/main.go:17
-	//   evidence    - chan receive for up to 31 minutes
 	//   suggestion  Close the channel when the producer is done, or select on
 	//               ctx.Done().
 	//
-	// 2. [MEDIUM] 24 goroutines in a select without cancellation
-	//   check       leaks/select-no-cancel
-	//   count       24
+	// 2. MEDIUM    24 goroutines in a select without cancellation
+	//   check       leaks/select-no-cancel, count 24
 	//
-	// == Goroutines ==
-	// ┌──────────────┬────────────┐
-	// │ operation    │ goroutines │
-	// ├──────────────┼────────────┤
-	// │ chan receive │      1,000 │
-	// │ select       │         40 │
-	// └──────────────┴────────────┘
+	// -v shows every section in full
 }

@@ -42,8 +42,11 @@ func TestGolden(t *testing.T) {
 		name  string
 		write func(*bytes.Buffer) error
 	}{
-		{"sample.txt", func(b *bytes.Buffer) error { return Write(b, r, Options{}) }},
-		{"sample-narrow.txt", func(b *bytes.Buffer) error { return Write(b, r, Options{Width: 72, MaxRows: 2, MaxIDs: 4}) }},
+		{"sample.txt", func(b *bytes.Buffer) error { return Write(b, r, Options{Verbose: true}) }},
+		{"sample-short.txt", func(b *bytes.Buffer) error { return Write(b, r, Options{Width: 80, Top: 2}) }},
+		{"sample-narrow.txt", func(b *bytes.Buffer) error {
+			return Write(b, r, Options{Width: 72, MaxRows: 2, MaxIDs: 4, Verbose: true})
+		}},
 		{"empty.txt", func(b *bytes.Buffer) error { return Write(b, &report.Report{Title: "empty.txt"}, Options{}) }},
 	}
 	for _, tt := range tests {
@@ -60,14 +63,12 @@ func TestGolden(t *testing.T) {
 func TestTextFitsWidth(t *testing.T) {
 	for _, width := range []int{40, 60, 80, 120, 200} {
 		for _, r := range []*report.Report{sample.Report(), sample.Hostile()} {
-			var b bytes.Buffer
-			if err := Write(&b, r, Options{Width: width}); err != nil {
-				t.Fatal(err)
-			}
-			for i, line := range strings.Split(b.String(), "\n") {
-				if n := utf8.RuneCountInString(line); n > width {
-					t.Errorf("width %d: line %d has %d runes: %q", width, i+1, n, line)
+			for _, verbose := range []bool{false, true} {
+				var b bytes.Buffer
+				if err := Write(&b, r, Options{Width: width, Verbose: verbose, Color: true}); err != nil {
+					t.Fatal(err)
 				}
+				assertFits(t, b.String(), width)
 			}
 		}
 	}
@@ -75,7 +76,7 @@ func TestTextFitsWidth(t *testing.T) {
 
 func TestTextSanitizes(t *testing.T) {
 	var b bytes.Buffer
-	if err := Write(&b, sample.Hostile(), Options{}); err != nil {
+	if err := Write(&b, sample.Hostile(), Options{Verbose: true}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -106,7 +107,7 @@ func TestTextMaxRows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := Write(&b, r, Options{MaxRows: tt.give}); err != nil {
+			if err := Write(&b, r, Options{MaxRows: tt.give, Verbose: true}); err != nil {
 				t.Fatal(err)
 			}
 			if got := strings.Count(b.String(), "│ row │"); got != tt.wantRows {
@@ -127,13 +128,17 @@ func TestShorten(t *testing.T) {
 		want string
 	}{
 		{"fits", "select", 6, "select"},
-		{"text keeps head", "chan receive (nil chan)", 10, "chan rece…"},
+		{"text keeps whole words", "chan receive (nil chan)", 10, "chan…"},
+		{"text cut in a long word", "chan_receive_nil_chan", 10, "chan_rece…"},
 		{"path keeps file:line", "github.com/acme/flashsale/internal/checkout/pricing.go:214", 25, "…/checkout/pricing.go:214"},
 		{"path cut mid-element", "github.com/acme/flashsale/internal/checkout/pricing.go:214", 20, "…/pricing.go:214"},
-		{"func at: drop dirs", "main.worker at /src/app/worker.go:42", 30, "main.worker at …/worker.go:42"},
-		{"func at: drop package path", "net/http.(*conn).serve at /usr/local/go/src/net/http/server.go:2102", 40, "http.(*conn).serve at …/server.go:2102"},
-		{"func at: then tail", "net/http.(*conn).serve at /usr/local/go/src/net/http/server.go:2102", 28, "…).serve at …/server.go:2102"},
-		{"function name", "github.com/acme/flashsale/internal/checkout.(*Pricer).quote.func2", 30, "…heckout.(*Pricer).quote.func2"},
+		{"func at: drop dirs", "main.worker at /src/app/worker.go:42", 30, "main.worker at /…/worker.go:42"},
+		{"func at: drop directories", "net/http.(*conn).serve at /usr/local/go/src/net/http/server.go:2102", 50, "net/http.(*conn).serve at /…/http/server.go:2102"},
+		{"func at: file name only", "net/http.(*conn).serve at /usr/local/go/src/net/http/server.go:2102", 40, "net/http.(*conn).serve at server.go:2102"},
+		{"func at: middle of package path", "github.com/acme/shop/internal/checkout.(*Svc).Run at /src/checkout/svc.go:12", 50, "github.com/…/checkout.(*Svc).Run at …/svc.go:12"},
+		{"func at: then tail", "net/http.(*conn).serve at /usr/local/go/src/net/http/server.go:2102", 28, "…serve at …/server.go:2102"},
+		{"function name", "github.com/acme/flashsale/internal/checkout.(*Pricer).quote.func2", 30, "checkout.(*Pricer).quote.func2"},
+		{"function name, middle", "github.com/acme/flashsale/internal/checkout.(*Pricer).quote.func2", 50, "github.com/acme/…/checkout.(*Pricer).quote.func2"},
 		{"one rune", "abcdef", 1, "…"},
 		{"multibyte", "ünïcødé strings", 5, "ünïc…"},
 	}
@@ -164,7 +169,7 @@ func TestFitWidths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fitWidths(tt.header, tt.body, tt.width)
+			got := fitWidths(tt.header, tt.body, nil, tt.width)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fitWidths = %v, want %v", got, tt.want)
 			}
