@@ -103,7 +103,19 @@
     }, 100);
   });
 
-  // A link to a finding opens it.
+  // Sections scrolled to by a link start below the sticky header, however
+  // many lines the table of contents wraps to.
+  var header = document.querySelector("header.top");
+  function pad() { document.documentElement.style.scrollPaddingTop = (header.offsetHeight + 6) + "px"; }
+  pad();
+  window.addEventListener("resize", pad);
+
+  // A link to a finding opens it (before the browser scrolls to it).
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest('a[href^="#"]');
+    var el = a && document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+    if (el && el.tagName === "DETAILS") el.open = true;
+  });
   function openTarget() {
     var id = decodeURIComponent(location.hash.slice(1));
     var el = id && document.getElementById(id);
