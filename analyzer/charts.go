@@ -321,6 +321,7 @@ func leakCreationChart(findings []report.Finding, inputs []*Input) (report.Chart
 	}
 	c.X = append(c.X, unixSeconds(at))
 	sites := 0
+	var verdicts []string
 	for _, f := range findings {
 		if !strings.HasPrefix(f.Check, "leaks/") || len(f.GoroutineIDs) == 0 {
 			continue
@@ -341,6 +342,18 @@ func leakCreationChart(findings []report.Finding, inputs []*Input) (report.Chart
 			name = f.Title
 		}
 		c.Series = append(c.Series, report.Series{Name: name, Values: v})
+		verdicts = append(verdicts, f.Verdict)
+	}
+	// One function can be two findings (the goroutines the runtime proved
+	// leaked, and the rest): the verdict tells them apart.
+	seen := map[string]int{}
+	for _, s := range c.Series {
+		seen[s.Name]++
+	}
+	for i := range c.Series {
+		if seen[c.Series[i].Name] > 1 && verdicts[i] != "" {
+			c.Series[i].Name += " (" + verdicts[i] + ")"
+		}
 	}
 	if len(c.Series) == 0 {
 		return report.Chart{}, false

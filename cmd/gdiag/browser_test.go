@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,11 +57,14 @@ func artefacts(t *testing.T) string {
 func TestHTMLReportInBrowser(t *testing.T) {
 	exe := chromium(t)
 	dir := artefacts(t)
+	t0 := time.Now()
 
 	code, demoHTML, stderr := runCLI(t, "demo", "--duration", "3s", "--seconds", "0.5", "--concurrency", "4", "--dir", t.TempDir(), "--format", "html")
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\n%s", code, stderr)
 	}
+	t.Logf("demo report in %v", time.Since(t0))
+	checkDemoCharts(t, demoHTML)
 	series := []string{"../../leaks/testdata/series-1.gdiag", "../../leaks/testdata/series-2.gdiag", "../../leaks/testdata/series-3.gdiag"}
 	code, diffHTML, stderr := runCLI(t, append([]string{"diff", "--format", "html"}, series...)...)
 	if code != exitOK {
@@ -71,6 +75,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatalf("analyze: exit %d\n%s", code, stderr)
 	}
 
+	t.Logf("diff and text reports in %v", time.Since(t0))
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
@@ -294,4 +299,67 @@ func shot(t *testing.T, ctx context.Context, path string, full bool) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// checkDemoCharts reads the chart data of the demo's page and checks that it
+// shows what happened: goroutines climbing with the load, every leak site's
+// goroutines accumulating (never falling, ending above where they started),
+// and the memory chart with its measured series.
+func checkDemoCharts(t *testing.T, page string) {
+	t.Helper()
+	_, rest, ok := strings.Cut(page, `<script type="application/json" id="gdiag-data">`)
+	block, _, ok2 := strings.Cut(rest, "</script>")
+	if !ok || !ok2 {
+		t.Fatal("demo page has no chart data block")
+	}
+	var data struct {
+		Charts []struct {
+			ID     string
+			Series []struct {
+				Name   string
+				Values []*float64
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(block), &data); err != nil {
+		t.Fatalf("chart data: %v", err)
+	}
+	known := func(vs []*float64) []float64 {
+		var out []float64
+		for _, v := range vs {
+			if v != nil {
+				out = append(out, *v)
+			}
+		}
+		return out
+	}
+	for _, c := range data.Charts {
+		var names []string
+		for _, s := range c.Series {
+			names = append(names, s.Name)
+		}
+		switch c.ID {
+		case "goroutines":
+			v := known(c.Series[0].Values)
+			if c.Series[0].Name != "total" || len(v) < 5 || slices.Max(v) < 3*v[0] {
+				t.Errorf("goroutines chart %q: total %v does not show the load's climb", names, v)
+			}
+		case "leak-growth":
+			if len(c.Series) < 3 {
+				t.Errorf("leak-growth chart has %d sites (%q), want the fixture's three", len(c.Series), names)
+			}
+			for _, s := range c.Series {
+				v := known(s.Values)
+				if len(v) < 3 || !slices.IsSorted(v) || v[len(v)-1] <= v[0] {
+					t.Errorf("leak site %s: %v, want a growing count", s.Name, v)
+				}
+			}
+		case "memory":
+			for _, want := range []string{"heap live", "heap goal", "Go runtime total", "RSS at capture"} {
+				if !slices.Contains(names, want) {
+					t.Errorf("memory chart %q lacks %q", names, want)
+				}
+			}
+		}
+	}
 }

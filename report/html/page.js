@@ -57,7 +57,7 @@
         label: s.name,
         stroke: s.name === "total" ? muted : palette[i % palette.length],
         width: s.limit ? 1.5 : 1.75,
-        dash: s.limit ? [6, 4] : undefined,
+        dash: s.limit ? [6, 4] : s.name === "total" ? [3, 3] : undefined,
         spanGaps: true,
         points: { show: known <= 3 || c.x.length <= 12, size: known <= 3 ? 8 : 5, fill: palette[i % palette.length] },
         value: function (u, v) { return fmt(c.unit, v); }
