@@ -48,23 +48,7 @@ func TestChartsFromCollectorBundle(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/debug/gdiag/", c.Handler())
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
-	client := &http.Client{Transport: &http.Transport{}}
-	defer client.CloseIdleConnections()
-	resp, err := client.Get(ts.URL + "/debug/gdiag/bundle?seconds=0&full=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("bundle: %s, %v", resp.Status, err)
-	}
-	in, err := LoadReader("charts.gdiag", bytes.NewReader(data), int64(len(data)), LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := captureOverLoopback(t, mux, "charts.gdiag", "seconds=0&full=1")
 	r := Analyze([]*Input{in}, Options{})
 
 	charts := map[string]report.Chart{}
@@ -110,4 +94,28 @@ func TestChartsFromCollectorBundle(t *testing.T) {
 	if mid := v[len(v)/2]; mid <= perStep || mid >= steps*perStep-perStep {
 		t.Errorf("leak site by creation time %v: the middle sample counts %v, want part of the %d", v, mid, steps*perStep)
 	}
+}
+
+// captureOverLoopback serves mux on loopback, fetches
+// /debug/gdiag/bundle?query from it and loads the bundle as name.
+func captureOverLoopback(t *testing.T, mux *http.ServeMux, name, query string) *Input {
+	t.Helper()
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(ts.URL + "/debug/gdiag/bundle?" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("bundle: %s, %v", resp.Status, err)
+	}
+	in, err := LoadReader(name, bytes.NewReader(data), int64(len(data)), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
