@@ -265,6 +265,16 @@ func checkReportPage(t *testing.T, bctx context.Context, path string, wantCharts
 			t.Errorf("findings: %s", g)
 		}
 	}
+	// The findings and the heap sites as a reader scrolls to them.
+	for _, id := range []string{"findings", "section-heap-sites"} {
+		found, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const el = document.getElementById("`+id+`"); if (!el) return false; window.scrollTo(0, 0); el.scrollIntoView(); return true; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found {
+			shot(t, ctx, strings.TrimSuffix(path, ".html")+"-"+id+".png", false)
+		}
+	}
 	shot(t, ctx, strings.TrimSuffix(path, ".html")+"-full.png", true)
 
 	mu.Lock()

@@ -39,6 +39,12 @@
     return count(v);
   }
 
+  // Byte axes tick at binary steps: 16 MiB, 32 MiB, 48 MiB rather than 47.7 MiB.
+  var byteIncrs = [];
+  for (var k = 0; k < 6; k++) {
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].forEach(function (m) { byteIncrs.push(m * Math.pow(1024, k)); });
+  }
+
   var drawn = [];
   data.charts.forEach(function (c) {
     var fig = document.getElementById(c.dom_id);
@@ -60,7 +66,16 @@
         dash: s.limit ? [6, 4] : s.name === "total" ? [3, 3] : undefined,
         spanGaps: true,
         points: { show: known <= 3 || c.x.length <= 12, size: known <= 3 ? 8 : 5, fill: palette[i % palette.length] },
-        value: function (u, v) { return fmt(c.unit, v); }
+        // With nothing at the last sample (RSS is read once, at capture),
+        // the legend shows the series' last known value.
+        value: function (u, v, si, idx) {
+          if (v == null && idx === c.x.length - 1) {
+            for (var j = idx; j >= 0; j--) {
+              if (s.values[j] != null) return fmt(c.unit, s.values[j]) + " (" + (timed ? "at " + new Date(c.x[j] * 1000).toISOString().slice(11, 19) : "#" + c.x[j]) + ")";
+            }
+          }
+          return fmt(c.unit, v);
+        }
       });
     });
     var opts = {
@@ -77,12 +92,18 @@
           values: timed ? undefined : function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) ? "#" + v : ""; }); },
           incrs: timed ? undefined : [1, 2, 5, 10, 20, 50, 100] },
         { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 74,
+          incrs: c.unit === "bytes" ? byteIncrs : undefined,
           values: function (u, vals) { return vals.map(function (v) { return fmt(c.unit, v); }); } }
       ],
       cursor: { drag: { x: false, y: false } },
       hooks: { drawSeries: [function (u, si) { state.drew[si] = true; }] }
     };
     var u = new uPlot(opts, [c.x].concat(c.series.map(function (s) { return s.values; })), plot);
+    // Until the pointer is on the chart, the legend shows the last values.
+    var last = c.x.length - 1;
+    function lastValues() { setTimeout(function () { u.setLegend({ idx: last }); }, 0); }
+    lastValues();
+    plot.addEventListener("mouseleave", lastValues);
     state.u = u;
     state.plot = plot;
     drawn.push(state);
