@@ -386,7 +386,7 @@ func noChartsReason(r *report.Report) string {
 	return "No charts: " + strings.Join(kinds, ", ") + " carr" + map[bool]string{true: "ies", false: "y"}[len(kinds) == 1] +
 		" no runtime/metrics history, and there is no series of goroutine snapshots to chart. " +
 		"Bundles captured by gdiag's collector (gdiag capture, or its /debug/gdiag/ endpoint) carry up to 20 minutes of metrics history; " +
-		"`gdiag diff` of two or more dumps or bundles charts the growth of each leak site."
+		"gdiag diff of two or more dumps or bundles charts the growth of each leak site."
 }
 
 // breakable escapes s and lets the browser wrap it after the separators of
