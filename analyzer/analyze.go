@@ -110,7 +110,8 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 	}
 	linkLeakFindings(r) // gc.go
 	r.Sort()
-	leaksFirst(r) // leaks.go: leak findings lead the report
+	leaksFirst(r)        // leaks.go: leak findings lead the report
+	addCharts(r, inputs) // charts.go: metrics history, leak sites by creation time
 	return r
 }
 

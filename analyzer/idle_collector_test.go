@@ -1,10 +1,8 @@
 package analyzer
 
 import (
-	"bytes"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -46,23 +44,7 @@ func TestIdleServiceWithCollectorHasNoFindings(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/hello", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "hi") })
 	mux.Handle("/debug/gdiag/", c.Handler())
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
-	client := &http.Client{Transport: &http.Transport{}}
-	defer client.CloseIdleConnections()
-	resp, err := client.Get(ts.URL + "/debug/gdiag/bundle?seconds=0.5&full=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("bundle: %s, %v", resp.Status, err)
-	}
-	in, err := LoadReader("idle.gdiag", bytes.NewReader(data), int64(len(data)), LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := captureOverLoopback(t, mux, "idle.gdiag", "seconds=0.5&full=1") // charts_test.go
 	if in.Goroutines == nil || in.Profiles[bundle.KindAllocs] == nil || in.Profiles[bundle.KindMutex] == nil || in.Profiles[bundle.KindBlock] == nil {
 		t.Fatalf("bundle lacks goroutines, allocs, mutex or block: %v", describe(in).Detail)
 	}

@@ -190,6 +190,9 @@ func leakChecks(inputs []*Input, opts Options) ([]report.Section, []report.Findi
 	}
 	if h != nil {
 		sec.Notes = append(sec.Notes, historyNote(h))
+		if c, ok := leakHistoryChart(h, opts); ok { // charts.go
+			sec.Charts = append(sec.Charts, c)
+		}
 		if !h.Timed {
 			warns = append(warns, "leaks: the goroutine dumps carry no capture times; growth is judged in the order the files were given")
 		}
@@ -273,7 +276,12 @@ func Diff(inputs []*Input, opts Options) *report.Report {
 		}
 	}
 	r.Sort()
-	r.Sections = append(r.Sections, diffSection(h, opts))
+	sec := diffSection(h, opts)
+	if c, ok := leakHistoryChart(h, opts); ok { // charts.go
+		sec.Charts = append(sec.Charts, c)
+	}
+	r.Sections = append(r.Sections, sec)
+	addCharts(r, inputs)
 	return r
 }
 

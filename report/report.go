@@ -108,6 +108,9 @@ type Section struct {
 	Title  string   `json:"title"`
 	Notes  []string `json:"notes,omitempty"`
 	Tables []Table  `json:"tables,omitempty"`
+	// Charts are series to draw (metrics history, leak-site growth); the
+	// HTML report draws them, other outputs carry them as data.
+	Charts []Chart `json:"charts,omitempty"`
 }
 
 // Table is a rectangular block of cells, rendered as a terminal table or an

@@ -21,6 +21,6 @@ func ExampleWrite() {
 		fmt.Println(err)
 	}
 	page := b.String()
-	fmt.Println(strings.HasPrefix(page, "<!DOCTYPE html>"), strings.Contains(page, `class="card high"`))
+	fmt.Println(strings.HasPrefix(page, "<!DOCTYPE html>"), strings.Contains(page, `class="finding high"`))
 	// Output: true true
 }

@@ -2,10 +2,12 @@ package html
 
 import (
 	"bufio"
+	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -14,12 +16,30 @@ import (
 	"github.com/gdiag/gdiag/report/internal/display"
 )
 
-// Write writes r as one self-contained HTML page: inline CSS, no
-// scripts, no external fonts, images or links to fetch, so it can be mailed
-// or attached to a ticket and opened offline. Findings (in their current
-// order; call r.Sort first) are cards coloured by severity; sections are
-// tables. Every string from the report is escaped by html/template, so a
-// hostile goroutine label or function name cannot inject markup.
+var (
+	//go:embed page.tmpl
+	pageTmpl string
+	//go:embed page.css
+	pageCSS string
+	//go:embed page.js
+	pageJS string
+	//go:embed vendor/uPlot.iife.min.js
+	uplotJS string
+	//go:embed vendor/uPlot.min.css
+	uplotCSS string
+)
+
+// Write writes r as one self-contained HTML page that opens offline: inline
+// CSS and scripts (the vendored uPlot chart library, see vendor/VERSION),
+// nothing fetched. The page starts with a summary (findings by severity and
+// the three things to do first, each linked to its finding) and a table of
+// contents, then the charts of every report.Chart in r's sections (metrics
+// history, leak-site growth) and the heap sites, the findings (in their
+// current order; call r.Sort first) one line each, expandable, and the
+// sections as tables. Chart data travels as JSON in a <script
+// type="application/json"> block; every string from the report is escaped
+// by html/template, so a hostile goroutine label or function name cannot
+// inject markup or script.
 //
 // Write does not modify r. It returns the first write error.
 func Write(w io.Writer, r *report.Report) error {
@@ -37,8 +57,20 @@ func Write(w io.Writer, r *report.Report) error {
 type htmlPage struct {
 	R        *report.Report
 	Counts   []sevCount
+	Actions  []action
+	TOC      []tocEntry
 	Findings []htmlFinding
 	Sections []htmlSection
+	// Charts are the report's charts, drawn at the top in this order; Data
+	// is what page.js draws them from.
+	Charts []chartRef
+	Data   pageData
+	// HeapSites are the top rows of the heap-sites section as bars.
+	HeapSites []heapBar
+	// NoCharts says why no chart is drawn ("" when there are charts).
+	NoCharts string
+	CSS      template.CSS
+	JS       template.JS
 }
 
 type sevCount struct {
@@ -46,9 +78,20 @@ type sevCount struct {
 	N        int
 }
 
+// action is one of the things to do first: a finding's suggestion.
+type action struct {
+	Finding *htmlFinding
+	// More counts the other findings of the same check (the same fix).
+	More int
+}
+
+type tocEntry struct{ ID, Title, Detail string }
+
 type htmlFinding struct {
 	report.Finding
+	Anchor  string
 	Where   string
+	Short   string // the function, without its import path
 	IDs     string
 	Metrics []metricKV
 }
@@ -57,29 +100,63 @@ type metricKV struct{ Key, Value string }
 
 type htmlSection struct {
 	report.Section
+	Anchor string
 	Tables []htmlTable
+	// ChartTitles name the section's charts, drawn at the top.
+	ChartTitles []string
 }
 
 type htmlTable struct {
 	Title   string
 	Columns []string
-	Rows    [][]string
+	Rows    [][]htmlCell
 	Numeric []bool
 }
 
+type htmlCell struct {
+	Text string
+	// Bar is the cell's share of its column's largest value (0 for none),
+	// for columns of byte sizes.
+	Bar float64
+}
+
+type chartRef struct {
+	ID, Title, Section string
+	Notes              []string
+}
+
+type heapBar struct {
+	Site, Alloc, InUse string
+	AllocPct, InUsePct float64
+}
+
+// pageData is the JSON the page's script reads.
+type pageData struct {
+	Charts []pageChart `json:"charts"`
+}
+
+type pageChart struct {
+	DOMID string `json:"dom_id"`
+	report.Chart
+}
+
+// chartOrder puts the charts a paged engineer looks at first first.
+var chartOrder = map[string]int{"goroutines": 0, "leak-growth": 1, "memory": 2, "gc-cpu": 3, "latency": 4}
+
 func htmlView(r *report.Report) htmlPage {
-	p := htmlPage{R: r}
+	p := htmlPage{R: r, CSS: template.CSS(uplotCSS + "\n" + pageCSS), JS: template.JS(uplotJS + "\n" + pageJS)}
 	var bySev [report.SeverityCritical + 1]int
-	for _, f := range r.Findings {
+	for i, f := range r.Findings {
 		if f.Severity >= 0 && f.Severity <= report.SeverityCritical {
 			bySev[f.Severity]++
 		}
-		hf := htmlFinding{Finding: f, Where: display.Where(f.Function, f.Location)}
+		hf := htmlFinding{Finding: f, Anchor: fmt.Sprintf("finding-%d", i+1), Where: display.Where(f.Function, f.Location)}
+		hf.Short = shortWhere(f)
 		if len(f.GoroutineIDs) > 0 {
 			hf.IDs = display.IDList(f.GoroutineIDs, 50)
 		}
 		for _, k := range slices.Sorted(maps.Keys(f.Metrics)) {
-			hf.Metrics = append(hf.Metrics, metricKV{k, display.Float(f.Metrics[k])})
+			hf.Metrics = append(hf.Metrics, metricKV{k, display.Metric(k, f.Metrics[k])})
 		}
 		p.Findings = append(p.Findings, hf)
 	}
@@ -88,201 +165,252 @@ func htmlView(r *report.Report) htmlPage {
 			p.Counts = append(p.Counts, sevCount{s, bySev[s]})
 		}
 	}
+	p.Actions = actions(p.Findings, 3)
+
+	type sectionChart struct {
+		c   report.Chart
+		sec string
+	}
+	var charts []sectionChart
 	for _, s := range r.Sections {
-		hs := htmlSection{Section: s}
+		hs := htmlSection{Section: s, Anchor: "section-" + s.ID}
+		for _, c := range s.Charts {
+			if len(c.X) == 0 || len(c.Series) == 0 {
+				continue
+			}
+			charts = append(charts, sectionChart{c, hs.Anchor})
+			hs.ChartTitles = append(hs.ChartTitles, c.Title)
+		}
 		for _, t := range s.Tables {
-			ncol := len(t.Columns)
-			for _, row := range t.Rows {
-				ncol = max(ncol, len(row))
-			}
-			ht := htmlTable{Title: t.Title, Columns: display.Pad(t.Columns, ncol), Numeric: make([]bool, ncol)}
-			if len(t.Columns) == 0 {
-				ht.Columns = nil
-			}
-			for _, row := range t.Rows {
-				ht.Rows = append(ht.Rows, display.Pad(row, ncol))
-			}
-			for i := range ht.Numeric {
-				ht.Numeric[i] = display.NumericColumn(ht.Rows, i)
-			}
-			hs.Tables = append(hs.Tables, ht)
+			hs.Tables = append(hs.Tables, tableView(t))
+		}
+		if s.ID == "heap-sites" && len(s.Tables) > 0 {
+			p.HeapSites = heapBars(s.Tables[0], 8)
 		}
 		p.Sections = append(p.Sections, hs)
+	}
+	slices.SortStableFunc(charts, func(a, b sectionChart) int {
+		oa, ok := chartOrder[a.c.ID]
+		if !ok {
+			oa = len(chartOrder)
+		}
+		ob, ok := chartOrder[b.c.ID]
+		if !ok {
+			ob = len(chartOrder)
+		}
+		return oa - ob
+	})
+	p.Data.Charts = []pageChart{}
+	for i, sc := range charts {
+		id := fmt.Sprintf("chart-%d-%s", i+1, sc.c.ID)
+		p.Charts = append(p.Charts, chartRef{ID: id, Title: sc.c.Title, Section: sc.sec, Notes: sc.c.Notes})
+		p.Data.Charts = append(p.Data.Charts, pageChart{DOMID: id, Chart: sc.c})
+	}
+	if len(p.Charts) == 0 {
+		p.NoCharts = noChartsReason(r)
+	}
+
+	p.TOC = append(p.TOC, tocEntry{"summary", "Summary", ""})
+	p.TOC = append(p.TOC, tocEntry{"charts", "Charts", units.Thousands(len(p.Charts))})
+	if len(p.Findings) > 0 {
+		p.TOC = append(p.TOC, tocEntry{"findings", "Findings", units.Thousands(len(p.Findings))})
+	}
+	for _, s := range p.Sections {
+		t := s.Title
+		if t == "" {
+			t = s.ID
+		}
+		p.TOC = append(p.TOC, tocEntry{s.Anchor, t, ""})
+	}
+	if len(r.Warnings) > 0 {
+		p.TOC = append(p.TOC, tocEntry{"warnings", "Warnings", units.Thousands(len(r.Warnings))})
 	}
 	return p
 }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"sev":   func(s report.Severity) string { return s.String() },
-	"upper": strings.ToUpper,
-	"thousands": func(n int) string {
-		return units.Thousands(n)
-	},
-}).Parse(pageHTML))
+// actions picks the first n findings with a suggestion, one per check (the
+// same check gives the same advice), most severe first as the findings are
+// ordered.
+func actions(fs []htmlFinding, n int) []action {
+	var out []action
+	seen := map[string]int{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Suggestion == "" {
+			continue
+		}
+		if j, ok := seen[f.Check]; ok {
+			if j >= 0 {
+				out[j].More++
+			}
+			continue
+		}
+		if len(out) == n {
+			seen[f.Check] = -1
+			continue
+		}
+		seen[f.Check] = len(out)
+		out = append(out, action{Finding: f})
+	}
+	return out
+}
 
-const pageHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="gdiag">
-<title>gdiag: {{.R.Title}}</title>
-<style>
-:root {
-  --bg: #f6f7f9; --fg: #1d2330; --muted: #5b6475; --card: #ffffff; --line: #dde1e8; --code: #eef1f5;
-  --critical: #b3261e; --high: #d9480f; --medium: #b8860b; --low: #1864ab; --info: #5f6b7a;
+// shortWhere is the finding's function without its import path and its
+// file:line without the directory, for the one-line view.
+func shortWhere(f report.Finding) string {
+	fn := f.Function
+	if i := strings.LastIndex(fn, "/"); i >= 0 {
+		fn = fn[i+1:]
+	}
+	loc := f.Location
+	if i := strings.LastIndex(loc, "/"); i >= 0 {
+		loc = loc[i+1:]
+	}
+	return display.Where(fn, loc)
 }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #15181d; --fg: #e4e7ec; --muted: #9aa3b2; --card: #1e232a; --line: #343b46; --code: #2a3039;
-    --critical: #ff6b6b; --high: #ff922b; --medium: #fcc419; --low: #74c0fc; --info: #adb5bd; }
+
+func tableView(t report.Table) htmlTable {
+	ncol := len(t.Columns)
+	for _, row := range t.Rows {
+		ncol = max(ncol, len(row))
+	}
+	ht := htmlTable{Title: t.Title, Columns: display.Pad(t.Columns, ncol), Numeric: make([]bool, ncol)}
+	if len(t.Columns) == 0 {
+		ht.Columns = nil
+	}
+	rows := make([][]string, len(t.Rows))
+	for i, row := range t.Rows {
+		rows[i] = display.Pad(row, ncol)
+	}
+	for i := range ht.Numeric {
+		ht.Numeric[i] = display.NumericColumn(rows, i)
+	}
+	// Columns of byte sizes get bars: the eye finds the big ones.
+	bars := make([][]float64, ncol)
+	for i := range ncol {
+		if ht.Numeric[i] {
+			bars[i] = byteColumn(rows, i)
+		}
+	}
+	for r, row := range rows {
+		cells := make([]htmlCell, ncol)
+		for i, c := range row {
+			cells[i].Text = c
+			if bars[i] != nil {
+				cells[i].Bar = bars[i][r]
+			}
+		}
+		ht.Rows = append(ht.Rows, cells)
+	}
+	return ht
 }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg);
-  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 1200px; margin: 0 auto; padding: 24px 28px 48px; }
-h1 { font-size: 22px; margin: 0 0 4px; word-break: break-word; }
-h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-h3 { font-size: 15px; margin: 16px 0 6px; color: var(--muted); }
-code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 13px; }
-code { background: var(--code); padding: 1px 5px; border-radius: 4px; word-break: break-all; }
-.inputs { color: var(--muted); margin: 6px 0 0; padding: 0; list-style: none; }
-.inputs .err { color: var(--critical); }
-.summary { margin: 16px 0 0; display: flex; flex-wrap: wrap; gap: 8px; }
-.chip { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 13px; font-weight: 600;
-  color: #fff; background: var(--info); }
-.chip.none { background: var(--card); color: var(--muted); border: 1px solid var(--line); font-weight: 400; }
-.critical .chip, .chip.critical { background: var(--critical); }
-.high .chip, .chip.high { background: var(--high); }
-.medium .chip, .chip.medium { background: var(--medium); }
-.low .chip, .chip.low { background: var(--low); }
-.card { background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--info);
-  border-radius: 8px; padding: 14px 18px; margin: 12px 0; }
-.card.critical { border-left-color: var(--critical); }
-.card.high { border-left-color: var(--high); }
-.card.medium { border-left-color: var(--medium); }
-.card.low { border-left-color: var(--low); }
-.card h3 { margin: 0; font-size: 16px; color: var(--fg); display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
-.card h3 .title { flex: 1 1 300px; word-break: break-word; }
-.verdict { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
-.card dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0 0; }
-.card dt { color: var(--muted); }
-.card dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
-.card p { margin: 8px 0 0; }
-.card ul { margin: 2px 0 0; padding-left: 20px; }
-.card .label { margin-top: 10px; color: var(--muted); }
-.suggestion { margin-top: 10px; padding: 8px 12px; border-radius: 6px; background: var(--code); }
-.suggestion b { color: var(--muted); font-weight: 600; }
-.note { margin: 4px 0; }
-.tablewrap { overflow-x: auto; margin: 6px 0 14px; border: 1px solid var(--line); border-radius: 6px; background: var(--card); }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { padding: 5px 10px; text-align: left; vertical-align: top; border-bottom: 1px solid var(--line); }
-th { background: var(--code); font-weight: 600; white-space: nowrap; }
-td { overflow-wrap: anywhere; }
-tr:last-child td { border-bottom: none; }
-tbody tr:nth-child(even) td { background: color-mix(in srgb, var(--code) 45%, transparent); }
-td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.warnings li { color: var(--high); }
-footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
-@media (prefers-color-scheme: dark) { .chip { color: #15181d; } .chip.none { color: var(--muted); } }
-</style>
-</head>
-<body>
-<main>
-<header>
-<h1>gdiag report: {{.R.Title}}</h1>
-{{- if .R.Inputs}}
-<ul class="inputs">
-{{- range .R.Inputs}}
-<li><code>{{.Name}}</code>{{if .Kind}} ({{.Kind}}){{end}}{{if .Detail}}: {{.Detail}}{{end}}{{if .Error}} <span class="err">error: {{.Error}}</span>{{end}}</li>
-{{- end}}
-</ul>
-{{- end}}
-<div class="summary">
-{{- range .Counts}}
-<span class="chip {{sev .Severity}}">{{.N}} {{sev .Severity}}</span>
-{{- else}}
-<span class="chip none">no findings</span>
-{{- end}}
-</div>
-</header>
-{{- if .Findings}}
-<section id="findings">
-<h2>Findings</h2>
-{{- range .Findings}}
-<article class="card {{sev .Severity}}">
-<h3><span class="chip">{{upper (sev .Severity)}}</span><span class="title">{{.Title}}</span>{{if .Verdict}}<span class="verdict">{{.Verdict}}</span>{{end}}</h3>
-{{- if .Summary}}
-<p class="summary-text">{{.Summary}}</p>
-{{- end}}
-<dl>
-<dt>check</dt><dd><code>{{.Check}}</code></dd>
-{{- if .Count}}
-<dt>count</dt><dd>{{thousands .Count}}</dd>
-{{- end}}
-{{- if .Where}}
-<dt>where</dt><dd class="mono">{{.Where}}</dd>
-{{- end}}
-{{- if .CreatedBy}}
-<dt>created by</dt><dd class="mono">{{.CreatedBy}}</dd>
-{{- end}}
-{{- if .IDs}}
-<dt>goroutines</dt><dd class="mono">{{.IDs}}</dd>
-{{- end}}
-{{- if .Metrics}}
-<dt>metrics</dt><dd>{{range $i, $m := .Metrics}}{{if $i}}, {{end}}<span class="mono">{{$m.Key}}</span>&nbsp;=&nbsp;{{$m.Value}}{{end}}</dd>
-{{- end}}
-</dl>
-{{- if .Evidence}}
-<div class="label">Evidence</div>
-<ul>
-{{- range .Evidence}}
-<li>{{.}}</li>
-{{- end}}
-</ul>
-{{- end}}
-{{- if .Suggestion}}
-<div class="suggestion"><b>Suggestion:</b> {{.Suggestion}}</div>
-{{- end}}
-</article>
-{{- end}}
-</section>
-{{- end}}
-{{- range .Sections}}
-<section id="section-{{.ID}}">
-<h2>{{if .Title}}{{.Title}}{{else}}{{.ID}}{{end}}</h2>
-{{- range .Notes}}
-<p class="note">{{.}}</p>
-{{- end}}
-{{- range .Tables}}
-{{- if .Title}}
-<h3>{{.Title}}</h3>
-{{- end}}
-<div class="tablewrap"><table>
-{{- $num := .Numeric}}
-{{- if .Columns}}
-<thead><tr>{{range $i, $c := .Columns}}<th{{if index $num $i}} class="num"{{end}}>{{$c}}</th>{{end}}</tr></thead>
-{{- end}}
-<tbody>
-{{- range .Rows}}
-<tr>{{range $i, $c := .}}<td{{if index $num $i}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
-{{- end}}
-</tbody>
-</table></div>
-{{- end}}
-</section>
-{{- end}}
-{{- if .R.Warnings}}
-<section id="warnings">
-<h2>Warnings</h2>
-<ul class="warnings">
-{{- range .R.Warnings}}
-<li>{{.}}</li>
-{{- end}}
-</ul>
-</section>
-{{- end}}
-<footer>Generated by gdiag · report schema {{.R.Schema}}</footer>
-</main>
-</body>
-</html>
-`
+
+// byteColumn returns each cell of column i as a share of the column's
+// largest, or nil unless every non-empty cell is a byte size ("31.4 MiB").
+func byteColumn(rows [][]string, i int) []float64 {
+	v := make([]float64, len(rows))
+	top := 0.0
+	for r, row := range rows {
+		c := strings.TrimSpace(row[i])
+		if c == "" || c == "-" {
+			continue
+		}
+		if !strings.HasSuffix(c, "B") {
+			return nil
+		}
+		n, err := units.ParseBytes(strings.ReplaceAll(c, " ", ""))
+		if err != nil {
+			return nil
+		}
+		v[r] = float64(n)
+		top = max(top, v[r])
+	}
+	if top == 0 {
+		return nil
+	}
+	for r := range v {
+		v[r] = math.Round(1000*v[r]/top) / 10
+	}
+	return v
+}
+
+// heapBars reads the top n rows of the heap-sites table: the site, its
+// bytes allocated and in use, scaled to the largest of either.
+func heapBars(t report.Table, n int) []heapBar {
+	site, alloc, inuse := slices.Index(t.Columns, "Site"), slices.Index(t.Columns, "Alloc"), slices.Index(t.Columns, "In use")
+	if site < 0 || alloc < 0 || inuse < 0 {
+		return nil
+	}
+	var out []heapBar
+	var top float64
+	vals := make([][2]float64, 0, n)
+	for _, row := range t.Rows {
+		if len(out) == n {
+			break
+		}
+		if len(row) <= max(site, alloc, inuse) {
+			continue
+		}
+		a, errA := units.ParseBytes(strings.ReplaceAll(row[alloc], " ", ""))
+		u, errU := units.ParseBytes(strings.ReplaceAll(row[inuse], " ", ""))
+		if errA != nil || errU != nil {
+			continue
+		}
+		out = append(out, heapBar{Site: row[site], Alloc: row[alloc], InUse: row[inuse]})
+		vals = append(vals, [2]float64{float64(a), float64(u)})
+		top = max(top, float64(a), float64(u))
+	}
+	if top == 0 {
+		return nil
+	}
+	for i := range out {
+		out[i].AllocPct = math.Round(1000*vals[i][0]/top) / 10
+		out[i].InUsePct = math.Round(1000*vals[i][1]/top) / 10
+	}
+	return out
+}
+
+// noChartsReason says why the report has no chart, naming the inputs.
+func noChartsReason(r *report.Report) string {
+	if len(r.Inputs) == 0 {
+		return "No charts: the report names no input."
+	}
+	var kinds []string
+	for _, in := range r.Inputs {
+		k := in.Kind
+		if k == "" {
+			k = "unrecognised"
+		}
+		kinds = append(kinds, in.Name+" ("+k+")")
+	}
+	return "No charts: " + strings.Join(kinds, ", ") + " carr" + map[bool]string{true: "ies", false: "y"}[len(kinds) == 1] +
+		" no runtime/metrics history, and there is no series of goroutine snapshots to chart. " +
+		"Bundles captured by gdiag's collector (gdiag capture, or its /debug/gdiag/ endpoint) carry up to 20 minutes of metrics history; " +
+		"gdiag diff of two or more dumps or bundles charts the growth of each leak site."
+}
+
+// breakable escapes s and lets the browser wrap it after the separators of
+// Go names and paths ("/", ".", "(", ",") instead of mid-word.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '.', '(', ',', '|':
+			if i+1 < len(s) && s[i+1] != ' ' && s[i+1] != '/' {
+				b.WriteString(template.HTMLEscapeString(s[start : i+1]))
+				b.WriteString("<wbr>")
+				start = i + 1
+			}
+		}
+	}
+	b.WriteString(template.HTMLEscapeString(s[start:]))
+	return template.HTML(b.String())
+}
+
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	"sev":       func(s report.Severity) string { return s.String() },
+	"upper":     strings.ToUpper,
+	"thousands": func(n int) string { return units.Thousands(n) },
+	"wrap":      breakable,
+}).Parse(pageTmpl))

@@ -2,8 +2,10 @@ package display
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -67,4 +69,84 @@ func NumericColumn(body [][]string, i int) bool {
 		}
 	}
 	return seen
+}
+
+// Metric formats a finding's metric for people by the unit its key names
+// (report.Finding.Metrics keys carry it): "_bytes" as binary bytes
+// ("33.6 MiB"), "_seconds" as a duration ("1.2 ms"), a share, ratio or
+// fraction as a percentage, "_minutes" in minutes, anything else as a plain
+// number with thousands separators and at most three decimals, never in
+// exponent notation ("1,837,060", "5.11"); "_per_sec" in the key adds "/s".
+func Metric(key string, v float64) string {
+	k := strings.ToLower(key)
+	has := func(s ...string) bool {
+		for _, x := range s {
+			if strings.Contains(k, x) {
+				return true
+			}
+		}
+		return false
+	}
+	rate := ""
+	if strings.HasSuffix(k, "_per_sec") || strings.Contains(k, "_per_sec_") {
+		rate = "/s"
+	}
+	switch {
+	case has("bytes", "memory") && !has("per_byte"):
+		return units.Bytes(v) + rate
+	case has("share", "ratio", "fraction", "hit_rate", "percent_of"):
+		return strconv.FormatFloat(100*v, 'f', 1, 64) + "%"
+	case has("seconds_per_second"):
+		return Number(v) + " s/s"
+	case strings.HasSuffix(k, "_seconds") || strings.HasSuffix(k, "_s"):
+		return Seconds(v)
+	case has("minutes"):
+		return Number(v) + " min"
+	}
+	return Number(v) + rate
+}
+
+// Number formats v with thousands separators and up to three decimals
+// (trailing zeros dropped), never in exponent notation: "1,837,060",
+// "5.11", "-0.5".
+func Number(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(math.Abs(v), 'f', 3, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if v < 0 && s != "0" {
+		b.WriteByte('-')
+	}
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
+}
+
+// Seconds formats a duration given in seconds with a unit that keeps it
+// short: "850 ns", "12.5 µs", "1.2 ms", "3.4 s", "2m30s".
+func Seconds(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a == 0:
+		return "0 s"
+	case a < 1e-6:
+		return Number(v*1e9) + " ns"
+	case a < 1e-3:
+		return strconv.FormatFloat(v*1e6, 'f', 1, 64) + " µs"
+	case a < 1:
+		return strconv.FormatFloat(v*1e3, 'f', 1, 64) + " ms"
+	case a < 60:
+		return strconv.FormatFloat(v, 'f', 2, 64) + " s"
+	}
+	return time.Duration(v * float64(time.Second)).Round(time.Second).String()
 }

@@ -1,0 +1,39 @@
+package display
+
+import (
+	"math"
+	"testing"
+)
+
+func TestMetric(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		v    float64
+		want string
+	}{
+		{"live_heap_bytes", 35232768, "33.6 MiB"},
+		{"alloc_bytes_per_sec", 1837060, "1.8 MiB/s"},
+		{"gc_cpu_share_after", 0.0543, "5.4%"},
+		{"delay_seconds", 0.0012, "1.2 ms"},
+		{"window_seconds", 4.4, "4.40 s"},
+		{"delay_seconds_per_second", 0.25, "0.25 s/s"},
+		{"contentions", 1837060, "1,837,060"},
+		{"cycles_per_sec_after", 5.1134, "5.113/s"},
+		{"wait_minutes_max", 42, "42 min"},
+		{"growth_r2", -0.5, "-0.5"},
+		{"rank", 1e21, "1,000,000,000,000,000,000,000"},
+		{"x", math.NaN(), "NaN"},
+	} {
+		if got := Metric(c.key, c.v); got != c.want {
+			t.Errorf("Metric(%q, %v) = %q, want %q", c.key, c.v, got, c.want)
+		}
+	}
+}
+
+func TestSeconds(t *testing.T) {
+	for v, want := range map[float64]string{0: "0 s", 850e-9: "850 ns", 12.5e-6: "12.5 µs", 150: "2m30s", -0.002: "-2.0 ms"} {
+		if got := Seconds(v); got != want {
+			t.Errorf("Seconds(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
