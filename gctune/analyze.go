@@ -22,7 +22,11 @@ const NoLimit = math.MaxInt64
 
 // Input is what Analyze reads. Every field is optional, but there must be a
 // history or cycles. The manifest adds settings with their source, the cgroup
-// limits, the Go version and process statistics.
+// limits, the Go version and process statistics. History samples taken
+// after the manifest's CapturedAt are left out: during a capture the
+// collector's own work (the forced collections of the heap and
+// goroutineleak profiles, profiling, compression) runs in the process and
+// is not the service's GC behaviour.
 type Input struct {
 	Manifest *bundle.Manifest
 	History  *bundle.MetricsHistory
@@ -161,7 +165,7 @@ func (r *Result) Current() Candidate {
 // Pure: no I/O; cost O(samples + cycles); safe for concurrent use.
 func Analyze(in Input, opts Options) (*Result, error) {
 	r := &Result{}
-	samples := steadySamples(historySamples(in.History))
+	samples := steadySamples(beforeCapture(historySamples(in.History), in.Manifest))
 	cycles := steadyCycles(in.Cycles, opts.Warmup)
 	r.HasHistory = len(samples) >= 2
 	r.HasTrace = len(cycles) >= 1
@@ -209,6 +213,19 @@ func Analyze(in Input, opts Options) (*Result, error) {
 
 // historySamples returns the samples in time order, dropping those that go
 // back in time or reset counters.
+// beforeCapture drops the samples taken after m's capture started (see
+// Input).
+func beforeCapture(ss []bundle.MetricsSample, m *bundle.Manifest) []bundle.MetricsSample {
+	if m == nil || m.CapturedAt.IsZero() {
+		return ss
+	}
+	n := len(ss)
+	for n > 0 && ss[n-1].Time.After(m.CapturedAt) {
+		n--
+	}
+	return ss[:n]
+}
+
 func historySamples(h *bundle.MetricsHistory) []bundle.MetricsSample {
 	if h == nil {
 		return nil

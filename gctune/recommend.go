@@ -16,6 +16,11 @@ import (
 const (
 	DefaultHeadroom         = 0.1
 	DefaultTargetGCCPUShare = 0.05
+	// MinGCCores is the GC CPU, in cores, below which GOGC is not worth
+	// tuning whatever its share: an idle process whose only work is a
+	// capture's forced collections spends a large share of very little
+	// CPU in GC (seen under -race: 30% of 0.01 cores).
+	MinGCCores = 0.02
 )
 
 // gogcGrid is the GOGC values Recommend evaluates.
@@ -287,6 +292,12 @@ func gogcCheck(r *Result, o Objective, growing bool) *Recommendation {
 	cur := r.Current()
 	before := r.Baseline
 	if cur.GOGC < 0 || r.Model.Cycles == 0 || before.GCCPUShare <= o.TargetGCCPUShare || r.GCCPUShare <= o.TargetGCCPUShare {
+		return nil
+	}
+	// GOGC paces only the cycles the heap starts: none when every cycle
+	// was forced (runtime.GC, a heap or goroutineleak profile taken by a
+	// collector), and too little to tune below MinGCCores.
+	if (r.Cycles > 0 && r.Forced >= r.Cycles) || (r.GCCores > 0 && r.GCCores < MinGCCores) {
 		return nil
 	}
 	limit := cur.MemoryLimitBytes
