@@ -259,9 +259,13 @@ func TestPrometheusScrapesLeakVerdicts(t *testing.T) {
 
 	// The healthy run, under the same load for as long, judged over as
 	// many snapshots: nothing.
-	if ss := query(t, base, `gdiag_leakwatch_profiles_total{run="healthy",profile="goroutine"} > 5`); len(ss) == 0 {
-		t.Fatalf("the healthy run's watch took too few snapshots: %s", describe(query(t, base, `gdiag_leakwatch_profiles_total{run="healthy"}`)))
-	}
+	// On a loaded machine the healthy process may start and be scraped
+	// later than the faulty one: wait for its snapshots rather than
+	// assume them.
+	poll(t, 90*time.Second, "more than 5 goroutine snapshots of the healthy run in Prometheus", func() (bool, string) {
+		ss := query(t, base, `gdiag_leakwatch_profiles_total{run="healthy",profile="goroutine"} > 5`)
+		return len(ss) > 0, describe(query(t, base, `gdiag_leakwatch_profiles_total{run="healthy"}`)) + " up: " + describe(query(t, base, `up`))
+	})
 	if ss := query(t, base, `gdiag_leak_goroutines{run="healthy",verdict=~"likely-leak|proven-leak"} > 0`); len(ss) > 0 {
 		t.Errorf("healthy run has leaked goroutines: %s", describe(ss))
 	}
