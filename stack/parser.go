@@ -264,7 +264,9 @@ func (p *parser) textLine(line []byte) {
 			p.fileLine(line[1:])
 			return
 		}
-		if b := spacedFileLine(line); b != nil {
+		// A goroutine header is never a file line, even when it ends like
+		// one ("goroutine 0.go:0"): headers start blocks.
+		if b := spacedFileLine(line); b != nil && !isHeader(line) {
 			p.fileLine(b)
 			return
 		}
