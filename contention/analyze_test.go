@@ -96,7 +96,7 @@ func TestAnalyzeAndFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Analyze(tt.give, tt.kind, tt.seconds)
+			r, err := AnalyzeProfile(tt.give, tt.kind, tt.seconds)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestAnalyzeAndFindings(t *testing.T) {
 }
 
 func TestAnalyzeMergesSitesAndKeepsHeaviestPath(t *testing.T) {
-	r, err := Analyze(lockProfile(
+	r, err := AnalyzeProfile(lockProfile(
 		sample(1, 10, unlock, hot, idle),
 		sample(2, 30, unlock, hot, handler),
 	), KindMutex, 0)
@@ -140,11 +140,11 @@ func TestAnalyzeMergesSitesAndKeepsHeaviestPath(t *testing.T) {
 }
 
 func TestAnalyzeErrors(t *testing.T) {
-	if _, err := Analyze(nil, KindMutex, 0); err == nil {
+	if _, err := AnalyzeProfile(nil, KindMutex, 0); err == nil {
 		t.Error("nil profile: no error")
 	}
 	cpu := &profile.Profile{SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}}}
-	if _, err := Analyze(cpu, KindMutex, 0); err == nil {
+	if _, err := AnalyzeProfile(cpu, KindMutex, 0); err == nil {
 		t.Error("cpu profile: no error")
 	}
 }

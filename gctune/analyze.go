@@ -40,6 +40,9 @@ type Options struct {
 	// before the live heap first reaches half its median are ignored. A
 	// metrics history always drops its ramp automatically.
 	Warmup time.Duration
+	// Objective is what the recommendations aim at (zero: the defaults of
+	// each Objective field).
+	Objective Objective
 }
 
 // Result is the GC and scheduler analysis of one input. CPU figures in
@@ -147,6 +150,9 @@ type Result struct {
 
 	// Warnings are problems with the input that did not stop the analysis.
 	Warnings []string `json:"warnings,omitempty"`
+	// Recommendations are Recommend's advice for Options.Objective,
+	// computed once by Analyze; Findings and Sections present them.
+	Recommendations []Recommendation `json:"recommendations,omitempty"`
 }
 
 // Current returns the settings in effect as a Candidate.
@@ -158,8 +164,9 @@ func (r *Result) Current() Candidate {
 	return c
 }
 
-// Analyze summarises the GC and scheduler behaviour of in and calibrates the
-// cost model. It works with a history alone, a gctrace alone, or both (the
+// Analyze summarises the GC and scheduler behaviour of in, calibrates the
+// cost model and makes the recommendations for opts.Objective
+// (Result.Recommendations). It works with a history alone, a gctrace alone, or both (the
 // history then supplies CPU, settings and the workload, the gctrace the
 // per-cycle pauses and cost). It returns ErrNoData when neither is usable.
 // Pure: no I/O; cost O(samples + cycles); safe for concurrent use.
@@ -208,6 +215,7 @@ func Analyze(in Input, opts Options) (*Result, error) {
 		r.Warnings = append(r.Warnings, "gctune: no GC cycle in the window: the cost model is not calibrated")
 	}
 	r.Baseline = Simulate(r.Model, r.Current(), r.Workload)
+	r.Recommendations = Recommend(r, opts.Objective)
 	return r, nil
 }
 

@@ -68,11 +68,15 @@ type Recommendation struct {
 	After  *Prediction `json:"after,omitempty"`
 }
 
-// Findings returns the findings of recs in order.
-func Findings(recs []Recommendation) []report.Finding {
-	out := make([]report.Finding, len(recs))
-	for i, r := range recs {
-		out[i] = r.Finding
+// Findings returns the findings of r.Recommendations in order: most severe
+// first, ties by check ID.
+func (r *Result) Findings() []report.Finding {
+	if r == nil {
+		return nil
+	}
+	out := make([]report.Finding, len(r.Recommendations))
+	for i, rec := range r.Recommendations {
+		out[i] = rec.Finding
 	}
 	return out
 }

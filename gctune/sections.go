@@ -25,8 +25,15 @@ var whatIfGrid = [...]int{50, 100, 200, 400}
 // Sections renders the analysis for a report: the GC summary (observed and
 // modelled), the recommendations with before/after figures, a what-if table
 // of GOGC values for the recorded load, and GOMAXPROCS against the cgroup
-// quotas when there is a cgroup. Pure; nil r gives nil.
-func Sections(r *Result, recs []Recommendation) []report.Section {
+// quotas when there is a cgroup. Nil r gives nil.
+func (r *Result) Sections() []report.Section {
+	if r == nil {
+		return nil
+	}
+	return sections(r, r.Recommendations)
+}
+
+func sections(r *Result, recs []Recommendation) []report.Section {
 	if r == nil {
 		return nil
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // Rank the pool candidates of an allocs profile, priced with the GC model.
-func ExampleCandidates() {
+func ExampleAdvise() {
 	f, err := os.Open("testdata/allocs.pb.gz")
 	if err != nil {
 		fmt.Println(err)
@@ -30,7 +30,7 @@ func ExampleCandidates() {
 	}
 	// Normally from the bundle's metrics: heap.GCContextFromMetrics.
 	gc := heap.GCContext{GCCPUShare: 0.25, GOGC: 100, LiveHeapBytes: 8 << 20}
-	for _, c := range heap.Candidates(h, gc, heap.CandidateOptions{}) {
+	for _, c := range heap.Advise(h, gc, heap.CandidateOptions{}).Candidates {
 		fmt.Printf("%d. %s at %s: %.0f%% of allocated bytes, saves %.1f%% CPU, cap %d KiB\n",
 			c.Rank, c.Site.Func, c.GetIn.Location(), 100*c.AllocShare, 100*c.GCCPUSaved, c.SizeCapBytes>>10)
 	}
@@ -58,7 +58,7 @@ func ExampleDiffHeap() {
 		fmt.Println(err)
 		return
 	}
-	for _, f := range heap.Findings(h, heap.GCContext{}, heap.CandidateOptions{}) {
+	for _, f := range heap.Advise(h, heap.GCContext{}, heap.CandidateOptions{}).Findings() {
 		if f.Check == heap.CheckInuseGrowth {
 			fmt.Println(f.Title, "at", f.Location)
 		}

@@ -15,21 +15,11 @@ import (
 // maxEvidenceFrames bounds the call path printed in a finding's evidence.
 const maxEvidenceFrames = 8
 
-// Findings returns the pool advice for h as report findings: one
-// CheckCandidate finding per candidate (in rank order), then the anti-advice
-// (CheckAlreadyPooled, CheckRetainedObjects, CheckSizeVaries,
-// CheckTinyObjects) and, for DiffHeap reports, CheckInuseGrowth (largest
-// growth first; such a site gets no retained-objects finding as well), each
-// anti-advice group in heap-site order. Metrics keys carry their units. Pure; cost linear in
-// the sites and frames of h.
-func Findings(h *HeapReport, gc GCContext, opts CandidateOptions) []report.Finding {
-	if h == nil {
-		return nil
-	}
-	o := opts.withDefaults()
-	as := evaluate(h, gc, o)
+// findings turns the evaluated sites into report findings (see
+// Result.Findings for the order).
+func findings(h *HeapReport, gc GCContext, o CandidateOptions, as []assessment, cands []Candidate) []report.Finding {
 	var out []report.Finding
-	for _, c := range rank(as, o) {
+	for _, c := range cands {
 		out = append(out, candidateFinding(h, c, gc, o))
 	}
 	var growth []report.Finding

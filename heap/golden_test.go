@@ -110,14 +110,15 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts := heap.CandidateOptions{Pools: pools}
+			res := heap.Advise(h, gc, opts)
 			g := golden{
-				Candidates: heap.Candidates(h, gc, opts),
-				Findings:   heap.Findings(h, gc, opts),
+				Candidates: res.Candidates,
+				Findings:   res.Findings(),
 				Pools:      pools,
 				GC:         gc,
 				Summary:    map[string]string{},
 			}
-			g.Sections = heap.Sections(h, g.Candidates)
+			g.Sections = res.Sections()
 			for _, f := range g.Findings {
 				if _, ok := tt.want[f.Location]; ok {
 					g.Summary[f.Location] += f.Check + " "

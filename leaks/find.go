@@ -3,6 +3,7 @@ package leaks
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -12,18 +13,31 @@ import (
 	"github.com/gdiag/gdiag/stack"
 )
 
-// Options tune Find. The zero value is the documented default.
+// Options tune Find and Analyze. The zero value is the documented default.
 type Options struct {
+	// Filter keeps only goroutines with a frame function, frame file:line,
+	// creator, state, operation or label ("key=value") that matches. Nil
+	// keeps all. Used by Analyze (Find judges what it is given).
+	Filter *regexp.Regexp
+	// Top is how many buckets the top-buckets and diff tables list (0 = 10,
+	// negative = all). Used by Analyze's sections.
+	Top int
+	// All makes Result.Findings report every bucket, benign and active ones
+	// too (as info findings); by default only suspects and leaks. Used by
+	// Analyze's Result.
 	// Similarity and TopFrames decide which goroutines share a bucket (see
 	// stack.GroupOptions); the default groups by every frame's file:line.
 	Similarity stack.Similarity
 	TopFrames  int
+	All        bool
 	// Leaked is Go's goroutineleak profile taken at the same moment as the
-	// snapshot: buckets whose stacks it lists are proven leaks.
+	// snapshot: buckets whose stacks it lists are proven leaks. Analyze
+	// sets it from Input.Leaked.
 	Leaked *stack.Snapshot
 	// History is the result of Diff over earlier snapshots ending with the one judged
 	// (see Diff); it adds growth and age evidence. It must have been made
-	// with the same Similarity and TopFrames.
+	// with the same Similarity and TopFrames. Analyze sets it from
+	// Input.Samples.
 	History *History
 	// Ignore are the user's rules: matching buckets get the verdict Benign
 	// with Finding.Ignored set, whatever the other evidence says.
@@ -52,6 +66,16 @@ type Options struct {
 	// stopped and drained): every goroutine blocked on a channel or sync
 	// operation in user code is then a strong sign of a leak.
 	Quiescent bool
+}
+
+func (o Options) top() int {
+	switch {
+	case o.Top == 0:
+		return 10
+	case o.Top < 0:
+		return int(^uint(0) >> 1)
+	}
+	return o.Top
 }
 
 func (o Options) pileUp() int      { return orInt(o.PileUp, 10) }
