@@ -179,7 +179,7 @@ func (r *Result) DiffFindings() []report.Finding {
 
 // DiffSections returns the "diff" section: the snapshots, and every bucket's
 // count in each of them with its growth, status and site (the top
-// Options.Top, growing first). Nil without a history.
+// Options.Top, DefaultDiffTop by default, growing first). Nil without a history.
 func (r *Result) DiffSections() []report.Section {
 	if r == nil || r.History == nil {
 		return nil
@@ -404,7 +404,7 @@ func (r *Result) topBuckets() report.Section {
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s buckets at similarity %q", units.Thousands(len(buckets)), opts.Similarity))
 	t := report.Table{Columns: []string{"#", "count", "state", "wait", "where", "created by"}}
 	for i, b := range buckets {
-		if i >= opts.top() {
+		if i >= opts.top(DefaultTop) {
 			break
 		}
 		t.Rows = append(t.Rows, []string{
@@ -438,7 +438,7 @@ func diffSection(h *History, opts Options) report.Section {
 		if b.Vanished {
 			gone++
 		}
-		if i >= opts.top() {
+		if i >= opts.top(DefaultDiffTop) {
 			continue
 		}
 		counts := make([]string, n)

@@ -19,8 +19,9 @@ type Options struct {
 	// creator, state, operation or label ("key=value") that matches. Nil
 	// keeps all. Used by Analyze (Find judges what it is given).
 	Filter *regexp.Regexp
-	// Top is how many buckets the top-buckets and diff tables list (0 = 10,
-	// negative = all). Used by Analyze's sections.
+	// Top is how many buckets the top-buckets table lists (0 = DefaultTop)
+	// and the diff table (0 = DefaultDiffTop); negative lists all. Used by
+	// Analyze's sections.
 	Top int
 	// All makes Result.Findings report every bucket, benign and active ones
 	// too (as info findings); by default only suspects and leaks. Used by
@@ -48,12 +49,13 @@ type Options struct {
 	NoDefaultBenign bool
 	// PileUp is the count from which goroutines of one creation site in user
 	// code blocked at one operation in user code are a weak sign of a leak
-	// (0 = 10); PileUpLarge makes it a strong sign (0 = 500).
+	// (0 = DefaultPileUp); PileUpLarge makes it a strong sign (0 =
+	// PileUpLargeFactor × PileUp, 500 by default).
 	PileUp, PileUpLarge int
 	// LongWait is the wait, as printed by the runtime or implied by
 	// goroutine ids that did not move between snapshots, that is a strong
-	// sign of a leak (0 = 10 minutes). Waits of a minute or more are a weak
-	// sign.
+	// sign of a leak (0 = DefaultLongWait). Waits of a minute or more are a
+	// weak sign.
 	LongWait time.Duration
 	// MainModules are the module paths of the service's own code (from the
 	// build info in a bundle, or a flag). A finding then points at their
@@ -68,23 +70,39 @@ type Options struct {
 	Quiescent bool
 }
 
-func (o Options) top() int {
+// Defaults of Options; the CLI's flags take theirs from here.
+const (
+	// DefaultTop is the number of buckets the top-buckets table lists.
+	DefaultTop = 10
+	// DefaultDiffTop is the number of buckets the diff table lists.
+	DefaultDiffTop = 20
+	// DefaultPileUp is the pile-up that is a weak sign of a leak.
+	DefaultPileUp = 10
+	// PileUpLargeFactor × PileUp is the default pile-up that is a strong
+	// sign.
+	PileUpLargeFactor = 50
+	// DefaultLongWait is the wait that is a strong sign of a leak.
+	DefaultLongWait = 10 * time.Minute
+)
+
+// top returns how many rows a table lists: def for 0, all for negative.
+func (o Options) top(def int) int {
 	switch {
 	case o.Top == 0:
-		return 10
+		return def
 	case o.Top < 0:
 		return int(^uint(0) >> 1)
 	}
 	return o.Top
 }
 
-func (o Options) pileUp() int      { return orInt(o.PileUp, 10) }
-func (o Options) pileUpLarge() int { return orInt(o.PileUpLarge, 500) }
+func (o Options) pileUp() int      { return orInt(o.PileUp, DefaultPileUp) }
+func (o Options) pileUpLarge() int { return orInt(o.PileUpLarge, PileUpLargeFactor*o.pileUp()) }
 func (o Options) longWait() time.Duration {
 	if o.LongWait > 0 {
 		return o.LongWait
 	}
-	return 10 * time.Minute
+	return DefaultLongWait
 }
 
 func orInt(v, def int) int {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/internal/term"
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/html"
 	"github.com/gdiag/gdiag/report/text"
@@ -19,10 +20,10 @@ import (
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("analyze", "FILE... (- for stdin)", stderr)
 	var (
-		top        = fs.Int("top", 10, "number of goroutine buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
+		top        = fs.Int("top", leaks.DefaultTop, "number of goroutine buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
 		filterExpr = fs.String("filter", "", "keep goroutines whose function, file:line, state, creator or label matches this regular expression")
-		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
-		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
+		similarity = similarityFlag(fs)
+		topFrames  = fs.Int("top-frames", stack.DefaultTopFrames, "frames compared with --similarity top")
 		out        = briefOutputFlags(fs, top)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines

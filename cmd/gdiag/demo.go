@@ -21,6 +21,7 @@ import (
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 	"github.com/gdiag/gdiag/internal/term"
 	"github.com/gdiag/gdiag/internal/units"
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/html"
 	"github.com/gdiag/gdiag/report/text"
@@ -59,7 +60,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		outFile     = fs.String("o", "", "write the bundle to this file (default gdiag-demo-<time>.gdiag in --dir)")
 		dir         = fs.String("dir", os.TempDir(), "directory for the bundle when -o is not given")
 		format      = fs.String("format", "text", "report format: text, json or html")
-		top         = fs.Int("top", 10, "goroutine buckets to list; when given, also findings the text view shows in full (default 5) (-1 = all)")
+		top         = fs.Int("top", leaks.DefaultTop, "goroutine buckets to list; when given, also findings the text view shows in full (default 5) (-1 = all)")
 		color       = new(term.ColorMode)
 		verbose     = fs.Bool("v", false, "text output: print every finding in full and every section and table")
 		full        = fs.Bool("full", true, "ask for the full goroutine text dump (states, wait times) even above the collector's stop-the-world budget; the demo's few thousand goroutines pause it for milliseconds")

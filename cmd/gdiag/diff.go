@@ -14,11 +14,11 @@ import (
 
 // runDiff compares goroutine snapshots of one process taken in time order.
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diff", "A B [C...] (bundles or goroutine dumps, oldest first)", stderr)
+	fs := newFlagSet("diff", "A B [C...] (bundles or goroutine dumps; bundles are put in capture-time order, loose dumps taken oldest first as given)", stderr)
 	var (
-		top        = fs.Int("top", 20, "number of buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
-		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
-		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
+		top        = fs.Int("top", leaks.DefaultDiffTop, "number of buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
+		similarity = similarityFlag(fs)
+		topFrames  = fs.Int("top-frames", stack.DefaultTopFrames, "frames compared with --similarity top")
 		out        = briefOutputFlags(fs, top)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
@@ -75,8 +75,8 @@ func addLeakFlags(fs *flag.FlagSet) *leakFlags {
 	fs.Var(&l.ignore, "ignore", "ignore goroutines matching KIND=REGEX, KIND one of func (any frame), top (where it blocks), entry (the function it started in), creator (its go statement) or label (key=value); repeatable")
 	l.all = fs.Bool("all-buckets", false, "report benign and active goroutine buckets too, as info findings")
 	l.quiescent = fs.Bool("quiescent", false, "the program should be idle at capture (after load, at the end of a test): every goroutine blocked in user code is a likely leak")
-	l.pileUp = fs.Int("pile-up", 10, "goroutines of one creation site blocked at one place that make a suspect (the strong sign is 50×)")
-	l.longWait = fs.Duration("long-wait", 10*time.Minute, "printed wait that makes a likely leak")
+	l.pileUp = fs.Int("pile-up", leaks.DefaultPileUp, fmt.Sprintf("goroutines of one creation site blocked at one place that make a suspect (the strong sign is %d×)", leaks.PileUpLargeFactor))
+	l.longWait = fs.Duration("long-wait", leaks.DefaultLongWait, "printed wait that makes a likely leak")
 	return l
 }
 
@@ -92,11 +92,16 @@ func (l *leakFlags) options() (analyzer.LeakOptions, error) {
 	if *l.pileUp < 1 || *l.longWait <= 0 {
 		return o, fmt.Errorf("--pile-up and --long-wait must be positive")
 	}
-	o.Find.PileUp, o.Find.PileUpLarge = *l.pileUp, 50**l.pileUp
+	o.Find.PileUp = *l.pileUp // PileUpLarge follows it (leaks.PileUpLargeFactor)
 	o.Find.LongWait = *l.longWait
 	o.Find.Quiescent = *l.quiescent
 	o.All = *l.all
 	return o, nil
+}
+
+// similarityFlag is --similarity, defaulting to stack's zero Similarity.
+func similarityFlag(fs *flag.FlagSet) *string {
+	return fs.String("similarity", stack.Similarity(0).String(), "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
 }
 
 // ruleList is a repeatable flag; unlike list it does not split on commas,
