@@ -117,15 +117,15 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 		Location: s.Frame.Location(),
 		Count:    int(s.Contentions),
 		Metrics: map[string]float64{
-			"delay_seconds": s.Delay.Seconds(),
-			"contentions":   float64(s.Contentions),
-			"delay_share":   share,
+			MetricDelaySeconds: s.Delay.Seconds(),
+			MetricContentions:  float64(s.Contentions),
+			MetricDelayShare:   share,
 		},
 	}
 	rate := "over an unknown window"
 	if r.Seconds > 0 {
-		f.Metrics["delay_seconds_per_second"] = s.DelayPerSec
-		f.Metrics["window_seconds"] = r.Seconds
+		f.Metrics[MetricDelaySecondsPerSecond] = s.DelayPerSec
+		f.Metrics[MetricWindowSeconds] = r.Seconds
 		rate = fmt.Sprintf("%.3f s per second (%.0f%% of a core) over %.1f s", s.DelayPerSec, 100*s.DelayPerSec, r.Seconds)
 	}
 	where := symbol.ShortFunc(s.Frame.Func)
