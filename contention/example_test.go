@@ -10,7 +10,7 @@ import (
 
 // A mutex profile as runtime/pprof writes it: the delay is charged to the
 // stack of the goroutine that released the lock.
-func Example() {
+func ExampleAnalyze() {
 	fn := func(id uint64, name, file string, line int64) *profile.Location {
 		return &profile.Location{ID: id, Line: []profile.Line{{Function: &profile.Function{ID: id, Name: name, Filename: file}, Line: line}}}
 	}

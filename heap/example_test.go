@@ -38,6 +38,44 @@ func ExampleAdvise() {
 	// 1. main.handleChurn at github.com/gdiag/gdiag/pool/testdata/gen/main.go:114: 42% of allocated bytes, saves 9.4% CPU, cap 256 KiB
 }
 
+// The check contract: Analyze compares two heap snapshots (Before set),
+// prices the pool advice with the GC facts given, and its Result presents
+// the findings and sections.
+func ExampleAnalyze() {
+	read := func(name string) *profile.Profile {
+		f, err := os.Open(name)
+		if err != nil {
+			panic(err)
+		}
+		defer f.Close()
+		p, err := profile.Parse(f)
+		if err != nil {
+			panic(err)
+		}
+		return p
+	}
+	res, err := heap.Analyze(heap.Input{
+		Before: read("testdata/heap-before.pb.gz"),
+		Heap:   read("testdata/heap-after.pb.gz"),
+		GC:     heap.GCContext{GCCPUShare: 0.2, GOGC: 100},
+	}, heap.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range res.Findings() {
+		fmt.Println(f.Severity, f.Check, f.Function)
+	}
+	for _, s := range res.Sections() {
+		fmt.Println(s.ID)
+	}
+	// Output:
+	// medium pool/candidate main.handleChurn
+	// high heap/inuse-growth main.fillCache
+	// heap-sites
+	// pool-candidates
+}
+
 // Compare two heap snapshots and report the sites whose in-use bytes grew.
 func ExampleDiffHeap() {
 	read := func(name string) *profile.Profile {
