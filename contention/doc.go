@@ -5,7 +5,10 @@
 // github.com/google/pprof/profile) that the caller hands in, with no I/O and
 // no wall clock.
 //
-//   - Analyze groups one mutex or block profile's samples by contended site
+//   - Analyze is the check contract of every gdiag check (report.Result,
+//     docs/checks.md): it runs AnalyzeProfile on every profile of its Input
+//     once, and Result.Findings and Result.Sections present the sites.
+//   - AnalyzeProfile groups one mutex or block profile's samples by contended site
 //     (the first frame outside the runtime, sync and internal packages) and
 //     ranks the sites by total delay, with contentions, share of all delay,
 //     delay per second of the profile's window when the caller knows it, the
