@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"fmt"
-	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -13,29 +12,21 @@ import (
 	"github.com/gdiag/gdiag/internal/units"
 	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
-	"github.com/gdiag/gdiag/stack"
 )
 
 // Options tune Analyze. The zero value is the documented default.
 type Options struct {
-	// Top is how many goroutine buckets the top-buckets table lists (0 = 10,
-	// negative = all).
-	Top int
-	// Filter keeps only goroutines with a frame function, frame file:line,
-	// creator, state or label ("key=value") that matches. Nil keeps all.
-	Filter *regexp.Regexp
-	// Similarity decides which goroutines share a bucket (default exact
-	// function, file and line of every frame).
-	Similarity stack.Similarity
-	// TopFrames is N for stack.SimilarityTop (0 = 5).
-	TopFrames int
+	// Leaks tunes the leak check (leaks.Options): which goroutines share a
+	// bucket (Similarity, TopFrames), the goroutine Filter, the table sizes
+	// (Top), All, the thresholds and the ignore rules. Its MainModules is
+	// set from MainModules below; leaks.Analyze takes Leaked and History
+	// from the inputs.
+	Leaks leaks.Options
 	// Focus narrows the report (FocusRecommend: tuning advice only).
 	Focus Focus
 	// GC is the objective of the GC recommendations (zero: the defaults of
 	// gctune.Objective).
 	GC gctune.Objective
-	// Leaks tunes the leak checks (thresholds, ignore rules); see leaks.go.
-	Leaks LeakOptions
 	// MainModules are the module paths of the service's own code. Findings
 	// and "where" columns point at their innermost frame rather than at a
 	// third-party library the service calls (a router's middleware, a

@@ -11,20 +11,6 @@ import (
 	"github.com/gdiag/gdiag/stack"
 )
 
-// LeakOptions tune the leak checks of Analyze and Diff. The zero value is the
-// documented default.
-type LeakOptions struct {
-	// Find holds the thresholds and rules of the leak check (Ignore, Benign,
-	// PileUp, PileUpLarge, LongWait, Quiescent). Its Filter, Top, All,
-	// Similarity, TopFrames and MainModules are set from Options and
-	// LeakOptions.All, its Leaked and History by leaks.Analyze from the
-	// inputs.
-	Find leaks.Options
-	// All reports every bucket, benign and active ones too (as info
-	// findings); by default only suspects and leaks become findings.
-	All bool
-}
-
 // leakInput assembles the leak check's input: the inputs' goroutine
 // snapshots in order, the goroutineleak profiles of the last one's moment
 // (the one inside the same bundle, and loose goroutineleak files given next
@@ -84,9 +70,8 @@ func leakInput(inputs []*Input) leaks.Input {
 
 // leakOptions are the leak check's options for opts.
 func leakOptions(opts Options) leaks.Options {
-	lo := opts.Leaks.Find
-	lo.Filter, lo.Top, lo.All = opts.Filter, opts.Top, opts.Leaks.All
-	lo.Similarity, lo.TopFrames, lo.MainModules = opts.Similarity, opts.TopFrames, opts.MainModules
+	lo := opts.Leaks
+	lo.MainModules = opts.MainModules
 	return lo
 }
 

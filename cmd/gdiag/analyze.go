@@ -38,21 +38,21 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	opts := analyzer.Options{Top: *top, TopFrames: *topFrames}
-	if opts.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
+	opts := analyzer.Options{MainModules: leak.modules}
+	if opts.Leaks, err = leak.options(); err != nil {
+		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
+		return exitUsage
+	}
+	opts.Leaks.Top, opts.Leaks.TopFrames = *top, *topFrames
+	if opts.Leaks.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
 		fmt.Fprintf(stderr, "gdiag analyze: --similarity: %v\n", err)
 		return exitUsage
 	}
 	if *filterExpr != "" {
-		if opts.Filter, err = regexp.Compile(*filterExpr); err != nil {
+		if opts.Leaks.Filter, err = regexp.Compile(*filterExpr); err != nil {
 			fmt.Fprintf(stderr, "gdiag analyze: --filter: %v\n", err)
 			return exitUsage
 		}
-	}
-	opts.MainModules = leak.modules
-	if opts.Leaks, err = leak.options(); err != nil {
-		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
-		return exitUsage
 	}
 	threshold, err := severityFlag(*failOn)
 	if err != nil {

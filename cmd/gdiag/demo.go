@@ -112,7 +112,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		in.Warnings = append(in.Warnings, err)
 	}
-	rep := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{Top: *top})
+	rep := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{Leaks: leaks.Options{Top: *top}})
 	switch *format {
 	case "json":
 		err = report.WriteJSON(stdout, rep)

@@ -33,14 +33,14 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	opts := analyzer.Options{Top: *top, TopFrames: *topFrames}
-	if opts.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
-		fmt.Fprintf(stderr, "gdiag diff: --similarity: %v\n", err)
-		return exitUsage
-	}
-	opts.MainModules = leak.modules
+	opts := analyzer.Options{MainModules: leak.modules}
 	if opts.Leaks, err = leak.options(); err != nil {
 		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
+		return exitUsage
+	}
+	opts.Leaks.Top, opts.Leaks.TopFrames = *top, *topFrames
+	if opts.Leaks.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
+		fmt.Fprintf(stderr, "gdiag diff: --similarity: %v\n", err)
 		return exitUsage
 	}
 	threshold, err := severityFlag(*failOn)
@@ -80,21 +80,21 @@ func addLeakFlags(fs *flag.FlagSet) *leakFlags {
 	return l
 }
 
-func (l *leakFlags) options() (analyzer.LeakOptions, error) {
-	var o analyzer.LeakOptions
+func (l *leakFlags) options() (leaks.Options, error) {
+	var o leaks.Options
 	for _, s := range l.ignore {
 		r, err := leaks.ParseRule(s)
 		if err != nil {
 			return o, fmt.Errorf("--ignore: %w", err)
 		}
-		o.Find.Ignore = append(o.Find.Ignore, r)
+		o.Ignore = append(o.Ignore, r)
 	}
 	if *l.pileUp < 1 || *l.longWait <= 0 {
 		return o, fmt.Errorf("--pile-up and --long-wait must be positive")
 	}
-	o.Find.PileUp = *l.pileUp // PileUpLarge follows it (leaks.PileUpLargeFactor)
-	o.Find.LongWait = *l.longWait
-	o.Find.Quiescent = *l.quiescent
+	o.PileUp = *l.pileUp // PileUpLarge follows it (leaks.PileUpLargeFactor)
+	o.LongWait = *l.longWait
+	o.Quiescent = *l.quiescent
 	o.All = *l.all
 	return o, nil
 }
