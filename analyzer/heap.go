@@ -7,6 +7,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/bundle"
+	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/heap"
 )
 
@@ -141,7 +142,7 @@ func gcContext(inputs []*Input, gcf *gcFacts, opts Options, from, to time.Time) 
 			return gc, fmt.Sprintf("the metrics history of %s between the heap snapshots (%d samples)", in.Name, len(w.Samples))
 		}
 		gc := heap.GCContextFromMetrics(in.Metrics.Samples)
-		if r := gcf.of(in, opts.GC).res; r != nil && r.ShareBasis == "busy" {
+		if r := gcf.of(in, opts.GC).res; r != nil && r.ShareBasis == gctune.ShareBusy {
 			// gctune's share leaves out the start-up ramp.
 			gc.GCCPUShare = r.GCCPUShare
 			if r.AllocBytesPerSec > 0 {

@@ -45,6 +45,19 @@ type Options struct {
 	Objective Objective
 }
 
+// ShareBasis says what a GC CPU share is a share of. Its JSON form is the
+// string ("busy", "capacity", "" when unknown).
+type ShareBasis string
+
+// Share bases.
+const (
+	// ShareBusy: of the CPU the process used (GC + mutator + scavenger).
+	ShareBusy ShareBasis = "busy"
+	// ShareCapacity: of GOMAXPROCS × wall time, when the mutator CPU is
+	// unknown (a gctrace alone).
+	ShareCapacity ShareBasis = "capacity"
+)
+
 // Result is the GC and scheduler analysis of one input. CPU figures in
 // "cores" are CPU-seconds per second of wall time.
 type Result struct {
@@ -76,10 +89,10 @@ type Result struct {
 	// MutatorCores is user (non-GC) CPU; 0 when unknown (gctrace alone).
 	MutatorCores float64 `json:"mutator_cores"`
 	// GCCPUShare is GC CPU over the CPU the process used (GC + mutator +
-	// scavenger) when that is known (ShareBasis "busy"), else over
-	// GOMAXPROCS × wall time (ShareBasis "capacity").
-	GCCPUShare float64 `json:"gc_cpu_share"`
-	ShareBasis string  `json:"share_basis"`
+	// scavenger) when that is known (ShareBusy), else over GOMAXPROCS ×
+	// wall time (ShareCapacity).
+	GCCPUShare float64    `json:"gc_cpu_share"`
+	ShareBasis ShareBasis `json:"share_basis"`
 	// The split of GCCPUShare over the same basis.
 	DedicatedShare float64 `json:"dedicated_share"`
 	AssistShare    float64 `json:"assist_share"`
@@ -335,7 +348,7 @@ func analyzeTrace(r *Result, cs []Cycle) {
 		capacity := float64(max(last.Procs, 1))
 		r.GCCores, r.DedicatedCores, r.AssistCores = gc.Seconds()/sec, ded.Seconds()/sec, ass.Seconds()/sec
 		r.IdleCores, r.PauseCores = idle.Seconds()/sec, pause.Seconds()/sec
-		r.ShareBasis = "capacity"
+		r.ShareBasis = ShareCapacity
 		r.GCCPUShare, r.DedicatedShare, r.AssistShare = r.GCCores/capacity, r.DedicatedCores/capacity, r.AssistCores/capacity
 		r.IdleShare, r.PauseShare = r.IdleCores/capacity, r.PauseCores/capacity
 	}
@@ -396,7 +409,7 @@ func analyzeHistory(r *Result, ss []bundle.MetricsSample) {
 	r.MutatorCores = d(func(s bundle.MetricsSample) float64 { return s.CPUUserSeconds })
 	busy := r.GCCores + r.MutatorCores + r.ScavengeCores
 	if busy > 0 {
-		r.ShareBasis = "busy"
+		r.ShareBasis = ShareBusy
 		r.GCCPUShare, r.DedicatedShare, r.AssistShare = r.GCCores/busy, r.DedicatedCores/busy, r.AssistCores/busy
 		r.IdleShare, r.PauseShare, r.ScavengeShare = r.IdleCores/busy, r.PauseCores/busy, r.ScavengeCores/busy
 	}

@@ -113,8 +113,8 @@ type Prediction struct {
 	GCCores float64 `json:"gc_cores"`
 	// GCCPUShare is GC CPU over GC + mutator CPU, or over GOMAXPROCS when
 	// the mutator CPU is unknown (ShareBasis says which).
-	GCCPUShare float64 `json:"gc_cpu_share"`
-	ShareBasis string  `json:"share_basis"`
+	GCCPUShare float64    `json:"gc_cpu_share"`
+	ShareBasis ShareBasis `json:"share_basis"`
 	// HeapGoalBytes is the largest heap goal, PeakHeapBytes the largest heap
 	// (at the end of marking) and PeakTotalMemoryBytes the peak heap plus
 	// the non-heap runtime memory. With GOGC=off and no limit the heap grows
@@ -162,7 +162,7 @@ func (m Model) HeapGoal(c Candidate, liveBytes, rootsBytes int64) (goal int64, b
 // predicted cycle rate, GC CPU and peak memory. Segments are treated as
 // steady states (cycles much shorter than segments). Pure, O(segments).
 func Simulate(m Model, c Candidate, w Workload) Prediction {
-	p := Prediction{Candidate: c, ShareBasis: "busy"}
+	p := Prediction{Candidate: c, ShareBasis: ShareBusy}
 	kappa := m.RunwayRatio
 	if kappa <= 0 {
 		kappa = defaultRunwayRatio
@@ -229,7 +229,7 @@ func Simulate(m Model, c Candidate, w Workload) Prediction {
 		p.GCCPUShare = gcSec / (gcSec + mutSec)
 	case procs > 0:
 		p.GCCPUShare = p.GCCores / procs
-		p.ShareBasis = "capacity"
+		p.ShareBasis = ShareCapacity
 	default:
 		p.ShareBasis = ""
 	}
