@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -159,7 +160,7 @@ func TestJSONContract(t *testing.T) {
 		}
 	}
 	check := func(what string, code map[string]string, doc map[string]bool) {
-		for _, k := range sortedKeys(code) {
+		for _, k := range slices.Sorted(maps.Keys(code)) {
 			if !doc[k] {
 				t.Errorf("%s %q (%s) is not documented in docs/json.md", what, k, code[k])
 			}
@@ -172,13 +173,4 @@ func TestJSONContract(t *testing.T) {
 	}
 	check("metrics key", codeKeys, docKeys)
 	check("section ID", codeSections, docSections)
-}
-
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

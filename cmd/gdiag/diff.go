@@ -16,13 +16,10 @@ import (
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("diff", "A B [C...] (bundles or goroutine dumps; bundles are put in capture-time order, loose dumps taken oldest first as given)", stderr)
 	var (
-		top        = fs.Int("top", leaks.DefaultDiffTop, "number of buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
-		similarity = similarityFlag(fs)
-		topFrames  = fs.Int("top-frames", stack.DefaultTopFrames, "frames compared with --similarity top")
-		out        = briefOutputFlags(fs, top)
-		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
-		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
-		leak       = addLeakFlags(fs)
+		failOn = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
+		load   = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
+		leak   = addLeakFlags(fs, leaks.DefaultDiffTop, "number of buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
+		out    = briefOutputFlags(fs, leak.top)
 	)
 	files, err := parseFlags(fs, args)
 	if err != nil {
@@ -36,11 +33,6 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := analyzer.Options{MainModules: leak.modules}
 	if opts.Leaks, err = leak.options(); err != nil {
 		fmt.Fprintf(stderr, "gdiag diff: %v\n", err)
-		return exitUsage
-	}
-	opts.Leaks.Top, opts.Leaks.TopFrames = *top, *topFrames
-	if opts.Leaks.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
-		fmt.Fprintf(stderr, "gdiag diff: --similarity: %v\n", err)
 		return exitUsage
 	}
 	threshold, err := severityFlag(*failOn)
@@ -61,16 +53,23 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // leakFlags are the leak-detection flags of analyze and diff.
 type leakFlags struct {
-	modules   list
-	ignore    ruleList
-	all       *bool
-	quiescent *bool
-	pileUp    *int
-	longWait  *time.Duration
+	top, topFrames *int
+	similarity     *string
+	modules        list
+	ignore         ruleList
+	all            *bool
+	quiescent      *bool
+	pileUp         *int
+	longWait       *time.Duration
 }
 
-func addLeakFlags(fs *flag.FlagSet) *leakFlags {
+// addLeakFlags defines the leak flags on fs, --top with the given default
+// and help.
+func addLeakFlags(fs *flag.FlagSet, top int, topHelp string) *leakFlags {
 	l := &leakFlags{}
+	l.top = fs.Int("top", top, topHelp)
+	l.similarity = fs.String("similarity", stack.Similarity(0).String(), "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
+	l.topFrames = fs.Int("top-frames", stack.DefaultTopFrames, "frames compared with --similarity top")
 	fs.Var(&l.modules, "module", "module path of the service's own code, comma-separated or repeated (default: the main module in a bundle's build info); findings point at its frames rather than at libraries it calls")
 	fs.Var(&l.ignore, "ignore", "ignore goroutines matching KIND=REGEX, KIND one of func (any frame), top (where it blocks), entry (the function it started in), creator (its go statement) or label (key=value); repeatable")
 	l.all = fs.Bool("all-buckets", false, "report benign and active goroutine buckets too, as info findings")
@@ -81,7 +80,11 @@ func addLeakFlags(fs *flag.FlagSet) *leakFlags {
 }
 
 func (l *leakFlags) options() (leaks.Options, error) {
-	var o leaks.Options
+	o := leaks.Options{Top: *l.top, TopFrames: *l.topFrames}
+	var err error
+	if o.Similarity, err = stack.ParseSimilarity(*l.similarity); err != nil {
+		return o, fmt.Errorf("--similarity: %w", err)
+	}
 	for _, s := range l.ignore {
 		r, err := leaks.ParseRule(s)
 		if err != nil {
@@ -97,11 +100,6 @@ func (l *leakFlags) options() (leaks.Options, error) {
 	o.Quiescent = *l.quiescent
 	o.All = *l.all
 	return o, nil
-}
-
-// similarityFlag is --similarity, defaulting to stack's zero Similarity.
-func similarityFlag(fs *flag.FlagSet) *string {
-	return fs.String("similarity", stack.Similarity(0).String(), "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
 }
 
 // ruleList is a repeatable flag; unlike list it does not split on commas,
