@@ -84,7 +84,7 @@ func (r *Result) Findings() []report.Finding {
 	if r == nil {
 		return nil
 	}
-	return Findings(r.Reports, r.opts)
+	return findings(r.Reports, r.opts)
 }
 
 // Sections returns the "contention" section: the top MaxSectionSites sites
@@ -94,7 +94,7 @@ func (r *Result) Sections() []report.Section {
 	if r == nil {
 		return nil
 	}
-	secs := Sections(r.Reports)
+	secs := sections(r.Reports)
 	if len(secs) > 0 {
 		secs[0].Notes = append(secs[0].Notes, r.notes...)
 	}

@@ -62,7 +62,7 @@ const (
 		"goroutines do not share it."
 )
 
-// Findings reports the contended sites of rs: CheckMutexHot for mutex
+// findings reports the contended sites of rs: CheckMutexHot for mutex
 // profile sites and CheckLockWait for block profile sites waiting in a sync
 // lock, each at most opts.MaxFindings times, largest delay first. A site is
 // reported when it has at least MinShare of its profile's delay (block
@@ -71,7 +71,7 @@ const (
 // unknown a site is reported at info severity only, since its delay cannot be
 // told apart from a slow trickle over a long uptime. Metrics keys carry their
 // units. Pure.
-func Findings(rs []*Report, opts Options) []report.Finding {
+func findings(rs []*Report, opts Options) []report.Finding {
 	o := opts.withDefaults()
 	var out []report.Finding
 	for _, r := range rs {
