@@ -94,7 +94,7 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 		r.Sections = append(r.Sections, res.Sections()...)
 		r.Findings = append(r.Findings, res.Findings()...)
 	}
-	linkLeakFindings(r) // gc.go
+	linkLeakFindings(r)
 	r.Sort()
 	addCharts(r, inputs) // charts.go: metrics history, leak sites by creation time
 	return r

@@ -209,7 +209,7 @@ func Analyze(in Input, opts Options) (*Result, error) {
 	var tm Model
 	var tw Workload
 	if r.HasTrace {
-		tm, tw = calibrateTrace(cycles)
+		tm, tw = CalibrateTrace(cycles)
 	}
 	if r.HasHistory {
 		hm, hw := calibrateHistory(samples)

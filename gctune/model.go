@@ -342,7 +342,6 @@ func CalibrateHistory(h *bundle.MetricsHistory) (Model, Workload) {
 	return calibrateHistory(steadySamples(historySamples(h)))
 }
 
-func calibrateTrace(cs []Cycle) (Model, Workload) { return CalibrateTrace(cs) }
 
 func calibrateHistory(ss []bundle.MetricsSample) (Model, Workload) {
 	var m Model
@@ -451,11 +450,11 @@ func calibrateHistory(ss []bundle.MetricsSample) (Model, Workload) {
 	return m, w
 }
 
-// mergeSegments joins consecutive segments until each lasts at least min
+// mergeSegments joins consecutive segments until each lasts at least minDur
 // (time-weighted means of the rates and sizes). Simulate treats a segment
 // as a steady state of many cycles; a sampling interval shorter than a
 // cycle is not one, and its allocation burst would pass for the peak.
-func mergeSegments(segs []Segment, min time.Duration) []Segment {
+func mergeSegments(segs []Segment, minDur time.Duration) []Segment {
 	var out []Segment
 	var acc Segment
 	var alloc, live, roots, mut float64
@@ -475,12 +474,12 @@ func mergeSegments(segs []Segment, min time.Duration) []Segment {
 		live += float64(s.LiveHeapBytes) * sec
 		roots += float64(s.RootsBytes) * sec
 		mut += s.MutatorCores * sec
-		if acc.Duration >= min {
+		if acc.Duration >= minDur {
 			flush()
 		}
 	}
 	if acc.Duration > 0 {
-		if len(out) > 0 && acc.Duration < min/2 {
+		if len(out) > 0 && acc.Duration < minDur/2 {
 			// A short tail joins the last segment.
 			last := out[len(out)-1]
 			out = out[:len(out)-1]
