@@ -342,7 +342,6 @@ func CalibrateHistory(h *bundle.MetricsHistory) (Model, Workload) {
 	return calibrateHistory(steadySamples(historySamples(h)))
 }
 
-
 func calibrateHistory(ss []bundle.MetricsSample) (Model, Workload) {
 	var m Model
 	var w Workload
