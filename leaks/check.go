@@ -112,13 +112,13 @@ func (r *Result) Findings() []report.Finding {
 	if r == nil {
 		return nil
 	}
-	min := Suspect
+	least := Suspect
 	if r.opts.All {
-		min = Active
+		least = Active
 	}
 	var out []report.Finding
 	for _, f := range Merge(r.Judged) {
-		if f.Verdict >= min && !f.Ignored {
+		if f.Verdict >= least && !f.Ignored {
 			out = append(out, f.Report())
 		}
 	}
