@@ -74,17 +74,15 @@ func Analyze(inputs []*Input, opts Options) *report.Report {
 		results = append(results, res)
 		r.Warnings = append(r.Warnings, res.Warnings()...)
 	}
-	if res, warns := gc.check(opts); res != nil {
-		results = append(results, res)
-		r.Warnings = append(r.Warnings, warns...)
-	} else {
-		r.Warnings = append(r.Warnings, warns...)
+	gcRes, warns := gc.check(opts)
+	r.Warnings = append(r.Warnings, warns...)
+	if gcRes != nil { // a nil *gcCheck is not a nil report.Result
+		results = append(results, gcRes)
 	}
-	if res, warns := heapCheck(inputs, gc, opts); res != nil {
-		results = append(results, res)
-		r.Warnings = append(r.Warnings, warns...)
-	} else {
-		r.Warnings = append(r.Warnings, warns...)
+	heapRes, warns := heapCheck(inputs, gc, opts)
+	r.Warnings = append(r.Warnings, warns...)
+	if heapRes != nil {
+		results = append(results, heapRes)
 	}
 	res, err := contention.Analyze(contentionInput(inputs), contention.Options{})
 	r.Warnings = append(r.Warnings, errorLines(err)...)
