@@ -42,21 +42,9 @@ func ExampleAdvise() {
 // prices the pool advice with the GC facts given, and its Result presents
 // the findings and sections.
 func ExampleAnalyze() {
-	read := func(name string) *profile.Profile {
-		f, err := os.Open(name)
-		if err != nil {
-			panic(err)
-		}
-		defer f.Close()
-		p, err := profile.Parse(f)
-		if err != nil {
-			panic(err)
-		}
-		return p
-	}
 	res, err := heap.Analyze(heap.Input{
-		Before: read("testdata/heap-before.pb.gz"),
-		Heap:   read("testdata/heap-after.pb.gz"),
+		Before: mustProfile("heap-before.pb.gz"),
+		Heap:   mustProfile("heap-after.pb.gz"),
 		GC:     heap.GCContext{GCCPUShare: 0.2, GOGC: 100},
 	}, heap.Options{})
 	if err != nil {
@@ -78,19 +66,7 @@ func ExampleAnalyze() {
 
 // Compare two heap snapshots and report the sites whose in-use bytes grew.
 func ExampleDiffHeap() {
-	read := func(name string) *profile.Profile {
-		f, err := os.Open(name)
-		if err != nil {
-			panic(err)
-		}
-		defer f.Close()
-		p, err := profile.Parse(f)
-		if err != nil {
-			panic(err)
-		}
-		return p
-	}
-	before, after := read("testdata/heap-before.pb.gz"), read("testdata/heap-after.pb.gz")
+	before, after := mustProfile("heap-before.pb.gz"), mustProfile("heap-after.pb.gz")
 	h, err := heap.DiffHeap(before, after, 0, heap.HeapOptions{})
 	if err != nil {
 		fmt.Println(err)
@@ -103,4 +79,13 @@ func ExampleDiffHeap() {
 	}
 	// Output:
 	// In-use heap of main.fillCache grew by 2.1 MiB at github.com/gdiag/gdiag/pool/testdata/gen/main.go:151
+}
+
+// mustProfile reads a profile of testdata for the examples.
+func mustProfile(name string) *profile.Profile {
+	p, err := loadProfile(name)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
