@@ -20,6 +20,10 @@ import (
 // goroutines of each leak site over the snapshots of a diff, and, within one
 // bundle, the leaked goroutines of each site by when they were created.
 
+// SectionMetricsHistory is the ID of the section that charts the inputs'
+// runtime/metrics history (docs/json.md).
+const SectionMetricsHistory = "metrics-history"
+
 // maxChartSeries bounds the leak sites drawn in one chart (as in the leaks
 // package's growth chart).
 const maxChartSeries = leaks.MaxChartSeries
@@ -83,7 +87,7 @@ func metricsSection(inputs []*Input) (report.Section, bool) {
 	for i, s := range ss {
 		x[i] = unixSeconds(s.Time)
 	}
-	sec := report.Section{ID: "metrics-history", Title: "Metrics history"}
+	sec := report.Section{ID: SectionMetricsHistory, Title: "Metrics history"}
 	span := ss[len(ss)-1].Time.Sub(ss[0].Time)
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s runtime/metrics samples over %s, from %s to %s UTC",
 		units.Thousands(len(ss)), span.Round(time.Millisecond), ss[0].Time.UTC().Format("15:04:05"), ss[len(ss)-1].Time.UTC().Format("15:04:05")))

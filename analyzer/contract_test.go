@@ -147,7 +147,7 @@ func TestJSONContract(t *testing.T) {
 	codeKeys, codeSections := map[string]string{}, map[string]string{}
 	// The packages whose findings and sections end up in a report: their
 	// Metric* and Section* constants are the JSON contract.
-	for _, pkg := range []string{"leaks", "gctune", "heap", "contention", "collector/leakwatch"} {
+	for _, pkg := range []string{"analyzer", "leaks", "gctune", "heap", "contention", "collector/leakwatch"} {
 		m, s := contractNames(t, filepath.Join("..", filepath.FromSlash(pkg)))
 		if len(m) == 0 && len(s) == 0 {
 			t.Errorf("%s: no Metric or Section constants", pkg)
