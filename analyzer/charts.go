@@ -20,8 +20,13 @@ import (
 // goroutines of each leak site over the snapshots of a diff, and, within one
 // bundle, the leaked goroutines of each site by when they were created.
 
-// maxChartSeries bounds the leak sites drawn in one chart.
-const maxChartSeries = 6
+// SectionMetricsHistory is the ID of the section that charts the inputs'
+// runtime/metrics history (docs/json.md).
+const SectionMetricsHistory = "metrics-history"
+
+// maxChartSeries bounds the leak sites drawn in one chart (as in the leaks
+// package's growth chart).
+const maxChartSeries = leaks.MaxChartSeries
 
 // addCharts appends the metrics-history section and, in the leaks section,
 // the creation-time chart of the leak sites. It runs last in Analyze and
@@ -31,7 +36,7 @@ func addCharts(r *report.Report, inputs []*Input) {
 		r.Sections = append(r.Sections, sec)
 	}
 	for i := range r.Sections {
-		if r.Sections[i].ID != "leaks" || hasChart(r.Sections[i], "leak-growth") {
+		if r.Sections[i].ID != leaks.SectionLeaks || hasChart(r.Sections[i], leaks.ChartLeakGrowth) {
 			continue
 		}
 		if c, ok := leakCreationChart(r.Findings, inputs); ok {
@@ -82,7 +87,7 @@ func metricsSection(inputs []*Input) (report.Section, bool) {
 	for i, s := range ss {
 		x[i] = unixSeconds(s.Time)
 	}
-	sec := report.Section{ID: "metrics-history", Title: "Metrics history"}
+	sec := report.Section{ID: SectionMetricsHistory, Title: "Metrics history"}
 	span := ss[len(ss)-1].Time.Sub(ss[0].Time)
 	sec.Notes = append(sec.Notes, fmt.Sprintf("%s runtime/metrics samples over %s, from %s to %s UTC",
 		units.Thousands(len(ss)), span.Round(time.Millisecond), ss[0].Time.UTC().Format("15:04:05"), ss[len(ss)-1].Time.UTC().Format("15:04:05")))
@@ -251,43 +256,6 @@ func cgroupMemoryLimit(m *bundle.Manifest) int64 {
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// leakHistoryChart draws the goroutines of the growing buckets of h, one
-// series per bucket, over the snapshots.
-func leakHistoryChart(h *leaks.History, opts Options) (report.Chart, bool) {
-	c := report.Chart{ID: "leak-growth", Title: "Goroutines of the growing sites, per snapshot", Unit: report.UnitCount, XUnit: report.XSnapshot}
-	for i, s := range h.Samples {
-		if h.Timed {
-			c.X = append(c.X, unixSeconds(s.Time))
-		} else {
-			c.X = append(c.X, float64(i+1))
-		}
-	}
-	if h.Timed {
-		c.XUnit = report.XTime
-	} else {
-		c.Notes = append(c.Notes, "the snapshots carry no capture times: drawn in the order given")
-	}
-	growing := 0
-	for _, b := range h.Buckets {
-		if b.Growth <= 0 {
-			continue
-		}
-		growing++
-		if len(c.Series) == maxChartSeries {
-			continue
-		}
-		v := make(report.Values, len(b.Counts))
-		for i, n := range b.Counts {
-			v[i] = float64(n)
-		}
-		c.Series = append(c.Series, report.Series{Name: where(b.Bucket.Stack, opts.MainModules), Values: v})
-	}
-	if growing > len(c.Series) {
-		c.Notes = append(c.Notes, fmt.Sprintf("the %d fastest-growing of %d growing sites", len(c.Series), growing))
-	}
-	return c, len(c.Series) > 0 && len(c.X) > 1
-}
-
 // leakCreationChart draws, for the leak findings of one snapshot, how many
 // of each site's goroutines had been created by each moment of the metrics
 // history. The runtime numbers goroutines in creation order (ids are handed
@@ -315,7 +283,7 @@ func leakCreationChart(findings []report.Finding, inputs []*Input) (report.Chart
 	if len(ss) < 2 {
 		return report.Chart{}, false
 	}
-	c := report.Chart{ID: "leak-growth", Title: "Leaked goroutines of each site, by when they were created", Unit: report.UnitCount, XUnit: report.XTime}
+	c := report.Chart{ID: leaks.ChartLeakGrowth, Title: "Leaked goroutines of each site, by when they were created", Unit: report.UnitCount, XUnit: report.XTime}
 	for _, s := range ss {
 		c.X = append(c.X, unixSeconds(s.Time))
 	}

@@ -1,14 +1,12 @@
 package analyzer
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/google/pprof/profile"
 
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/contention"
-	"github.com/gdiag/gdiag/report"
 )
 
 // minProfileWindow is the shortest DurationNanos taken as a loose profile's
@@ -16,12 +14,11 @@ import (
 // it took, a delta profile (net/http/pprof ?seconds=N) at least a second.
 const minProfileWindow = time.Second
 
-// contentionChecks ranks the contended sites of every mutex and block
-// profile in inputs (package contention) and turns them into the
-// "contention" section and contention/* findings.
-func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Finding, warns []string) {
-	var rs []*contention.Report
-	var notes []string
+// contentionInput gathers the mutex and block profiles of every input for
+// the contention check, each with its window and, for a bundle whose
+// sampling was off, why it holds no data.
+func contentionInput(inputs []*Input) contention.Input {
+	var ci contention.Input
 	for _, in := range inputs {
 		if in == nil {
 			continue
@@ -31,7 +28,7 @@ func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Findi
 			kind contention.Kind
 		}{{bundle.KindMutex, contention.KindMutex}, {bundle.KindBlock, contention.KindBlock}} {
 			if off := samplingOff(in.Manifest, k.dump); off != "" {
-				rs = append(rs, &contention.Report{Kind: k.kind, NoData: off})
+				ci.Profiles = append(ci.Profiles, contention.Profile{Name: in.Name, Kind: k.kind, NoData: off})
 				continue
 			}
 			p := in.Profiles[k.dump]
@@ -39,25 +36,10 @@ func contentionChecks(inputs []*Input) (secs []report.Section, fs []report.Findi
 				continue
 			}
 			window, from := profileWindow(in, k.dump, p)
-			r, err := contention.Analyze(p, k.kind, window)
-			if err != nil {
-				warns = append(warns, fmt.Sprintf("%s: %v", in.Name, err))
-				continue
-			}
-			if r.Delay <= 0 {
-				continue
-			}
-			rs = append(rs, r)
-			if from != "" {
-				notes = append(notes, fmt.Sprintf("%s: %s profile window %.1f s, %s", in.Name, k.kind, window, from))
-			}
+			ci.Profiles = append(ci.Profiles, contention.Profile{Name: in.Name, Kind: k.kind, Profile: p, Seconds: window, WindowFrom: from})
 		}
 	}
-	secs = contention.Sections(rs)
-	if len(secs) > 0 {
-		secs[0].Notes = append(secs[0].Notes, notes...)
-	}
-	return secs, contention.Findings(rs, contention.Options{}), warns
+	return ci
 }
 
 // profileWindow is the time a mutex or block profile's delays accumulated

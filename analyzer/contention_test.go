@@ -227,7 +227,8 @@ func TestContentionSaysSamplingOff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := &Input{Name: "b.gdiag", Manifest: &bundle.Manifest{Sampling: &tt.s}}
-			secs, fs, warns := contentionChecks([]*Input{in})
+			res, err := contention.Analyze(contentionInput([]*Input{in}), contention.Options{})
+			secs, fs, warns := res.Sections(), res.Findings(), errorLines(err)
 			var notes []string
 			for _, s := range secs {
 				notes = append(notes, s.Notes...)

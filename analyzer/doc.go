@@ -6,10 +6,15 @@
 // not), a GODEBUG=gctrace=1 log or a metrics history — recognising it by its
 // content, never by its file name. "-" reads standard input.
 //
-// Analyze runs the checks (leaks, gctune, pool) over the loaded inputs and
-// orders their findings deterministically into a report.Report. Checks are
-// pure: Analyze does no I/O and reads no clock; every time comes from the
-// inputs.
+// Analyze runs the checks (leaks, gctune, heap, contention) over the loaded
+// inputs and orders their findings into a report.Report with report.Sort,
+// the one documented order. It only loads, runs and orders: each check
+// follows one contract (report.Result; docs/checks.md) and owns its
+// findings and sections; facts are computed once and passed forward (one
+// gctune result per input also prices the heap check's pool advice). Diff
+// builds the report of gdiag diff, with bundles in capture-time order.
+// Checks are pure: Analyze does no I/O and reads no clock; every time comes
+// from the inputs.
 //
 // Package analyzer does not capture anything (that is package collector) and
 // does not render (that is package report).

@@ -22,16 +22,65 @@ const (
 	FocusRecommend Focus = "recommend"
 )
 
-// gcChecks runs gctune on the last input that has GC data: a metrics
-// history, a gctrace log, or both in one bundle (with its manifest for the
-// settings, their sources and the cgroup limits). Earlier inputs with GC
-// data are noted, not analysed: the GC settings are about the process now.
-func gcChecks(inputs []*Input, opts Options) (secs []report.Section, fs []report.Finding, warns []string) {
+// gcFacts is the GC analysis of the inputs, computed once per input and
+// passed forward: the gctune check reports on the last input with GC data,
+// and the heap check prices its pool advice with the same results.
+type gcFacts struct {
+	inputs []*Input
+	runs   map[*Input]*gcRun
+}
+
+// gcRun is gctune's analysis of one input with a metrics history or a
+// gctrace log (res nil when there was nothing usable) and the problems met.
+type gcRun struct {
+	res   *gctune.Result
+	warns []string
+	noGC  bool // gctune.ErrNoData
+}
+
+func newGCFacts(inputs []*Input) *gcFacts {
+	return &gcFacts{inputs: inputs, runs: map[*Input]*gcRun{}}
+}
+
+// of returns the analysis of in, running gctune on the first call only.
+func (g *gcFacts) of(in *Input, obj gctune.Objective) *gcRun {
+	if run, ok := g.runs[in]; ok {
+		return run
+	}
+	run := &gcRun{}
+	g.runs[in] = run
+	gin := gctune.Input{Manifest: in.Manifest, History: in.Metrics}
+	if len(in.GCTrace) > 0 {
+		cs, err := gctune.ParseGCTrace(bytes.NewReader(in.GCTrace))
+		if err != nil {
+			run.warns = append(run.warns, fmt.Sprintf("%s: %v", in.Name, err))
+		}
+		gin.Cycles = cs
+	}
+	res, err := gctune.Analyze(gin, gctune.Options{Objective: obj})
+	switch {
+	case errors.Is(err, gctune.ErrNoData):
+		run.noGC = true
+	case err != nil:
+		run.warns = append(run.warns, fmt.Sprintf("%s: %v", in.Name, err))
+	default:
+		run.res = res
+	}
+	return run
+}
+
+// check runs gctune on the last input that has GC data: a metrics history,
+// a gctrace log, or both in one bundle (with its manifest for the settings,
+// their sources and the cgroup limits). Earlier inputs with GC data are
+// noted, not analysed: the GC settings are about the process now. The
+// result is nil when no input has usable GC data.
+func (g *gcFacts) check(opts Options) (*gcCheck, []string) {
+	var warns []string
 	var used *Input
 	var res *gctune.Result
 	var older []string
-	for i := len(inputs) - 1; i >= 0; i-- {
-		in := inputs[i]
+	for i := len(g.inputs) - 1; i >= 0; i-- {
+		in := g.inputs[i]
 		if in == nil || (in.Metrics == nil && len(in.GCTrace) == 0) {
 			continue
 		}
@@ -39,40 +88,39 @@ func gcChecks(inputs []*Input, opts Options) (secs []report.Section, fs []report
 			older = append(older, in.Name)
 			continue
 		}
-		gin := gctune.Input{Manifest: in.Manifest, History: in.Metrics}
-		if len(in.GCTrace) > 0 {
-			cs, err := gctune.ParseGCTrace(bytes.NewReader(in.GCTrace))
-			if err != nil {
-				warns = append(warns, fmt.Sprintf("%s: %v", in.Name, err))
-			}
-			gin.Cycles = cs
-		}
-		r, err := gctune.Analyze(gin, gctune.Options{})
-		if errors.Is(err, gctune.ErrNoData) {
+		run := g.of(in, opts.GC)
+		warns = append(warns, run.warns...)
+		if run.res == nil {
 			continue
 		}
-		if err != nil {
-			warns = append(warns, fmt.Sprintf("%s: %v", in.Name, err))
-			continue
-		}
-		used, res = in, r
+		used, res = in, run.res
 	}
 	if res == nil {
-		return nil, nil, warns
+		return nil, warns
 	}
 	for _, w := range res.Warnings {
 		warns = append(warns, fmt.Sprintf("%s: %s", used.Name, w))
 	}
-	recs := gctune.Recommend(res, opts.GC)
-	secs = gctune.Sections(res, recs)
-	if len(secs) > 0 {
-		src := "GC data from " + used.Name + " (" + gcSources(res) + ")"
-		if len(older) > 0 {
-			src += "; earlier inputs with GC data not analysed: " + strings.Join(older, ", ")
-		}
-		secs[0].Notes = append([]string{src}, secs[0].Notes...)
+	src := "GC data from " + used.Name + " (" + gcSources(res) + ")"
+	if len(older) > 0 {
+		src += "; earlier inputs with GC data not analysed: " + strings.Join(older, ", ")
 	}
-	return secs, gctune.Findings(recs), warns
+	return &gcCheck{Result: res, source: src}, warns
+}
+
+// gcCheck is the gctune result with a note on the input it came from.
+type gcCheck struct {
+	*gctune.Result
+	source string
+}
+
+// Sections are gctune's, the first one noting where the GC data came from.
+func (c *gcCheck) Sections() []report.Section {
+	secs := c.Result.Sections()
+	if len(secs) > 0 {
+		secs[0].Notes = append([]string{c.source}, secs[0].Notes...)
+	}
+	return secs
 }
 
 func gcSources(r *gctune.Result) string {

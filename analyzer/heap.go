@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
@@ -10,14 +9,7 @@ import (
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/gctune"
 	"github.com/gdiag/gdiag/heap"
-	"github.com/gdiag/gdiag/internal/symbol"
-	"github.com/gdiag/gdiag/internal/units"
-	"github.com/gdiag/gdiag/report"
 )
-
-// SectionPools is the ID of the section that lists the instrumented pools
-// recorded in a bundle's manifest with their hit rates.
-const SectionPools = "pools"
 
 // heapSnapshot is the heap and/or allocs profile of one moment.
 type heapSnapshot struct {
@@ -128,25 +120,30 @@ func window(h *bundle.MetricsHistory, from, to time.Time) *bundle.MetricsHistory
 	return &bundle.MetricsHistory{Interval: h.Interval, Samples: ss[lo : hi+1]}
 }
 
-// gcContext prices pool advice from the last input with a metrics history
-// (through gctune's analysis of it), else from the last gctrace log. When
-// from and to are set (the times of two heap snapshots being compared) and
-// the history covers them, only that stretch of it is used, so that the GC
-// figures and the allocation shares describe the same load. The string says
-// where the numbers came from; "" when nothing is known.
-func gcContext(inputs []*Input, from, to time.Time) (heap.GCContext, string) {
+// gcContext prices pool advice from the last input with a metrics history,
+// else from the last gctrace log, with the one GC analysis of that input
+// (gcFacts). When from and to are set (the times of two heap snapshots being
+// compared) and the history covers them, only that stretch of it is used
+// (heap.GCContextFromMetrics over the window: GC CPU over busy CPU, the
+// allocation rate), so that the GC figures and the allocation shares
+// describe the same load. The string says where the numbers came from; ""
+// when nothing is known.
+func gcContext(inputs []*Input, gcf *gcFacts, opts Options, from, to time.Time) (heap.GCContext, string) {
 	for i := len(inputs) - 1; i >= 0; i-- {
 		in := inputs[i]
 		if in == nil || in.Metrics == nil || len(in.Metrics.Samples) < 2 {
 			continue
 		}
-		hist, what := in.Metrics, "the metrics history of "+in.Name
-		if w := window(hist, from, to); !from.IsZero() && w != nil {
-			hist = w
-			what = fmt.Sprintf("the metrics history of %s between the heap snapshots (%d samples)", in.Name, len(w.Samples))
+		if w := window(in.Metrics, from, to); !from.IsZero() && w != nil {
+			gc := heap.GCContextFromMetrics(w.Samples)
+			if gc == (heap.GCContext{}) {
+				continue
+			}
+			return gc, fmt.Sprintf("the metrics history of %s between the heap snapshots (%d samples)", in.Name, len(w.Samples))
 		}
-		gc := heap.GCContextFromMetrics(hist.Samples)
-		if r, err := gctune.Analyze(gctune.Input{Manifest: in.Manifest, History: hist}, gctune.Options{}); err == nil && r.ShareBasis == "busy" {
+		gc := heap.GCContextFromMetrics(in.Metrics.Samples)
+		if r := gcf.of(in, opts.GC).res; r != nil && r.ShareBasis == gctune.ShareBusy {
+			// gctune's share leaves out the start-up ramp.
 			gc.GCCPUShare = r.GCCPUShare
 			if r.AllocBytesPerSec > 0 {
 				gc.AllocBytesPerSec = r.AllocBytesPerSec
@@ -155,20 +152,16 @@ func gcContext(inputs []*Input, from, to time.Time) (heap.GCContext, string) {
 		if gc == (heap.GCContext{}) {
 			continue
 		}
-		return gc, what
+		return gc, "the metrics history of " + in.Name
 	}
 	for i := len(inputs) - 1; i >= 0; i-- {
 		in := inputs[i]
 		if in == nil || len(in.GCTrace) == 0 {
 			continue
 		}
-		// Parse problems are the gctune check's to report; usable cycles are enough here.
-		cs, _ := gctune.ParseGCTrace(bytes.NewReader(in.GCTrace))
-		if len(cs) == 0 {
-			continue
-		}
-		r, err := gctune.Analyze(gctune.Input{Manifest: in.Manifest, Cycles: cs}, gctune.Options{})
-		if err != nil {
+		// Parse problems are the gctune check's to report.
+		r := gcf.of(in, opts.GC).res
+		if r == nil || !r.HasTrace {
 			continue
 		}
 		gc := heap.GCContext{AllocBytesPerSec: r.AllocBytesPerSec, GCCPUShare: r.GCCPUShare, GOGC: r.GOGC.Value}
@@ -191,89 +184,54 @@ func poolStats(inputs []*Input) ([]bundle.PoolStats, string) {
 	return nil, ""
 }
 
-// heapChecks runs the heap analysis and the pool check: DiffHeap between the
-// first and the last heap snapshot when there are two or more (falling back
-// to the last one alone when they cannot be compared), else AnalyzeHeap of
-// the one snapshot, priced with the GC context of the inputs and linked to
-// the bundle's instrumented pools. It returns the heap, pool-candidate and
-// pools sections, the findings, and warnings for inputs it could not use.
-func heapChecks(inputs []*Input, aopts Options) (secs []report.Section, fs []report.Finding, warns []string) {
-	pools, poolsFrom := poolStats(inputs)
-	if len(pools) > 0 {
-		secs = append(secs, poolsSection(pools, poolsFrom))
-	}
+// heapCheck runs the heap check: a comparison of the first and the last heap
+// snapshot when there are two or more (falling back to the last one alone
+// when they cannot be compared), else the one snapshot, priced with the GC
+// context of the inputs and linked to the bundle's instrumented pools. The
+// result is nil when there is neither a heap snapshot nor a pool.
+func heapCheck(inputs []*Input, gcf *gcFacts, opts Options) (*heap.Result, []string) {
+	var warns []string
+	in := heap.Input{}
+	in.Pools, in.PoolsSource = poolStats(inputs)
+	hopts := heap.Options{Heap: heapOptions(opts)}
 	snaps := heapSnapshots(inputs)
-	if len(snaps) == 0 {
-		return secs, nil, nil
-	}
-	var (
-		h        *heap.HeapReport
-		err      error
-		note     string
-		from, to time.Time // the diff's window, zero for one snapshot
-	)
 	if len(snaps) >= 2 {
 		first, last := snaps[0], snaps[len(snaps)-1]
-		var elapsed time.Duration
+		din := in
+		din.Before, din.Heap, din.Allocs = first.profile(), last.profile(), nil
 		if (first.profile().TimeNanos == 0 || last.profile().TimeNanos == 0) && !first.at.IsZero() && last.at.After(first.at) {
-			elapsed = last.at.Sub(first.at)
+			din.Elapsed = last.at.Sub(first.at)
 		}
-		h, err = heap.DiffHeap(first.profile(), last.profile(), elapsed, heapOptions(aopts))
-		if err == nil && first.proc != "" && last.proc != "" && first.proc != last.proc {
+		din.Source = fmt.Sprintf("allocations and in-use growth between %s and %s", first.name, last.name)
+		din.GC, din.GCSource = gcContext(inputs, gcf, opts, snapTime(first), snapTime(last))
+		var err error
+		if first.proc != "" && last.proc != "" && first.proc != last.proc {
 			err = fmt.Errorf("captured from different processes (%s, %s)", first.proc, last.proc)
 		}
-		if err != nil {
-			warns = append(warns, fmt.Sprintf("analyzer: heap snapshots %s and %s: %v; analysing %s alone", first.name, last.name, err, last.name))
-			h = nil
-		} else {
-			note = fmt.Sprintf("allocations and in-use growth between %s and %s", first.name, last.name)
-			from, to = snapTime(first), snapTime(last)
+		if err == nil {
+			var res *heap.Result
+			if res, err = heap.Analyze(din, hopts); err == nil {
+				return res, warns
+			}
 		}
+		warns = append(warns, fmt.Sprintf("analyzer: heap snapshots %s and %s: %v; analysing %s alone", first.name, last.name, err, last.name))
 	}
-	if h == nil {
+	if len(snaps) > 0 {
 		last := snaps[len(snaps)-1]
-		h, err = heap.AnalyzeHeap(last.heap, last.allocs, heapOptions(aopts))
-		if err != nil {
-			return secs, nil, append(warns, fmt.Sprintf("analyzer: %s: %v", last.name, err))
-		}
-		note = fmt.Sprintf("allocations since process start in %s", last.name)
+		in.Heap, in.Allocs = last.heap, last.allocs
+		in.Source = fmt.Sprintf("allocations since process start in %s", last.name)
 	}
-	gc, gcFrom := gcContext(inputs, from, to)
-	opts := heap.CandidateOptions{Pools: pools}
-	cands := heap.Candidates(h, gc, opts)
-	hs := heap.Sections(h, cands)
-	if len(hs) > 0 {
-		hs[0].Notes = append([]string{note}, hs[0].Notes...)
+	if in.Heap == nil && in.Allocs == nil && len(in.Pools) == 0 {
+		return nil, warns
 	}
-	if len(hs) > 1 {
-		if gcFrom != "" {
-			hs[1].Notes = append(hs[1].Notes, fmt.Sprintf("GC context from %s: GC CPU share %.1f%%, allocation rate %s/s",
-				gcFrom, 100*gc.GCCPUShare, units.Bytes(gc.AllocBytesPerSec)))
-		} else {
-			hs[1].Notes = append(hs[1].Notes, "no metrics history or gctrace log: GC CPU saved is unknown, shares of allocated bytes only")
-		}
+	in.GC, in.GCSource = gcContext(inputs, gcf, opts, time.Time{}, time.Time{})
+	res, err := heap.Analyze(in, hopts)
+	if err != nil {
+		last := snaps[len(snaps)-1]
+		warns = append(warns, fmt.Sprintf("analyzer: %s: %v", last.name, err))
+		// The pools section stands without the profile.
+		in.Heap, in.Allocs, in.Source = nil, nil, ""
+		res, _ = heap.Analyze(in, hopts)
 	}
-	return append(hs, secs...), heap.Findings(h, gc, opts), warns
-}
-
-// poolsSection lists the instrumented pools with their counters.
-func poolsSection(pools []bundle.PoolStats, from string) report.Section {
-	t := report.Table{Columns: []string{"pool", "gets", "misses (new)", "puts", "dropped", "hit rate", "constructor"}}
-	for _, p := range pools {
-		hit := "-"
-		if p.Gets > 0 {
-			hit = fmt.Sprintf("%.1f%%", 100*p.HitRate())
-		}
-		ctor := p.NewFunc
-		if ctor == "" {
-			ctor = "-"
-		}
-		t.Rows = append(t.Rows, []string{p.Name, fmt.Sprint(p.Gets), fmt.Sprint(p.News), fmt.Sprint(p.Puts), fmt.Sprint(p.Drops), hit, symbol.ShortFunc(ctor)})
-	}
-	return report.Section{
-		ID:     SectionPools,
-		Title:  "Instrumented pools",
-		Notes:  []string{"counters recorded in " + from + " (hit rate = (gets − misses) / gets)"},
-		Tables: []report.Table{t},
-	}
+	return res, warns
 }

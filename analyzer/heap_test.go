@@ -179,9 +179,9 @@ func TestAnalyzeBundleWithPool(t *testing.T) {
 	}
 	r := Analyze([]*Input{in}, Options{})
 	ids := sectionIDs(r)
-	i := slices.Index(ids, SectionPools)
+	i := slices.Index(ids, heap.SectionPools)
 	if i < 0 {
-		t.Fatalf("no %s section in %v", SectionPools, ids)
+		t.Fatalf("no %s section in %v", heap.SectionPools, ids)
 	}
 	st := p.Stats()
 	row := r.Sections[i].Tables[0].Rows[0]
@@ -266,12 +266,12 @@ func TestHeapDiffDifferentProcesses(t *testing.T) {
 	ins := loadAll(t, "heap-before.pb.gz", "heap-after.pb.gz")
 	ins[0].Manifest = &bundle.Manifest{Host: "web-1", PID: 100}
 	ins[1].Manifest = &bundle.Manifest{Host: "web-1", PID: 200}
-	_, _, warns := heapChecks(ins, Options{})
+	_, warns := heapCheck(ins, newGCFacts(ins), Options{})
 	if len(warns) != 1 || !strings.Contains(warns[0], "different processes (web-1 pid 100, web-1 pid 200)") {
 		t.Errorf("warnings %q, want one about different processes", warns)
 	}
 	ins[1].Manifest.PID = 100
-	if _, _, warns := heapChecks(ins, Options{}); len(warns) != 0 {
+	if _, warns := heapCheck(ins, newGCFacts(ins), Options{}); len(warns) != 0 {
 		t.Errorf("same process: warnings %q", warns)
 	}
 }

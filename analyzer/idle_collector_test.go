@@ -52,7 +52,7 @@ func TestIdleServiceWithCollectorHasNoFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Leaks: LeakOptions{Find: leaks.Options{Quiescent: true, Ignore: []leaks.Rule{harness}}}}
+	opts := Options{Leaks: leaks.Options{Quiescent: true, Ignore: []leaks.Rule{harness}}}
 	r := Analyze([]*Input{in}, opts)
 	for _, f := range r.Findings {
 		// This test binary links the analysis side (report, tablewriter,

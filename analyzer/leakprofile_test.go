@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 )
 
@@ -151,36 +152,10 @@ func checkLeakGolden(t *testing.T, name string, r *report.Report) {
 	}
 }
 
-func TestLeakProfileAdvice(t *testing.T) {
-	for _, tt := range []struct {
-		version string
-		want    []string
-		not     string
-	}{
-		{"go1.27.3", []string{"go1.27.3 has it, nothing to build", "/debug/pprof/goroutineleak"}, "GOEXPERIMENT"},
-		{"go1.28rc1", []string{"nothing to build"}, "GOEXPERIMENT"},
-		{"go1.26.8", []string{"go1.26.8: build with GOEXPERIMENT=goroutineleakprofile", "Go 1.27+"}, ""},
-		{"go1.26.8 X:goroutineleakprofile", []string{"GOEXPERIMENT=goroutineleakprofile"}, ""},
-		{"go1.25.4", []string{"go1.25.4 has no goroutineleak profile", "Go 1.27+"}, ""},
-		{"", []string{"on Go 1.27+", "nothing to build", "on Go 1.26 build with GOEXPERIMENT=goroutineleakprofile"}, ""},
-		{"devel +abc", []string{"on Go 1.27+"}, ""},
-	} {
-		got := LeakProfileAdvice(tt.version)
-		for _, w := range tt.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("LeakProfileAdvice(%q) = %q, lacks %q", tt.version, got, w)
-			}
-		}
-		if tt.not != "" && strings.Contains(got, tt.not) {
-			t.Errorf("LeakProfileAdvice(%q) = %q, should not mention %q", tt.version, got, tt.not)
-		}
-	}
-}
-
 // TestLeakAdviceFollowsTheBundle: a bundle without a leak profile gets the
 // advice for the Go version in its manifest.
 func TestLeakAdviceFollowsTheBundle(t *testing.T) {
-	in := leakInput(t, "series-3.gdiag")
+	in := loadLeakInput(t, "series-3.gdiag")
 	for _, v := range []string{"go1.27.3", "go1.26.8"} {
 		in.Manifest.GoVersion = v
 		in.Leaked = nil
@@ -191,7 +166,7 @@ func TestLeakAdviceFollowsTheBundle(t *testing.T) {
 				notes = s.Notes
 			}
 		}
-		want := LeakProfileAdvice(v)
+		want := leaks.ProfileAdvice(v)
 		if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasSuffix(n, want) }) {
 			t.Errorf("%s: leak notes %q lack %q", v, notes, want)
 		}

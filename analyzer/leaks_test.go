@@ -9,7 +9,7 @@ import (
 	"github.com/gdiag/gdiag/leaks"
 )
 
-func leakInput(t *testing.T, name string) *Input {
+func loadLeakInput(t *testing.T, name string) *Input {
 	t.Helper()
 	in, err := Load(filepath.Join("..", "leaks", "testdata", name), LoadOptions{Workers: 1})
 	if err != nil {
@@ -19,9 +19,9 @@ func leakInput(t *testing.T, name string) *Input {
 }
 
 func TestAnalyzeLeaks(t *testing.T) {
-	series := []*Input{leakInput(t, "series-1.gdiag"), leakInput(t, "series-2.gdiag"), leakInput(t, "series-3.gdiag")}
-	patterns := leakInput(t, "patterns.txt")
-	profile := leakInput(t, "patterns.goroutineleak.pb.gz")
+	series := []*Input{loadLeakInput(t, "series-1.gdiag"), loadLeakInput(t, "series-2.gdiag"), loadLeakInput(t, "series-3.gdiag")}
+	patterns := loadLeakInput(t, "patterns.txt")
+	profile := loadLeakInput(t, "patterns.goroutineleak.pb.gz")
 	tests := []struct {
 		name       string
 		give       []*Input
@@ -37,13 +37,13 @@ func TestAnalyzeLeaks(t *testing.T) {
 			wantVerdts: map[string]int{"proven-leak": 11, "suspect": 2}, wantNote: "judged with Go's goroutineleak profile"},
 		{name: "profile before the dump", give: []*Input{profile, patterns},
 			wantVerdts: map[string]int{"proven-leak": 11, "suspect": 2}, wantNote: "51 goroutines proven"},
-		{name: "filter keeps the senders only", give: []*Input{patterns, profile}, opts: Options{Filter: regexp.MustCompile(`sendAfterTimeout`)},
+		{name: "filter keeps the senders only", give: []*Input{patterns, profile}, opts: Options{Leaks: leaks.Options{Filter: regexp.MustCompile(`sendAfterTimeout`)}},
 			wantVerdts: map[string]int{"proven-leak": 1}},
 		{name: "ignore rule", give: []*Input{patterns, profile},
-			opts: Options{Leaks: LeakOptions{Find: leaks.Options{Ignore: []leaks.Rule{mustParseRule(t, `top=^main\.`)}}}},
+			opts: Options{Leaks: leaks.Options{Ignore: []leaks.Rule{mustParseRule(t, `top=^main\.`)}}},
 			// The unread response bodies hold net/http goroutines: no main. frame.
 			wantVerdts: map[string]int{"suspect": 1}, wantNote: "ignored by --ignore rules"},
-		{name: "all buckets", give: []*Input{patterns}, opts: Options{Leaks: LeakOptions{All: true}},
+		{name: "all buckets", give: []*Input{patterns}, opts: Options{Leaks: leaks.Options{All: true}},
 			wantVerdts: map[string]int{"proven-leak": 2, "likely-leak": 1, "suspect": 4, "blocked-benign": 13, "active": 1}},
 		{name: "recommend focus has no leak findings", give: []*Input{patterns}, opts: Options{Focus: FocusRecommend},
 			wantVerdts: map[string]int{}},
@@ -87,7 +87,7 @@ func TestAnalyzeLeaks(t *testing.T) {
 }
 
 func TestDiffReport(t *testing.T) {
-	texts := []*Input{leakInput(t, "series-1.txt"), leakInput(t, "series-2.txt"), leakInput(t, "series-3.txt")}
+	texts := []*Input{loadLeakInput(t, "series-1.txt"), loadLeakInput(t, "series-2.txt"), loadLeakInput(t, "series-3.txt")}
 	r := Diff(texts, Options{})
 	if len(r.Findings) != 1 || r.Findings[0].Verdict != "likely-leak" || !strings.HasSuffix(r.Findings[0].Location, "series/main.go:83") {
 		t.Errorf("findings %+v, want one likely leak at series/main.go:83", r.Findings)

@@ -107,7 +107,7 @@ func TestMainModuleFrames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{MainModules: tt.modules, Top: -1})
+			rep := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{MainModules: tt.modules, Leaks: leaks.Options{Top: -1}})
 			t.Logf("finding at %s", f.Blocking)
 			short := symbol.ShortFunc(f.Blocking.Func)
 			found := false

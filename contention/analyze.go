@@ -89,12 +89,13 @@ var ErrNoDelay = errors.New("contention: profile has no delay/nanoseconds sample
 // maxPathFrames bounds a site's call path.
 const maxPathFrames = 8
 
-// Analyze groups p's samples by contended site and ranks them by delay.
+// AnalyzeProfile groups p's samples by contended site and ranks them by
+// delay; Analyze runs it on every profile of its Input.
 // seconds is the window the profile's delays accumulated over (the capture
 // window of a delta profile, or how long the process ran with profiling on);
 // pass 0 when unknown, then no rates are computed. Pure; cost linear in the
 // samples and frames of p.
-func Analyze(p *profile.Profile, kind Kind, seconds float64) (*Report, error) {
+func AnalyzeProfile(p *profile.Profile, kind Kind, seconds float64) (*Report, error) {
 	if p == nil {
 		return nil, fmt.Errorf("contention: nil %s profile", kind)
 	}

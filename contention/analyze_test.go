@@ -96,7 +96,7 @@ func TestAnalyzeAndFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Analyze(tt.give, tt.kind, tt.seconds)
+			r, err := AnalyzeProfile(tt.give, tt.kind, tt.seconds)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestAnalyzeAndFindings(t *testing.T) {
 			if tt.seconds > 0 && abs(top.DelayPerSec-top.Delay.Seconds()/tt.seconds) > 1e-9 {
 				t.Errorf("delay/s %v", top.DelayPerSec)
 			}
-			fs := Findings([]*Report{r}, Options{})
+			fs := findings([]*Report{r}, Options{})
 			if len(fs) != len(tt.wantFindings) {
 				t.Fatalf("%d findings, want %d: %+v", len(fs), len(tt.wantFindings), fs)
 			}
@@ -116,7 +116,7 @@ func TestAnalyzeAndFindings(t *testing.T) {
 					t.Errorf("finding %d: %s %s at %q, want %s %s with a suggestion", i, f.Check, f.Severity, f.Location, tt.wantCheck, tt.wantFindings[i])
 				}
 			}
-			if secs := Sections([]*Report{r}); len(secs) != 1 || len(secs[0].Tables[0].Rows) != len(r.Sites) {
+			if secs := sections([]*Report{r}); len(secs) != 1 || len(secs[0].Tables[0].Rows) != len(r.Sites) {
 				t.Errorf("sections %+v", secs)
 			}
 		})
@@ -124,7 +124,7 @@ func TestAnalyzeAndFindings(t *testing.T) {
 }
 
 func TestAnalyzeMergesSitesAndKeepsHeaviestPath(t *testing.T) {
-	r, err := Analyze(lockProfile(
+	r, err := AnalyzeProfile(lockProfile(
 		sample(1, 10, unlock, hot, idle),
 		sample(2, 30, unlock, hot, handler),
 	), KindMutex, 0)
@@ -140,11 +140,11 @@ func TestAnalyzeMergesSitesAndKeepsHeaviestPath(t *testing.T) {
 }
 
 func TestAnalyzeErrors(t *testing.T) {
-	if _, err := Analyze(nil, KindMutex, 0); err == nil {
+	if _, err := AnalyzeProfile(nil, KindMutex, 0); err == nil {
 		t.Error("nil profile: no error")
 	}
 	cpu := &profile.Profile{SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}}}
-	if _, err := Analyze(cpu, KindMutex, 0); err == nil {
+	if _, err := AnalyzeProfile(cpu, KindMutex, 0); err == nil {
 		t.Error("cpu profile: no error")
 	}
 }
@@ -178,14 +178,14 @@ func TestStdlibOwnLockIsInfo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Analyze(tt.give, KindMutex, 10)
+			r, err := AnalyzeProfile(tt.give, KindMutex, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := r.Sites[0].Caller.Func; got != tt.wantCaller {
 				t.Errorf("caller = %q, want %q", got, tt.wantCaller)
 			}
-			fs := Findings([]*Report{r}, Options{})
+			fs := findings([]*Report{r}, Options{})
 			if len(fs) != 1 {
 				t.Fatalf("%d findings, want 1", len(fs))
 			}

@@ -13,23 +13,15 @@ const (
 	CheckLockWait = "contention/lock-wait"
 )
 
-// CheckInfo documents one check ID.
-type CheckInfo struct {
-	ID       string
-	Severity report.Severity // the highest severity the check reports
-	Summary  string
-	// Doc says when the check fires (Markdown inline syntax).
-	Doc string
-}
-
-// Checks returns the check IDs of this package with the highest severity and
-// a one-line summary each, in a fixed order, for the generated check table.
-// It returns a new slice on every call.
-func Checks() []CheckInfo {
-	return []CheckInfo{
-		{CheckMutexHot, report.SeverityHigh, "one critical section holds a lock others wait for (mutex profile): shorten it, shard the lock or use RWMutex/atomics",
-			"A site (the holder's Unlock, Go ≥ 1.22) has ≥ 10% of the mutex profile's delay and goroutines wait ≥ 0.5 s per second on it (half a core); high from 2 s per second. Info only when the profile's window is unknown or the critical section is the standard library's (net/http's own locks). Needs `runtime.SetMutexProfileFraction`."},
-		{CheckLockWait, report.SeverityMedium, "goroutines wait long in sync.Mutex/RWMutex Lock at one site (block profile)",
-			"A site has ≥ 10% of the block profile's lock waits (channel and select waits are not counted) and ≥ 0.5 s per second of waiting; medium from 2 s per second; info when the lock is the standard library's own. Needs `runtime.SetBlockProfileRate`."},
+// Checks returns the public description of every check this package
+// reports (ID, highest severity, title, explanation), in a fixed order, for
+// the shared check table (docs/checks.md). It returns a new slice on every
+// call.
+func Checks() []report.Check {
+	return []report.Check{
+		{ID: CheckMutexHot, Severity: report.SeverityHigh, Title: "one critical section holds a lock others wait for (mutex profile): shorten it, shard the lock or use RWMutex/atomics",
+			Doc: "A site (the holder's Unlock, Go ≥ 1.22) has ≥ 10% of the mutex profile's delay and goroutines wait ≥ 0.5 s per second on it (half a core); high from 2 s per second. Info only when the profile's window is unknown or the critical section is the standard library's (net/http's own locks). Needs `runtime.SetMutexProfileFraction`."},
+		{ID: CheckLockWait, Severity: report.SeverityMedium, Title: "goroutines wait long in sync.Mutex/RWMutex Lock at one site (block profile)",
+			Doc: "A site has ≥ 10% of the block profile's lock waits (channel and select waits are not counted) and ≥ 0.5 s per second of waiting; medium from 2 s per second; info when the lock is the standard library's own. Needs `runtime.SetBlockProfileRate`."},
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // A mutex profile as runtime/pprof writes it: the delay is charged to the
 // stack of the goroutine that released the lock.
-func Example() {
+func ExampleAnalyze() {
 	fn := func(id uint64, name, file string, line int64) *profile.Location {
 		return &profile.Location{ID: id, Line: []profile.Line{{Function: &profile.Function{ID: id, Name: name, Filename: file}, Line: line}}}
 	}
@@ -22,15 +22,17 @@ func Example() {
 			{Value: []int64{20, 1e8}, Location: []*profile.Location{unlock, fn(3, "example.com/shop.(*Store).list", "/src/shop/store.go", 80)}},
 		},
 	}
-	r, err := contention.Analyze(p, contention.KindMutex, 2) // a 2 s window
+	res, err := contention.Analyze(contention.Input{Profiles: []contention.Profile{
+		{Name: "mutex.pb.gz", Kind: contention.KindMutex, Profile: p, Seconds: 2}, // a 2 s window
+	}}, contention.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, s := range r.Sites {
+	for _, s := range res.Reports[0].Sites {
 		fmt.Printf("%s %s: %v, %.2f s/s, %.0f%%\n", s.Frame.Func, s.Frame.Location(), s.Delay, s.DelayPerSec, 100*s.Share)
 	}
-	for _, f := range contention.Findings([]*contention.Report{r}, contention.Options{}) {
+	for _, f := range res.Findings() {
 		fmt.Println(f.Check, f.Severity, f.Location)
 	}
 	// Output:

@@ -62,7 +62,7 @@ const (
 		"goroutines do not share it."
 )
 
-// Findings reports the contended sites of rs: CheckMutexHot for mutex
+// findings reports the contended sites of rs: CheckMutexHot for mutex
 // profile sites and CheckLockWait for block profile sites waiting in a sync
 // lock, each at most opts.MaxFindings times, largest delay first. A site is
 // reported when it has at least MinShare of its profile's delay (block
@@ -71,7 +71,7 @@ const (
 // unknown a site is reported at info severity only, since its delay cannot be
 // told apart from a slow trickle over a long uptime. Metrics keys carry their
 // units. Pure.
-func Findings(rs []*Report, opts Options) []report.Finding {
+func findings(rs []*Report, opts Options) []report.Finding {
 	o := opts.withDefaults()
 	var out []report.Finding
 	for _, r := range rs {
@@ -117,15 +117,15 @@ func finding(r *Report, s *Site, share float64, o Options) report.Finding {
 		Location: s.Frame.Location(),
 		Count:    int(s.Contentions),
 		Metrics: map[string]float64{
-			"delay_seconds": s.Delay.Seconds(),
-			"contentions":   float64(s.Contentions),
-			"delay_share":   share,
+			MetricDelaySeconds: s.Delay.Seconds(),
+			MetricContentions:  float64(s.Contentions),
+			MetricDelayShare:   share,
 		},
 	}
 	rate := "over an unknown window"
 	if r.Seconds > 0 {
-		f.Metrics["delay_seconds_per_second"] = s.DelayPerSec
-		f.Metrics["window_seconds"] = r.Seconds
+		f.Metrics[MetricDelaySecondsPerSecond] = s.DelayPerSec
+		f.Metrics[MetricWindowSeconds] = r.Seconds
 		rate = fmt.Sprintf("%.3f s per second (%.0f%% of a core) over %.1f s", s.DelayPerSec, 100*s.DelayPerSec, r.Seconds)
 	}
 	where := symbol.ShortFunc(s.Frame.Func)

@@ -9,16 +9,16 @@ import (
 	"github.com/gdiag/gdiag/report"
 )
 
-// MaxSectionSites is the number of sites Sections lists per profile.
+// MaxSectionSites is the number of sites Result.Sections lists per profile.
 const MaxSectionSites = 10
 
 // SectionContention is the ID of the section Sections returns.
 const SectionContention = "contention"
 
-// Sections renders rs as one "contention" section with a table of the top
+// sections renders rs as one "contention" section with a table of the top
 // MaxSectionSites sites of each profile by delay, and a "no data" note for
 // each report with NoData set. Pure; nil when rs holds neither.
-func Sections(rs []*Report) []report.Section {
+func sections(rs []*Report) []report.Section {
 	sec := report.Section{ID: SectionContention, Title: "Lock and blocking contention"}
 	for _, r := range rs {
 		if r != nil && r.NoData != "" {

@@ -40,7 +40,23 @@ type Options struct {
 	// before the live heap first reaches half its median are ignored. A
 	// metrics history always drops its ramp automatically.
 	Warmup time.Duration
+	// Objective is what the recommendations aim at (zero: the defaults of
+	// each Objective field).
+	Objective Objective
 }
+
+// ShareBasis says what a GC CPU share is a share of. Its JSON form is the
+// string ("busy", "capacity", "" when unknown).
+type ShareBasis string
+
+// Share bases.
+const (
+	// ShareBusy: of the CPU the process used (GC + mutator + scavenger).
+	ShareBusy ShareBasis = "busy"
+	// ShareCapacity: of GOMAXPROCS × wall time, when the mutator CPU is
+	// unknown (a gctrace alone).
+	ShareCapacity ShareBasis = "capacity"
+)
 
 // Result is the GC and scheduler analysis of one input. CPU figures in
 // "cores" are CPU-seconds per second of wall time.
@@ -73,10 +89,10 @@ type Result struct {
 	// MutatorCores is user (non-GC) CPU; 0 when unknown (gctrace alone).
 	MutatorCores float64 `json:"mutator_cores"`
 	// GCCPUShare is GC CPU over the CPU the process used (GC + mutator +
-	// scavenger) when that is known (ShareBasis "busy"), else over
-	// GOMAXPROCS × wall time (ShareBasis "capacity").
-	GCCPUShare float64 `json:"gc_cpu_share"`
-	ShareBasis string  `json:"share_basis"`
+	// scavenger) when that is known (ShareBusy), else over GOMAXPROCS ×
+	// wall time (ShareCapacity).
+	GCCPUShare float64    `json:"gc_cpu_share"`
+	ShareBasis ShareBasis `json:"share_basis"`
 	// The split of GCCPUShare over the same basis.
 	DedicatedShare float64 `json:"dedicated_share"`
 	AssistShare    float64 `json:"assist_share"`
@@ -147,6 +163,9 @@ type Result struct {
 
 	// Warnings are problems with the input that did not stop the analysis.
 	Warnings []string `json:"warnings,omitempty"`
+	// Recommendations are Recommend's advice for Options.Objective,
+	// computed once by Analyze; Findings and Sections present them.
+	Recommendations []Recommendation `json:"recommendations,omitempty"`
 }
 
 // Current returns the settings in effect as a Candidate.
@@ -158,8 +177,9 @@ func (r *Result) Current() Candidate {
 	return c
 }
 
-// Analyze summarises the GC and scheduler behaviour of in and calibrates the
-// cost model. It works with a history alone, a gctrace alone, or both (the
+// Analyze summarises the GC and scheduler behaviour of in, calibrates the
+// cost model and makes the recommendations for opts.Objective
+// (Result.Recommendations). It works with a history alone, a gctrace alone, or both (the
 // history then supplies CPU, settings and the workload, the gctrace the
 // per-cycle pauses and cost). It returns ErrNoData when neither is usable.
 // Pure: no I/O; cost O(samples + cycles); safe for concurrent use.
@@ -189,7 +209,7 @@ func Analyze(in Input, opts Options) (*Result, error) {
 	var tm Model
 	var tw Workload
 	if r.HasTrace {
-		tm, tw = calibrateTrace(cycles)
+		tm, tw = CalibrateTrace(cycles)
 	}
 	if r.HasHistory {
 		hm, hw := calibrateHistory(samples)
@@ -208,6 +228,7 @@ func Analyze(in Input, opts Options) (*Result, error) {
 		r.Warnings = append(r.Warnings, "gctune: no GC cycle in the window: the cost model is not calibrated")
 	}
 	r.Baseline = Simulate(r.Model, r.Current(), r.Workload)
+	r.Recommendations = Recommend(r, opts.Objective)
 	return r, nil
 }
 
@@ -327,7 +348,7 @@ func analyzeTrace(r *Result, cs []Cycle) {
 		capacity := float64(max(last.Procs, 1))
 		r.GCCores, r.DedicatedCores, r.AssistCores = gc.Seconds()/sec, ded.Seconds()/sec, ass.Seconds()/sec
 		r.IdleCores, r.PauseCores = idle.Seconds()/sec, pause.Seconds()/sec
-		r.ShareBasis = "capacity"
+		r.ShareBasis = ShareCapacity
 		r.GCCPUShare, r.DedicatedShare, r.AssistShare = r.GCCores/capacity, r.DedicatedCores/capacity, r.AssistCores/capacity
 		r.IdleShare, r.PauseShare = r.IdleCores/capacity, r.PauseCores/capacity
 	}
@@ -388,7 +409,7 @@ func analyzeHistory(r *Result, ss []bundle.MetricsSample) {
 	r.MutatorCores = d(func(s bundle.MetricsSample) float64 { return s.CPUUserSeconds })
 	busy := r.GCCores + r.MutatorCores + r.ScavengeCores
 	if busy > 0 {
-		r.ShareBasis = "busy"
+		r.ShareBasis = ShareBusy
 		r.GCCPUShare, r.DedicatedShare, r.AssistShare = r.GCCores/busy, r.DedicatedCores/busy, r.AssistCores/busy
 		r.IdleShare, r.PauseShare, r.ScavengeShare = r.IdleCores/busy, r.PauseCores/busy, r.ScavengeCores/busy
 	}

@@ -2,6 +2,12 @@ package gctune
 
 import "github.com/gdiag/gdiag/report"
 
+// The check contract (see report.Result).
+var (
+	_ report.Result    = (*Result)(nil)
+	_ report.CheckList = Checks
+)
+
 // Check IDs. They are public API: stable and kebab-case.
 const (
 	CheckGOGCTooLow           = "gctune/gogc-too-low"

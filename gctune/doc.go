@@ -14,6 +14,12 @@
 // Recommend turns that into report findings with before/after numbers, and
 // WhatIf tabulates settings for a load given by hand.
 //
+// Analyze follows the check contract of every gdiag check (report.Result,
+// docs/checks.md): it computes the Result once, recommendations for
+// Options.Objective included, and Result.Findings and Result.Sections
+// present it. The analyzer runs it once per input and prices the heap
+// check's pool advice with the same Result.
+//
 // Everything here is a pure function of its input: no I/O, no clock, no
 // globals; all functions are safe for concurrent use. The package does not
 // collect data (see collector) nor render reports (see report), and it cannot

@@ -32,7 +32,35 @@ func ExampleWhatIf() {
 	// GOGC=off GOMEMLIMIT=4GiB  0.30 cycles/s, GC 0.129 cores, heap goal 3973 MiB
 }
 
-// Analyse a GODEBUG=gctrace=1 log and ask for the settings that bring GC
+// Analyse a GODEBUG=gctrace=1 log for the objective "GC under 5% of the
+// CPU": the check contract's Analyze, then its findings.
+func ExampleAnalyze() {
+	f, err := os.Open("testdata/gogc50.txt")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	cycles, err := gctune.ParseGCTrace(f)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := gctune.Analyze(gctune.Input{Cycles: cycles}, gctune.Options{Objective: gctune.Objective{TargetGCCPUShare: 0.05}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("GOGC %d, GC CPU %.1f%% of GOMAXPROCS\n", r.GOGC.Value, 100*r.GCCPUShare)
+	for _, f := range r.Findings() {
+		fmt.Println(f.Severity, f.Check, f.Suggestion != "")
+	}
+	// Output:
+	// GOGC 50, GC CPU 17.2% of GOMAXPROCS
+	// medium gctune/gogc-too-low true
+}
+
+// Ask the same analysis for another objective: the settings that bring GC
 // under 5% of the CPU.
 func ExampleRecommend() {
 	f, err := os.Open("testdata/gogc50.txt")

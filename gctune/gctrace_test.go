@@ -261,7 +261,7 @@ func FuzzParseGCTrace(f *testing.F) {
 		}
 		// Analysis of whatever parsed must not panic either.
 		if r, err := Analyze(Input{Cycles: cs}, Options{}); err == nil {
-			_ = Sections(r, Recommend(r, Objective{}))
+			_ = r.Sections()
 		}
 	})
 }

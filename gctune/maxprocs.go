@@ -130,15 +130,15 @@ func maxprocsChecks(r *Result) []Recommendation {
 	minor := goMinor(r.GoVersion)
 	metrics := func() map[string]float64 {
 		m := map[string]float64{
-			"gomaxprocs":            float64(p),
-			"recommended":           float64(a.Value),
-			"quota_cores":           a.QuotaCores,
-			"innermost_quota_cores": a.InnermostQuotaCores,
-			"throttled_share":       a.ThrottledShare,
+			MetricGOMAXPROCS:          float64(p),
+			MetricRecommended:         float64(a.Value),
+			MetricQuotaCores:          a.QuotaCores,
+			MetricInnermostQuotaCores: a.InnermostQuotaCores,
+			MetricThrottledShare:      a.ThrottledShare,
 		}
 		if r.HasSchedMetrics {
-			m["sched_latency_p99_seconds"] = r.SchedLatP99.Seconds()
-			m["runnable_mean"] = r.RunnableMean
+			m[MetricSchedLatencyP99Seconds] = r.SchedLatP99.Seconds()
+			m[MetricRunnableMean] = r.RunnableMean
 		}
 		return m
 	}
@@ -210,7 +210,7 @@ func maxprocsChecks(r *Result) []Recommendation {
 		f.Summary = fmt.Sprintf("%.0f%% of CFS periods were throttled: the process stalls until the next period (up to %s per stall).",
 			a.ThrottledShare*100, periodOf(r))
 		f.Metrics = metrics()
-		f.Metrics["gc_cores"] = r.GCCores
+		f.Metrics[MetricGCCores] = r.GCCores
 		evidenceQuota(&f)
 		sugg := ""
 		if a.Value > 0 && p > a.Value {
@@ -241,7 +241,7 @@ func maxprocsChecks(r *Result) []Recommendation {
 		f.Summary = fmt.Sprintf("GOMAXPROCS=%d (%s) while %.2f cores are available; scheduling latency p99 is %s with %.1f runnable goroutines on average.",
 			p, r.GOMAXPROCS.Source, avail, r.SchedLatP99.Round(time.Microsecond), r.RunnableMean)
 		f.Metrics = metrics()
-		f.Metrics["available_cores"] = avail
+		f.Metrics[MetricAvailableCores] = avail
 		f.Suggestion = fmt.Sprintf("GOMAXPROCS=%d: goroutines queue for a P while CPU is free. %s", want, runtimeNote())
 		recs = append(recs, Recommendation{Finding: f, Env: map[string]string{"GOMAXPROCS": strconv.Itoa(want)}})
 	}

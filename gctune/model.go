@@ -113,8 +113,8 @@ type Prediction struct {
 	GCCores float64 `json:"gc_cores"`
 	// GCCPUShare is GC CPU over GC + mutator CPU, or over GOMAXPROCS when
 	// the mutator CPU is unknown (ShareBasis says which).
-	GCCPUShare float64 `json:"gc_cpu_share"`
-	ShareBasis string  `json:"share_basis"`
+	GCCPUShare float64    `json:"gc_cpu_share"`
+	ShareBasis ShareBasis `json:"share_basis"`
 	// HeapGoalBytes is the largest heap goal, PeakHeapBytes the largest heap
 	// (at the end of marking) and PeakTotalMemoryBytes the peak heap plus
 	// the non-heap runtime memory. With GOGC=off and no limit the heap grows
@@ -162,7 +162,7 @@ func (m Model) HeapGoal(c Candidate, liveBytes, rootsBytes int64) (goal int64, b
 // predicted cycle rate, GC CPU and peak memory. Segments are treated as
 // steady states (cycles much shorter than segments). Pure, O(segments).
 func Simulate(m Model, c Candidate, w Workload) Prediction {
-	p := Prediction{Candidate: c, ShareBasis: "busy"}
+	p := Prediction{Candidate: c, ShareBasis: ShareBusy}
 	kappa := m.RunwayRatio
 	if kappa <= 0 {
 		kappa = defaultRunwayRatio
@@ -229,7 +229,7 @@ func Simulate(m Model, c Candidate, w Workload) Prediction {
 		p.GCCPUShare = gcSec / (gcSec + mutSec)
 	case procs > 0:
 		p.GCCPUShare = p.GCCores / procs
-		p.ShareBasis = "capacity"
+		p.ShareBasis = ShareCapacity
 	default:
 		p.ShareBasis = ""
 	}
@@ -342,8 +342,6 @@ func CalibrateHistory(h *bundle.MetricsHistory) (Model, Workload) {
 	return calibrateHistory(steadySamples(historySamples(h)))
 }
 
-func calibrateTrace(cs []Cycle) (Model, Workload) { return CalibrateTrace(cs) }
-
 func calibrateHistory(ss []bundle.MetricsSample) (Model, Workload) {
 	var m Model
 	var w Workload
@@ -451,11 +449,11 @@ func calibrateHistory(ss []bundle.MetricsSample) (Model, Workload) {
 	return m, w
 }
 
-// mergeSegments joins consecutive segments until each lasts at least min
+// mergeSegments joins consecutive segments until each lasts at least minDur
 // (time-weighted means of the rates and sizes). Simulate treats a segment
 // as a steady state of many cycles; a sampling interval shorter than a
 // cycle is not one, and its allocation burst would pass for the peak.
-func mergeSegments(segs []Segment, min time.Duration) []Segment {
+func mergeSegments(segs []Segment, minDur time.Duration) []Segment {
 	var out []Segment
 	var acc Segment
 	var alloc, live, roots, mut float64
@@ -475,12 +473,12 @@ func mergeSegments(segs []Segment, min time.Duration) []Segment {
 		live += float64(s.LiveHeapBytes) * sec
 		roots += float64(s.RootsBytes) * sec
 		mut += s.MutatorCores * sec
-		if acc.Duration >= min {
+		if acc.Duration >= minDur {
 			flush()
 		}
 	}
 	if acc.Duration > 0 {
-		if len(out) > 0 && acc.Duration < min/2 {
+		if len(out) > 0 && acc.Duration < minDur/2 {
 			// A short tail joins the last segment.
 			last := out[len(out)-1]
 			out = out[:len(out)-1]

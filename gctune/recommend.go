@@ -68,11 +68,15 @@ type Recommendation struct {
 	After  *Prediction `json:"after,omitempty"`
 }
 
-// Findings returns the findings of recs in order.
-func Findings(recs []Recommendation) []report.Finding {
-	out := make([]report.Finding, len(recs))
-	for i, r := range recs {
-		out[i] = r.Finding
+// Findings returns the findings of r.Recommendations in order: most severe
+// first, ties by check ID.
+func (r *Result) Findings() []report.Finding {
+	if r == nil {
+		return nil
+	}
+	out := make([]report.Finding, len(r.Recommendations))
+	for i, rec := range r.Recommendations {
+		out[i] = rec.Finding
 	}
 	return out
 }
@@ -124,17 +128,17 @@ func liveHeapGrowing(r *Result) *Recommendation {
 	f.Summary = fmt.Sprintf("The live heap grew from %s to %s in %s (%s/min, R² %.2f). GC settings cannot fix this: every setting only delays the out-of-memory.",
 		humanBytes(int64(start)), humanBytes(r.LiveHeapBytes), r.Window.Round(1e6), humanBytes(int64(g*60)), r.LiveHeapGrowthR2)
 	f.Metrics = map[string]float64{
-		"live_heap_bytes":        float64(r.LiveHeapBytes),
-		"growth_bytes_per_sec":   g,
-		"growth_r2":              r.LiveHeapGrowthR2,
-		"growth_share_of_window": grown / start,
-		"window_seconds":         w,
+		MetricLiveHeapBytes:       float64(r.LiveHeapBytes),
+		MetricGrowthBytesPerSec:   g,
+		MetricGrowthR2:            r.LiveHeapGrowthR2,
+		MetricGrowthShareOfWindow: grown / start,
+		MetricWindowSeconds:       w,
 	}
 	f.Evidence = []string{fmt.Sprintf("live heap slope %.0f B/s over %.0f s, R² %.2f", g, w, r.LiveHeapGrowthR2)}
 	if limit := effectiveLimit(r); limit > 0 {
 		left := float64(limit-r.Model.NonHeapBytes) - float64(r.LiveHeapBytes)
 		if left > 0 {
-			f.Metrics["seconds_to_limit"] = left / g
+			f.Metrics[MetricSecondsToLimit] = left / g
 			f.Evidence = append(f.Evidence, fmt.Sprintf("at this rate the live heap reaches the memory limit (%s) in %.0f s", humanBytes(limit), left/g))
 		}
 	}
@@ -175,12 +179,12 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 			f.Summary = fmt.Sprintf("GOMEMLIMIT=%s leaves %.0f%% above the %s live heap: GC runs back to back (%.1f cycles/s, GC CPU %.0f%%).",
 				units.MemLimit(cur.MemoryLimitBytes), (room-1)*100, humanBytes(live), r.CyclesPerSec, r.GCCPUShare*100)
 			f.Metrics = map[string]float64{
-				"gomemlimit_bytes":  float64(cur.MemoryLimitBytes),
-				"live_heap_bytes":   float64(live),
-				"limit_to_live":     room,
-				"cycles_per_sec":    r.CyclesPerSec,
-				"gc_cpu_share":      r.GCCPUShare,
-				"gc_cpu_share_pred": before.GCCPUShare,
+				MetricGOMEMLIMITBytes: float64(cur.MemoryLimitBytes),
+				MetricLiveHeapBytes:   float64(live),
+				MetricLimitToLive:     room,
+				MetricCyclesPerSec:    r.CyclesPerSec,
+				MetricGCCPUShare:      r.GCCPUShare,
+				MetricGCCPUSharePred:  before.GCCPUShare,
 			}
 			if r.LimiterActive {
 				f.Evidence = append(f.Evidence, "the GC CPU limiter was enabled during the window (/gc/limiter/last-enabled)")
@@ -201,8 +205,8 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 				rec.After, rec.Env = ptr(after), map[string]string{"GOMEMLIMIT": units.MemLimit(want)}
 				f.Suggestion = fmt.Sprintf("GOMEMLIMIT=%s: predicted GC CPU %.0f%% → %.0f%%, %.1f → %.1f cycles/s, peak heap %s.",
 					units.MemLimit(want), before.GCCPUShare*100, after.GCCPUShare*100, before.CyclesPerSec, after.CyclesPerSec, humanBytes(after.PeakHeapBytes))
-				f.Metrics["gc_cpu_share_after"] = after.GCCPUShare
-				f.Metrics["gomemlimit_after_bytes"] = float64(want)
+				f.Metrics[MetricGCCPUShareAfter] = after.GCCPUShare
+				f.Metrics[MetricGOMEMLIMITAfterBytes] = float64(want)
 			} else {
 				f.Suggestion = fmt.Sprintf("The memory budget (%s) cannot hold this live heap with room to collect: raise the container memory limit or shrink the live heap; until then a higher GOMEMLIMIT only trades the death spiral for an OOM kill.", humanBytes(o.MemoryBudgetBytes))
 			}
@@ -221,12 +225,12 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 		if over || near {
 			f := newFinding(CheckNoHeadroom)
 			f.Metrics = map[string]float64{
-				"cgroup_memory_limit_bytes": float64(cg),
-				"peak_total_memory_bytes":   float64(r.PeakTotalMemoryBytes),
-				"budget_bytes":              float64(o.MemoryBudgetBytes),
+				MetricCgroupMemoryLimitBytes: float64(cg),
+				MetricPeakTotalMemoryBytes:   float64(r.PeakTotalMemoryBytes),
+				MetricBudgetBytes:            float64(o.MemoryBudgetBytes),
 			}
 			if over {
-				f.Metrics["gomemlimit_bytes"] = float64(cur.MemoryLimitBytes)
+				f.Metrics[MetricGOMEMLIMITBytes] = float64(cur.MemoryLimitBytes)
 				f.Evidence = append(f.Evidence, fmt.Sprintf("GOMEMLIMIT=%s is %.0f%% of the cgroup limit %s (%s)", units.MemLimit(cur.MemoryLimitBytes), 100*float64(cur.MemoryLimitBytes)/float64(cg), humanBytes(cg), r.MemoryLimitPath))
 			}
 			if near {
@@ -237,8 +241,8 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 			after := Simulate(r.Model, c, r.Workload)
 			f.Suggestion = fmt.Sprintf("GOMEMLIMIT=%s (%.0f%% headroom): predicted peak Go memory %s (%.0f%% of the limit), GC CPU %.0f%% → %.0f%%.",
 				units.MemLimit(o.MemoryBudgetBytes), o.Headroom*100, humanBytes(after.PeakTotalMemoryBytes), 100*float64(after.PeakTotalMemoryBytes)/float64(cg), before.GCCPUShare*100, after.GCCPUShare*100)
-			f.Metrics["peak_total_memory_after_bytes"] = float64(after.PeakTotalMemoryBytes)
-			f.Metrics["gc_cpu_share_after"] = after.GCCPUShare
+			f.Metrics[MetricPeakTotalMemoryAfterBytes] = float64(after.PeakTotalMemoryBytes)
+			f.Metrics[MetricGCCPUShareAfter] = after.GCCPUShare
 			recs = append(recs, Recommendation{Finding: f, Env: map[string]string{"GOMEMLIMIT": units.MemLimit(o.MemoryBudgetBytes)}, Before: ptr(before), After: ptr(after)})
 		}
 	}
@@ -253,12 +257,12 @@ func memoryChecks(r *Result, o Objective, growing bool) []Recommendation {
 		f.Summary = fmt.Sprintf("The cgroup allows %s but GOMEMLIMIT is unset: the runtime targets %s of heap (GOGC=%s) and would need %s if the live heap doubled, with no reason to collect sooner before the OOM kill.",
 			humanBytes(r.MemoryLimitBytes), humanBytes(before.HeapGoalBytes), gogcString(cur.GOGC), humanBytes(spikeGoal+r.Model.NonHeapBytes))
 		f.Metrics = map[string]float64{
-			"cgroup_memory_limit_bytes": float64(r.MemoryLimitBytes),
-			"budget_bytes":              float64(o.MemoryBudgetBytes),
-			"heap_goal_bytes":           float64(before.HeapGoalBytes),
-			"spike_heap_goal_bytes":     float64(spikeGoal),
-			"gc_cpu_share_after":        after.GCCPUShare,
-			"peak_total_memory_after":   float64(after.PeakTotalMemoryBytes),
+			MetricCgroupMemoryLimitBytes: float64(r.MemoryLimitBytes),
+			MetricBudgetBytes:            float64(o.MemoryBudgetBytes),
+			MetricHeapGoalBytes:          float64(before.HeapGoalBytes),
+			MetricSpikeHeapGoalBytes:     float64(spikeGoal),
+			MetricGCCPUShareAfter:        after.GCCPUShare,
+			MetricPeakTotalMemoryAfter:   float64(after.PeakTotalMemoryBytes),
 		}
 		if before.PeakTotalMemoryBytes > o.MemoryBudgetBytes {
 			f.Severity = report.SeverityHigh
@@ -350,28 +354,28 @@ func gogcCheck(r *Result, o Objective, growing bool) *Recommendation {
 		f.Suggestion += " The live heap is growing: this only buys time (see gctune/live-heap-growing)."
 	}
 	f.Metrics = map[string]float64{
-		"gc_cpu_share":              r.GCCPUShare,
-		"gc_cpu_share_before":       before.GCCPUShare,
-		"gc_cpu_share_after":        best.GCCPUShare,
-		"cycles_per_sec_before":     before.CyclesPerSec,
-		"cycles_per_sec_after":      best.CyclesPerSec,
-		"peak_heap_bytes_before":    float64(before.PeakHeapBytes),
-		"peak_heap_bytes_after":     float64(best.PeakHeapBytes),
-		"gogc_before":               float64(cur.GOGC),
-		"gogc_after":                float64(best.Candidate.GOGC),
-		"target_gc_cpu_share":       o.TargetGCCPUShare,
-		"alloc_bytes_per_sec":       r.AllocBytesPerSec,
-		"live_heap_bytes":           float64(r.LiveHeapBytes),
-		"model_cpu_ns_per_byte":     r.Model.CPUPerByte * 1e9,
-		"memory_budget_bytes":       float64(o.MemoryBudgetBytes),
-		"peak_total_memory_after":   float64(best.PeakTotalMemoryBytes),
-		"limiter_time_share_after":  best.LimiterTimeShare,
-		"gc_cores_after":            best.GCCores,
-		"gc_cores_before":           before.GCCores,
-		"observed_cycles_per_sec":   r.CyclesPerSec,
-		"model_runway_ratio":        r.Model.RunwayRatio,
-		"model_calibration_cycles":  float64(r.Model.Cycles),
-		"model_fixed_cpu_per_cycle": r.Model.FixedCPUPerCycle.Seconds(),
+		MetricGCCPUShare:             r.GCCPUShare,
+		MetricGCCPUShareBefore:       before.GCCPUShare,
+		MetricGCCPUShareAfter:        best.GCCPUShare,
+		MetricCyclesPerSecBefore:     before.CyclesPerSec,
+		MetricCyclesPerSecAfter:      best.CyclesPerSec,
+		MetricPeakHeapBytesBefore:    float64(before.PeakHeapBytes),
+		MetricPeakHeapBytesAfter:     float64(best.PeakHeapBytes),
+		MetricGOGCBefore:             float64(cur.GOGC),
+		MetricGOGCAfter:              float64(best.Candidate.GOGC),
+		MetricTargetGCCPUShare:       o.TargetGCCPUShare,
+		MetricAllocBytesPerSec:       r.AllocBytesPerSec,
+		MetricLiveHeapBytes:          float64(r.LiveHeapBytes),
+		MetricModelCPUNSPerByte:      r.Model.CPUPerByte * 1e9,
+		MetricMemoryBudgetBytes:      float64(o.MemoryBudgetBytes),
+		MetricPeakTotalMemoryAfter:   float64(best.PeakTotalMemoryBytes),
+		MetricLimiterTimeShareAfter:  best.LimiterTimeShare,
+		MetricGCCoresAfter:           best.GCCores,
+		MetricGCCoresBefore:          before.GCCores,
+		MetricObservedCyclesPerSec:   r.CyclesPerSec,
+		MetricModelRunwayRatio:       r.Model.RunwayRatio,
+		MetricModelCalibrationCycles: float64(r.Model.Cycles),
+		MetricModelFixedCPUPerCycle:  r.Model.FixedCPUPerCycle.Seconds(),
 	}
 	return &Recommendation{Finding: f, Env: env, Before: ptr(before), After: best}
 }
@@ -389,12 +393,12 @@ func ballastCheck(r *Result, o Objective) *Recommendation {
 	f.Summary = fmt.Sprintf("The live heap (%s) exceeds the resident memory (%s) by %s: a large allocation that is never touched, i.e. a heap ballast.",
 		humanBytes(r.LiveHeapBytes), humanBytes(r.RSSBytes), humanBytes(untouched))
 	f.Metrics = map[string]float64{
-		"live_heap_bytes":        float64(r.LiveHeapBytes),
-		"rss_bytes":              float64(r.RSSBytes),
-		"ballast_bytes_estimate": float64(untouched),
+		MetricLiveHeapBytes:        float64(r.LiveHeapBytes),
+		MetricRSSBytes:             float64(r.RSSBytes),
+		MetricBallastBytesEstimate: float64(untouched),
 	}
 	if r.ScanHeapBytes > 0 {
-		f.Metrics["scan_heap_bytes"] = float64(r.ScanHeapBytes)
+		f.Metrics[MetricScanHeapBytes] = float64(r.ScanHeapBytes)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("only %s of the heap is scannable (/gc/scan/heap)", humanBytes(r.ScanHeapBytes)))
 	}
 	// Without the ballast, the same heap goal needs GOGC = goal/live' - 1.
@@ -406,7 +410,7 @@ func ballastCheck(r *Result, o Objective) *Recommendation {
 		g := int(float64(goal-real) / float64(real+r.StacksBytes+r.GlobalsBytes) * 100)
 		g = max(g-g%10, 100)
 		env["GOGC"] = strconv.Itoa(g)
-		f.Metrics["gogc_after"] = float64(g)
+		f.Metrics[MetricGOGCAfter] = float64(g)
 		f.Suggestion = fmt.Sprintf("Remove the ballast and set GOGC=%d", g)
 	} else {
 		f.Suggestion = "Remove the ballast"

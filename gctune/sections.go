@@ -25,8 +25,15 @@ var whatIfGrid = [...]int{50, 100, 200, 400}
 // Sections renders the analysis for a report: the GC summary (observed and
 // modelled), the recommendations with before/after figures, a what-if table
 // of GOGC values for the recorded load, and GOMAXPROCS against the cgroup
-// quotas when there is a cgroup. Pure; nil r gives nil.
-func Sections(r *Result, recs []Recommendation) []report.Section {
+// quotas when there is a cgroup. Nil r gives nil.
+func (r *Result) Sections() []report.Section {
+	if r == nil {
+		return nil
+	}
+	return sections(r, r.Recommendations)
+}
+
+func sections(r *Result, recs []Recommendation) []report.Section {
 	if r == nil {
 		return nil
 	}
@@ -73,7 +80,7 @@ func WhatIfSection(preds []Prediction) report.Section {
 		if p.LimiterActive {
 			lim = fmt.Sprintf("yes (%.0f%% of time)", p.LimiterTimeShare*100)
 		}
-		t.Rows = append(t.Rows, []string{p.Candidate.String(), fmt.Sprintf("%.2f", p.CyclesPerSec), pct(p.GCCPUShare) + " of " + p.ShareBasis,
+		t.Rows = append(t.Rows, []string{p.Candidate.String(), fmt.Sprintf("%.2f", p.CyclesPerSec), pct(p.GCCPUShare) + " of " + string(p.ShareBasis),
 			fmt.Sprintf("%.3f", p.GCCores), humanBytes(p.HeapGoalBytes), humanBytes(p.PeakHeapBytes), humanBytes(p.PeakTotalMemoryBytes), lim})
 	}
 	return report.Section{ID: SectionWhatIf, Title: "GC what-if", Tables: []report.Table{t}}
@@ -86,7 +93,7 @@ func summarySection(r *Result) report.Section {
 	add("window", r.Window.Round(time.Millisecond).String(), "")
 	add("GC cycles", fmt.Sprintf("%d (%d forced)", r.Cycles, r.Forced), "")
 	add("cycles/s", fmt.Sprintf("%.2f", r.CyclesPerSec), fmt.Sprintf("%.2f", b.CyclesPerSec))
-	add("GC CPU share ("+r.ShareBasis+")", pct(r.GCCPUShare), pct(b.GCCPUShare))
+	add("GC CPU share ("+string(r.ShareBasis)+")", pct(r.GCCPUShare), pct(b.GCCPUShare))
 	add("  dedicated / assist / idle / pause", fmt.Sprintf("%s / %s / %s / %s", pct(r.DedicatedShare), pct(r.AssistShare), pct(r.IdleShare), pct(r.PauseShare)), "")
 	add("GC cores", fmt.Sprintf("%.3f", r.GCCores), fmt.Sprintf("%.3f", b.GCCores))
 	if r.MutatorCores > 0 {

@@ -26,17 +26,24 @@ type WhatIfParams struct {
 	// MemoryLimitBytes is the GOMEMLIMIT to combine with each GOGC (0 = none).
 	MemoryLimitBytes int64
 	// GOGC lists the values to tabulate (Off for GOGC=off); empty means
-	// 50, 100, 200, 400.
+	// DefaultWhatIfGOGC.
 	GOGC []int
 	// GOMAXPROCS bounds the limiter (50% of it); 0 means no limiter.
 	GOMAXPROCS int
 	// MutatorCores is non-GC CPU, for the GC share of busy CPU; 0 reports
 	// the share of GOMAXPROCS instead.
 	MutatorCores float64
-	// Model overrides the cost model; nil uses DefaultCPUPerByte, the
-	// default runway ratio and no non-heap memory.
+	// CPUPerByte is the GC CPU seconds per byte of live heap + roots per
+	// cycle of the default model (0 = DefaultCPUPerByte); ignored with Model.
+	CPUPerByte float64
+	// Model overrides the cost model; nil uses CPUPerByte, the default
+	// runway ratio and no non-heap memory.
 	Model *Model
 }
+
+// DefaultWhatIfGOGC returns the GOGC values WhatIf tabulates by default,
+// a new slice on each call.
+func DefaultWhatIfGOGC() []int { return []int{50, 100, 200, 400} }
 
 // WhatIf predicts each GOGC value (with the memory limit, if any) for a
 // steady load, without a bundle. It returns one Prediction per GOGC value in
@@ -49,12 +56,15 @@ func WhatIf(p WhatIfParams) ([]Prediction, error) {
 		return nil, errors.New("gctune: what-if: allocation rate must be positive")
 	}
 	m := Model{CPUPerByte: DefaultCPUPerByte, RunwayRatio: defaultRunwayRatio}
+	if p.CPUPerByte > 0 {
+		m.CPUPerByte = p.CPUPerByte
+	}
 	if p.Model != nil {
 		m = *p.Model
 	}
 	gogcs := p.GOGC
 	if len(gogcs) == 0 {
-		gogcs = []int{50, 100, 200, 400}
+		gogcs = DefaultWhatIfGOGC()
 	}
 	w := Workload{GOMAXPROCS: p.GOMAXPROCS, Segments: []Segment{{
 		Duration:         time.Second,

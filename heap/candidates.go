@@ -525,18 +525,6 @@ func advice(c Candidate, o CandidateOptions) string {
 	return b.String()
 }
 
-// Candidates returns the sites of h worth pooling, ranked by the GC CPU a
-// pool would save (then by share of allocated bytes, then by site name), at
-// most opts.MaxCandidates. A candidate allocates many short-lived objects
-// (short-lived ratio ≥ MinShortLived) of steady size (p95/p5 below
-// SizeSpread, average ≥ TinyBytes) and is not already pooled or retained;
-// see Findings for the anti-advice on the sites that are not. Pure; cost
-// linear in the sites and frames of h.
-func Candidates(h *HeapReport, gc GCContext, opts CandidateOptions) []Candidate {
-	o := opts.withDefaults()
-	return rank(evaluate(h, gc, o), o)
-}
-
 // rank returns the candidates among as, best first, capped and numbered.
 func rank(as []assessment, o CandidateOptions) []Candidate {
 	var out []Candidate

@@ -1,5 +1,7 @@
 package heap
 
+import "github.com/gdiag/gdiag/report"
+
 // Check IDs this package reports. They are public API: stable and kebab-case.
 const (
 	// CheckCandidate: a site allocates many short-lived objects of steady
@@ -24,22 +26,18 @@ const (
 	CheckInuseGrowth = "heap/inuse-growth"
 )
 
-// CheckInfo documents one check ID.
-type CheckInfo struct {
-	ID      string
-	Summary string
-}
-
-// Checks returns the check IDs of this package with a one-line summary each,
-// in a fixed order, for the generated check table. It returns a new slice on
-// every call.
-func Checks() []CheckInfo {
-	return []CheckInfo{
-		{CheckCandidate, "short-lived, steady-size objects allocated at a high rate: pool them (ranked by GC CPU saved)"},
-		{CheckRetainedObjects, "objects mostly stay in use: pooling will not help and would retain memory"},
-		{CheckSizeVaries, "object sizes vary by orders of magnitude: a pool would be polluted by large items"},
-		{CheckAlreadyPooled, "allocations come from a pool's constructor: the site is already pooled (hit rate shown when known)"},
-		{CheckTinyObjects, "tiny objects: the allocator handles them cheaply, avoid the allocation instead of pooling it"},
-		{CheckInuseGrowth, "in-use bytes of a site only grew between snapshots: a cache or map that is never trimmed"},
+// Checks returns the public description of every check this package
+// reports (ID, highest severity, title, explanation), in a fixed order, for
+// the shared check table (docs/checks.md). It returns a new slice on every
+// call.
+func Checks() []report.Check {
+	return []report.Check{
+		{ID: CheckCandidate, Severity: report.SeverityHigh, Title: "short-lived, steady-size objects allocated at a high rate: pool them (ranked by GC CPU saved)",
+			Doc: "A site allocates ≥ 1% of the heap bytes in objects that die young (short-lived ratio ≥ 90%) and keep a steady size (p95/p5 < 100, average ≥ 64 B). The GC CPU a pool saves is priced from the GC facts of the same input (GC CPU share × share of bytes removed × assumed hit rate): high from 10% of CPU, medium from 2%."},
+		{ID: CheckRetainedObjects, Severity: report.SeverityInfo, Title: "objects mostly stay in use: pooling will not help and would retain memory"},
+		{ID: CheckSizeVaries, Severity: report.SeverityLow, Title: "object sizes vary by orders of magnitude: a pool would be polluted by large items"},
+		{ID: CheckAlreadyPooled, Severity: report.SeverityLow, Title: "allocations come from a pool's constructor: the site is already pooled (hit rate shown when known)"},
+		{ID: CheckTinyObjects, Severity: report.SeverityInfo, Title: "tiny objects: the allocator handles them cheaply, avoid the allocation instead of pooling it"},
+		{ID: CheckInuseGrowth, Severity: report.SeverityHigh, Title: "in-use bytes of a site only grew between snapshots: a cache or map that is never trimmed"},
 	}
 }

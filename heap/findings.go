@@ -15,21 +15,11 @@ import (
 // maxEvidenceFrames bounds the call path printed in a finding's evidence.
 const maxEvidenceFrames = 8
 
-// Findings returns the pool advice for h as report findings: one
-// CheckCandidate finding per candidate (in rank order), then the anti-advice
-// (CheckAlreadyPooled, CheckRetainedObjects, CheckSizeVaries,
-// CheckTinyObjects) and, for DiffHeap reports, CheckInuseGrowth (largest
-// growth first; such a site gets no retained-objects finding as well), each
-// anti-advice group in heap-site order. Metrics keys carry their units. Pure; cost linear in
-// the sites and frames of h.
-func Findings(h *HeapReport, gc GCContext, opts CandidateOptions) []report.Finding {
-	if h == nil {
-		return nil
-	}
-	o := opts.withDefaults()
-	as := evaluate(h, gc, o)
+// findings turns the evaluated sites into report findings (see
+// Result.Findings for the order).
+func findings(h *HeapReport, gc GCContext, o CandidateOptions, as []assessment, cands []Candidate) []report.Finding {
 	var out []report.Finding
-	for _, c := range rank(as, o) {
+	for _, c := range cands {
 		out = append(out, candidateFinding(h, c, gc, o))
 	}
 	var growth []report.Finding
@@ -51,23 +41,23 @@ func Findings(h *HeapReport, gc GCContext, opts CandidateOptions) []report.Findi
 // siteMetrics are the numbers every site finding carries.
 func siteMetrics(h *HeapReport, s *Site) map[string]float64 {
 	m := map[string]float64{
-		"alloc_bytes":       float64(s.AllocBytes),
-		"alloc_objects":     float64(s.AllocObjects),
-		"call_paths":        float64(len(s.Paths)),
-		"alloc_share":       share(s.AllocBytes, h.AllocBytes),
-		"inuse_bytes":       float64(s.InuseBytes),
-		"avg_object_bytes":  s.AvgObjectBytes(),
-		"size_p5_bytes":     float64(s.SizeP5Bytes),
-		"size_p95_bytes":    float64(s.SizeP95Bytes),
-		"retained_ratio":    s.RetainedRatio(h.Diff),
-		"short_lived_ratio": 1 - s.RetainedRatio(h.Diff),
+		MetricAllocBytes:      float64(s.AllocBytes),
+		MetricAllocObjects:    float64(s.AllocObjects),
+		MetricCallPaths:       float64(len(s.Paths)),
+		MetricAllocShare:      share(s.AllocBytes, h.AllocBytes),
+		MetricInuseBytes:      float64(s.InuseBytes),
+		MetricAvgObjectBytes:  s.AvgObjectBytes(),
+		MetricSizeP5Bytes:     float64(s.SizeP5Bytes),
+		MetricSizeP95Bytes:    float64(s.SizeP95Bytes),
+		MetricRetainedRatio:   s.RetainedRatio(h.Diff),
+		MetricShortLivedRatio: 1 - s.RetainedRatio(h.Diff),
 	}
 	if s.AllocBytesPerSec > 0 {
-		m["alloc_bytes_per_sec"] = s.AllocBytesPerSec
-		m["alloc_objects_per_sec"] = s.AllocObjectsPerSec
+		m[MetricAllocBytesPerSec] = s.AllocBytesPerSec
+		m[MetricAllocObjectsPerSec] = s.AllocObjectsPerSec
 	}
 	if h.Diff {
-		m["growth_bytes"] = float64(s.GrowthBytes)
+		m[MetricGrowthBytes] = float64(s.GrowthBytes)
 	}
 	return m
 }
@@ -112,16 +102,16 @@ func candidateFinding(h *HeapReport, c Candidate, gc GCContext, o CandidateOptio
 		sev = report.SeverityMedium
 	}
 	m := siteMetrics(h, s)
-	m["rank"] = float64(c.Rank)
-	m["removed_share"] = c.RemovedShare
-	m["hit_rate_assumed"] = o.HitRate
-	m["gc_cpu_share_saved"] = c.GCCPUSaved
-	m["size_cap_bytes"] = float64(c.SizeCapBytes)
+	m[MetricRank] = float64(c.Rank)
+	m[MetricRemovedShare] = c.RemovedShare
+	m[MetricHitRateAssumed] = o.HitRate
+	m[MetricGCCPUShareSaved] = c.GCCPUSaved
+	m[MetricSizeCapBytes] = float64(c.SizeCapBytes)
 	if c.RemovedBytesPerSec > 0 {
-		m["removed_bytes_per_sec"] = c.RemovedBytesPerSec
+		m[MetricRemovedBytesPerSec] = c.RemovedBytesPerSec
 	}
 	if c.GCCyclesPerSecSaved > 0 {
-		m["gc_cycles_per_sec_saved"] = c.GCCyclesPerSecSaved
+		m[MetricGCCyclesPerSecSaved] = c.GCCyclesPerSecSaved
 	}
 	saved := fmt.Sprintf("would remove ≈%.0f%% of allocated bytes", 100*c.RemovedShare)
 	if c.GCCPUSaved > 0 {
@@ -165,9 +155,9 @@ func antiFinding(h *HeapReport, a assessment, o CandidateOptions) report.Finding
 		f.Summary = fmt.Sprintf("The allocations at %s are a pool's misses (%s); pooling it again would not help.", f.Location, a.poolFn)
 		if a.pool != nil {
 			hr := a.pool.HitRate()
-			f.Metrics["pool_hit_rate"] = hr
-			f.Metrics["pool_gets"] = float64(a.pool.Gets)
-			f.Metrics["pool_drops"] = float64(a.pool.Drops)
+			f.Metrics[MetricPoolHitRate] = hr
+			f.Metrics[MetricPoolGets] = float64(a.pool.Gets)
+			f.Metrics[MetricPoolDrops] = float64(a.pool.Drops)
 			f.Evidence = append(f.Evidence, fmt.Sprintf("pool %q: %d gets, %d news, %d puts, %d drops: hit rate %.0f%%",
 				a.pool.Name, a.pool.Gets, a.pool.News, a.pool.Puts, a.pool.Drops, 100*hr))
 			if hr < 0.5 && a.pool.Gets > 0 {
@@ -220,7 +210,7 @@ func growthFindings(h *HeapReport, o CandidateOptions, grown map[*Site]bool) []r
 		sev := report.SeverityLow
 		if h.Seconds > 0 {
 			rate := float64(s.GrowthBytes) / h.Seconds
-			m["growth_bytes_per_sec"] = rate
+			m[MetricGrowthBytesPerSec] = rate
 			if rate*3600 >= 1<<30 {
 				sev = report.SeverityHigh
 			} else if rate*3600 >= 100<<20 {

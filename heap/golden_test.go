@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,16 +35,25 @@ type golden struct {
 
 func readProfile(t testing.TB, name string) *profile.Profile {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	p, err := loadProfile(name)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return p
+}
+
+// loadProfile reads the pprof profile testdata/name.
+func loadProfile(name string) (*profile.Profile, error) {
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	p, err := profile.Parse(f)
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return p
+	return p, nil
 }
 
 // genFile is the generator's source path as recorded in the checked-in
@@ -110,14 +120,15 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts := heap.CandidateOptions{Pools: pools}
+			res := heap.Advise(h, gc, opts)
 			g := golden{
-				Candidates: heap.Candidates(h, gc, opts),
-				Findings:   heap.Findings(h, gc, opts),
+				Candidates: res.Candidates,
+				Findings:   res.Findings(),
 				Pools:      pools,
 				GC:         gc,
 				Summary:    map[string]string{},
 			}
-			g.Sections = heap.Sections(h, g.Candidates)
+			g.Sections = res.Sections()
 			for _, f := range g.Findings {
 				if _, ok := tt.want[f.Location]; ok {
 					g.Summary[f.Location] += f.Check + " "

@@ -375,7 +375,7 @@ func TestDiffHeapGrowth(t *testing.T) {
 		t.Errorf("retainBuf site %+v: want no allocation or growth in the window", r)
 	}
 	var growth []string
-	for _, fd := range Findings(h, GCContext{}, CandidateOptions{}) {
+	for _, fd := range Advise(h, GCContext{}, CandidateOptions{}).Findings() {
 		if fd.Check == CheckInuseGrowth {
 			growth = append(growth, fd.Location)
 			if fd.Metrics["growth_bytes"] != 2000*1024 || fd.Metrics["growth_bytes_per_sec"] <= 0 {
@@ -418,7 +418,7 @@ func TestCandidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	gc := GCContext{GCCPUShare: 0.25, GOGC: 100, LiveHeapBytes: 16 << 20}
-	cands := Candidates(h, gc, CandidateOptions{})
+	cands := Advise(h, gc, CandidateOptions{}).Candidates
 	if len(cands) == 0 {
 		t.Fatal("no candidates")
 	}
@@ -455,7 +455,7 @@ func TestCandidates(t *testing.T) {
 		}
 	}
 	// A pool with a bad hit-rate assumption saves proportionally less.
-	half := Candidates(h, gc, CandidateOptions{HitRate: 0.45})
+	half := Advise(h, gc, CandidateOptions{HitRate: 0.45}).Candidates
 	if !near(half[0].GCCPUSaved, top.GCCPUSaved/2) {
 		t.Errorf("hit rate 0.45: saved %v, want half of %v", half[0].GCCPUSaved, top.GCCPUSaved)
 	}
@@ -470,7 +470,7 @@ func TestFindingsAntiAdvice(t *testing.T) {
 		t.Fatal(err)
 	}
 	stats, wstats := workPool.Stats(), wrapPool.Stats()
-	fs := Findings(h, GCContext{}, CandidateOptions{Pools: []bundle.PoolStats{stats, wstats}})
+	fs := Advise(h, GCContext{}, CandidateOptions{Pools: []bundle.PoolStats{stats, wstats}}).Findings()
 	byLine := map[int][]string{}
 	for _, fd := range fs {
 		if strings.Contains(fd.Location, "heap_test.go:") {
@@ -511,7 +511,7 @@ func TestFindingsAntiAdvice(t *testing.T) {
 		t.Errorf("first finding %s %s, want the churn candidate", fs[0].Check, fs[0].Function)
 	}
 	// Without pool stats, the pool is still recognised from the call path.
-	fs = Findings(h, GCContext{}, CandidateOptions{})
+	fs = Advise(h, GCContext{}, CandidateOptions{}).Findings()
 	found := false
 	for _, fd := range fs {
 		if fd.Check == CheckAlreadyPooled && strings.HasSuffix(fd.Function, "newPooled") {
@@ -537,7 +537,7 @@ func TestSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secs := Sections(h, Candidates(h, GCContext{GCCPUShare: 0.1}, CandidateOptions{}))
+	secs := Advise(h, GCContext{GCCPUShare: 0.1}, CandidateOptions{}).Sections()
 	if len(secs) != 2 || secs[0].ID != SectionHeapSites || secs[1].ID != SectionPoolCandidates {
 		t.Fatalf("sections %+v", secs)
 	}
@@ -643,7 +643,7 @@ func TestStandardLibrarySitesIgnored(t *testing.T) {
 	if len(stdOnly) == 0 {
 		t.Fatal("no significant standard-library-only site in the window; the check below would prove nothing")
 	}
-	for _, fd := range Findings(h, GCContext{}, CandidateOptions{}) {
+	for _, fd := range Advise(h, GCContext{}, CandidateOptions{}).Findings() {
 		if symbol.IsStdlib(fd.Function, "") || symbol.IsAddress(fd.Function) {
 			t.Errorf("finding %s at standard-library site %s", fd.Check, fd.Function)
 		}

@@ -16,13 +16,16 @@ const MaxSectionSites = 20
 const (
 	SectionHeapSites      = "heap-sites"
 	SectionPoolCandidates = "pool-candidates"
+	// SectionPools lists the instrumented pools recorded in a bundle's
+	// manifest with their hit rates.
+	SectionPools = "pools"
 )
 
-// Sections renders h as the "heap-sites" section (totals and the top
+// sections renders h as the "heap-sites" section (totals and the top
 // MaxSectionSites sites by allocated bytes) and, when cands is not empty, the
-// "pool-candidates" section. Pure; the cells are formatted for people
-// (binary units), the exact numbers are in the findings' Metrics.
-func Sections(h *HeapReport, cands []Candidate) []report.Section {
+// "pool-candidates" section. The cells are formatted for people (binary
+// units), the exact numbers are in the findings' Metrics.
+func sections(h *HeapReport, cands []Candidate) []report.Section {
 	if h == nil {
 		return nil
 	}

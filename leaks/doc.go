@@ -10,6 +10,18 @@
 //
 // # API
 //
+// Analyze is the check contract every gdiag check follows (see
+// report.Result and docs/checks.md): it judges the last of a series of
+// snapshots with the history of the earlier ones, and its Result gives the
+// report findings (one per leak site, Merge) and sections (verdicts,
+// goroutine summary, top buckets; the diff table for gdiag diff).
+//
+//	res, _ := leaks.Analyze(leaks.Input{Samples: samples, Leaked: profiles}, leaks.Options{})
+//	fs, secs := res.Findings(), res.Sections()
+//
+// Find and Diff are its two steps, for callers that keep their own history
+// (the collector's live watch, leaktest):
+//
 //	fs := leaks.Find(snap, leaks.Options{})        // one Finding per bucket, most important first
 //	for _, f := range fs {
 //		if f.Verdict.IsLeak() { … f.Check, f.Blocking, f.CreatedBy, f.Evidence … }

@@ -28,6 +28,29 @@ created by main.main in goroutine 1
 	/app/main.go:14 +0x45
 `
 
+// The check contract: Analyze judges the last snapshot with the history of
+// the earlier ones, Findings and Sections present the result.
+func ExampleAnalyze() {
+	snap, _ := stack.Parse(strings.NewReader(exampleDump), stack.ParseOptions{})
+	res, err := leaks.Analyze(leaks.Input{Samples: []leaks.Sample{{Name: "dump.txt", Snapshot: snap}}, GoVersion: "go1.27.3"}, leaks.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range res.Findings() {
+		fmt.Println(f.Severity, f.Verdict, f.Check, f.Location)
+	}
+	for _, s := range res.Sections() {
+		fmt.Println(s.ID)
+	}
+	// Output:
+	// critical proven-leak leaks/nil-chan /app/consume.go:8
+	// high likely-leak leaks/chan-send-forever /app/fetch.go:31
+	// leaks
+	// goroutine-summary
+	// top-buckets
+}
+
 func ExampleFind() {
 	snap, _ := stack.Parse(strings.NewReader(exampleDump), stack.ParseOptions{})
 	for _, f := range leaks.Find(snap, leaks.Options{}) {

@@ -3,6 +3,7 @@ package leaks
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -12,18 +13,32 @@ import (
 	"github.com/gdiag/gdiag/stack"
 )
 
-// Options tune Find. The zero value is the documented default.
+// Options tune Find and Analyze. The zero value is the documented default.
 type Options struct {
+	// Filter keeps only goroutines with a frame function, frame file:line,
+	// creator, state, operation or label ("key=value") that matches. Nil
+	// keeps all. Used by Analyze (Find judges what it is given).
+	Filter *regexp.Regexp
+	// Top is how many buckets the top-buckets table lists (0 = DefaultTop)
+	// and the diff table (0 = DefaultDiffTop); negative lists all. Used by
+	// Analyze's sections.
+	Top int
+	// All makes Result.Findings report every bucket, benign and active ones
+	// too (as info findings); by default only suspects and leaks. Used by
+	// Analyze's Result.
 	// Similarity and TopFrames decide which goroutines share a bucket (see
 	// stack.GroupOptions); the default groups by every frame's file:line.
 	Similarity stack.Similarity
 	TopFrames  int
+	All        bool
 	// Leaked is Go's goroutineleak profile taken at the same moment as the
-	// snapshot: buckets whose stacks it lists are proven leaks.
+	// snapshot: buckets whose stacks it lists are proven leaks. Analyze
+	// sets it from Input.Leaked.
 	Leaked *stack.Snapshot
 	// History is the result of Diff over earlier snapshots ending with the one judged
 	// (see Diff); it adds growth and age evidence. It must have been made
-	// with the same Similarity and TopFrames.
+	// with the same Similarity and TopFrames. Analyze sets it from
+	// Input.Samples.
 	History *History
 	// Ignore are the user's rules: matching buckets get the verdict Benign
 	// with Finding.Ignored set, whatever the other evidence says.
@@ -34,12 +49,13 @@ type Options struct {
 	NoDefaultBenign bool
 	// PileUp is the count from which goroutines of one creation site in user
 	// code blocked at one operation in user code are a weak sign of a leak
-	// (0 = 10); PileUpLarge makes it a strong sign (0 = 500).
+	// (0 = DefaultPileUp); PileUpLarge makes it a strong sign (0 =
+	// PileUpLargeFactor × PileUp, 500 by default).
 	PileUp, PileUpLarge int
 	// LongWait is the wait, as printed by the runtime or implied by
 	// goroutine ids that did not move between snapshots, that is a strong
-	// sign of a leak (0 = 10 minutes). Waits of a minute or more are a weak
-	// sign.
+	// sign of a leak (0 = DefaultLongWait). Waits of a minute or more are a
+	// weak sign.
 	LongWait time.Duration
 	// MainModules are the module paths of the service's own code (from the
 	// build info in a bundle, or a flag). A finding then points at their
@@ -54,13 +70,39 @@ type Options struct {
 	Quiescent bool
 }
 
-func (o Options) pileUp() int      { return orInt(o.PileUp, 10) }
-func (o Options) pileUpLarge() int { return orInt(o.PileUpLarge, 500) }
+// Defaults of Options; the CLI's flags take theirs from here.
+const (
+	// DefaultTop is the number of buckets the top-buckets table lists.
+	DefaultTop = 10
+	// DefaultDiffTop is the number of buckets the diff table lists.
+	DefaultDiffTop = 20
+	// DefaultPileUp is the pile-up that is a weak sign of a leak.
+	DefaultPileUp = 10
+	// PileUpLargeFactor × PileUp is the default pile-up that is a strong
+	// sign.
+	PileUpLargeFactor = 50
+	// DefaultLongWait is the wait that is a strong sign of a leak.
+	DefaultLongWait = 10 * time.Minute
+)
+
+// top returns how many rows a table lists: def for 0, all for negative.
+func (o Options) top(def int) int {
+	switch {
+	case o.Top == 0:
+		return def
+	case o.Top < 0:
+		return int(^uint(0) >> 1)
+	}
+	return o.Top
+}
+
+func (o Options) pileUp() int      { return orInt(o.PileUp, DefaultPileUp) }
+func (o Options) pileUpLarge() int { return orInt(o.PileUpLarge, PileUpLargeFactor*o.pileUp()) }
 func (o Options) longWait() time.Duration {
 	if o.LongWait > 0 {
 		return o.LongWait
 	}
-	return 10 * time.Minute
+	return DefaultLongWait
 }
 
 func orInt(v, def int) int {

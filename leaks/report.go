@@ -66,17 +66,6 @@ func (f *Finding) Report() report.Finding {
 	return rf
 }
 
-// Report converts the findings whose verdict is at least min, in order.
-func Report(fs []Finding, min Verdict) []report.Finding {
-	var out []report.Finding
-	for i := range fs {
-		if fs[i].Verdict >= min && !fs[i].Ignored {
-			out = append(out, fs[i].Report())
-		}
-	}
-	return out
-}
-
 func title(f *Finding) string {
 	n := units.Thousands(f.Count) + " goroutines"
 	if f.Count == 1 {

@@ -43,3 +43,36 @@ func mdCell(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.ReplaceAll(s, "|", `\|`)
 }
+
+// Result is the contract of every check's analysis (leaks.Result,
+// gctune.Result, heap.Result, contention.Result): a check package exports
+//
+//   - Options, a struct whose zero value is the documented default;
+//   - Analyze(in Input, opts Options) (*Result, error), which computes the
+//     facts once (partial results with an error where still true);
+//   - (*Result).Findings and (*Result).Sections, which present those facts
+//     without recomputing them;
+//   - Checks() []Check, the public description of its check IDs.
+//
+// Each check package asserts its shape at compile time:
+//
+//	var (
+//		_ report.Result    = (*Result)(nil)
+//		_ report.CheckList = Checks
+//	)
+//
+// The analyzer only loads inputs, runs the checks, passes facts forward
+// (one GC result per input prices the heap's pool advice) and orders the
+// findings with Report.Sort. docs/checks.md ("Writing a check") says more.
+type Result interface {
+	// Findings returns the check's findings in the check's own rank order
+	// (Report.Sort keeps it among findings that tie).
+	Findings() []Finding
+	// Sections returns the descriptive sections, nil when there is
+	// nothing to describe.
+	Sections() []Section
+}
+
+// CheckList is the type of every check package's Checks function: the
+// public description of the check IDs it reports, a new slice on each call.
+type CheckList func() []Check

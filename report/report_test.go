@@ -83,6 +83,18 @@ func TestSort(t *testing.T) {
 			},
 			want: []string{"z", "y", "x", "b"},
 		},
+		{
+			// A goroutine leak is usually the cause of the symptoms other
+			// checks report, so the leaks area leads whatever its severity.
+			name: "leaks area first",
+			give: []report.Finding{
+				{Title: "gc", Check: "gctune/gogc-too-low", Severity: report.SeverityHigh, Count: 9},
+				{Title: "suspect", Check: "leaks/io-wait", Severity: report.SeverityLow, Count: 1},
+				{Title: "pool", Check: "pool/candidate", Severity: report.SeverityLow},
+				{Title: "proven", Check: "leaks/nil-chan", Severity: report.SeverityCritical, Count: 1},
+			},
+			want: []string{"proven", "suspect", "gc", "pool"},
+		},
 		{name: "empty", give: nil, want: nil},
 	}
 	for _, tt := range tests {

@@ -47,10 +47,15 @@ func ParseSimilarity(s string) (Similarity, error) {
 	return 0, fmt.Errorf("stack: unknown similarity %q (want exact, func or top)", s)
 }
 
+// DefaultTopFrames is the number of frames SimilarityTop compares when
+// GroupOptions.TopFrames is 0.
+const DefaultTopFrames = 5
+
 // GroupOptions tunes Group. The zero value groups exactly.
 type GroupOptions struct {
 	Similarity Similarity
-	// TopFrames is the number of frames compared by SimilarityTop; 0 means 5.
+	// TopFrames is the number of frames compared by SimilarityTop; 0 means
+	// DefaultTopFrames.
 	TopFrames int
 }
 
@@ -99,7 +104,7 @@ type groupKey struct {
 func Group(gs []Goroutine, opts GroupOptions) []Bucket {
 	top := opts.TopFrames
 	if top <= 0 {
-		top = 5
+		top = DefaultTopFrames
 	}
 	// Stacks are compared at the similarity level through a hash, computed
 	// once per distinct *Stack and confirmed frame by frame, so stacks from

@@ -10,23 +10,21 @@ import (
 
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/internal/term"
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/html"
 	"github.com/gdiag/gdiag/report/text"
-	"github.com/gdiag/gdiag/stack"
 )
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("analyze", "FILE... (- for stdin)", stderr)
 	var (
-		top        = fs.Int("top", 10, "number of goroutine buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
 		filterExpr = fs.String("filter", "", "keep goroutines whose function, file:line, state, creator or label matches this regular expression")
-		similarity = fs.String("similarity", "exact", "bucket goroutines by: exact (every frame's file:line), func (function names), top (top frames only)")
-		topFrames  = fs.Int("top-frames", 5, "frames compared with --similarity top")
-		out        = briefOutputFlags(fs, top)
 		failOn     = fs.String("fail-on", "", "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)")
 		load       = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
-		leak       = addLeakFlags(fs) // diff.go: --ignore, --all-buckets, --quiescent, --pile-up, --long-wait
+		// diff.go: --top, --similarity, --top-frames, --ignore, --all-buckets, --quiescent, --pile-up, --long-wait
+		leak = addLeakFlags(fs, leaks.DefaultTop, "number of goroutine buckets to list; when given, also of findings the text view shows in full (default 5) (-1 = all)")
+		out  = briefOutputFlags(fs, leak.top)
 	)
 	files, err := parseFlags(fs, args)
 	if err != nil {
@@ -37,21 +35,16 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	opts := analyzer.Options{Top: *top, TopFrames: *topFrames}
-	if opts.Similarity, err = stack.ParseSimilarity(*similarity); err != nil {
-		fmt.Fprintf(stderr, "gdiag analyze: --similarity: %v\n", err)
-		return exitUsage
-	}
-	if *filterExpr != "" {
-		if opts.Filter, err = regexp.Compile(*filterExpr); err != nil {
-			fmt.Fprintf(stderr, "gdiag analyze: --filter: %v\n", err)
-			return exitUsage
-		}
-	}
-	opts.MainModules = leak.modules
+	opts := analyzer.Options{MainModules: leak.modules}
 	if opts.Leaks, err = leak.options(); err != nil {
 		fmt.Fprintf(stderr, "gdiag analyze: %v\n", err)
 		return exitUsage
+	}
+	if *filterExpr != "" {
+		if opts.Leaks.Filter, err = regexp.Compile(*filterExpr); err != nil {
+			fmt.Fprintf(stderr, "gdiag analyze: --filter: %v\n", err)
+			return exitUsage
+		}
 	}
 	threshold, err := severityFlag(*failOn)
 	if err != nil {

@@ -36,7 +36,7 @@ const tokenEnv = "GDIAG_TOKEN"
 func runCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("capture", "URL", stderr)
 	var (
-		seconds = fs.Float64("seconds", 5, "window of the CPU and wall-clock profiles, in seconds (0 leaves them out)")
+		seconds = fs.Float64("seconds", collector.DefaultSeconds, "window of the CPU and wall-clock profiles, in seconds (0 leaves them out)")
 		token   = fs.String("token", "", "bearer token the collector requires (default $"+tokenEnv+")")
 		outFile = fs.String("o", "", "write the bundle to this new file (default: the collector's gdiag-*.gdiag name in the current directory); an existing file is never overwritten")
 		include list

@@ -21,6 +21,7 @@ import (
 	"github.com/gdiag/gdiag/fixtures/flashsale"
 	"github.com/gdiag/gdiag/internal/term"
 	"github.com/gdiag/gdiag/internal/units"
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report"
 	"github.com/gdiag/gdiag/report/html"
 	"github.com/gdiag/gdiag/report/text"
@@ -59,12 +60,14 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		outFile     = fs.String("o", "", "write the bundle to this file (default gdiag-demo-<time>.gdiag in --dir)")
 		dir         = fs.String("dir", os.TempDir(), "directory for the bundle when -o is not given")
 		format      = fs.String("format", "text", "report format: text, json or html")
-		top         = fs.Int("top", 10, "goroutine buckets to list; when given, also findings the text view shows in full (default 5) (-1 = all)")
+		top         = fs.Int("top", leaks.DefaultTop, "goroutine buckets to list; when given, also findings the text view shows in full (default 5) (-1 = all)")
 		color       = new(term.ColorMode)
 		verbose     = fs.Bool("v", false, "text output: print every finding in full and every section and table")
+		include     list
 		full        = fs.Bool("full", true, "ask for the full goroutine text dump (states, wait times) even above the collector's stop-the-world budget; the demo's few thousand goroutines pause it for milliseconds")
 	)
 	fs.Var(color, "color", "colour `mode` of text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+	fs.Var(&include, "include", "comma-separated parts the capture takes, as for gdiag capture; default all")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return exitUsage
 	} else if len(pos) != 0 {
@@ -93,7 +96,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if path == "" {
 		path = filepath.Join(*dir, "gdiag-demo-"+time.Now().UTC().Format("20060102T150405Z")+".gdiag")
 	}
-	d := demo{plan: planDemo(*duration, *seconds, *concurrency), seconds: *seconds, full: *full, faults: faults,
+	d := demo{plan: planDemo(*duration, *seconds, *concurrency), seconds: *seconds, full: *full, include: include, faults: faults,
 		path: path, stdout: stdout, stderr: stderr, progress: progressTo(stderr)}
 	res, err := d.run()
 	if err != nil {
@@ -109,7 +112,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		in.Warnings = append(in.Warnings, err)
 	}
-	rep := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{Top: *top})
+	rep := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{Leaks: leaks.Options{Top: *top}})
 	switch *format {
 	case "json":
 		err = report.WriteJSON(stdout, rep)
@@ -142,6 +145,7 @@ type demo struct {
 	plan           demoPlan
 	seconds        float64
 	full           bool
+	include        []string
 	faults         flashsale.Faults
 	path           string
 	stdout, stderr io.Writer
@@ -235,7 +239,7 @@ func (d demo) run() (res *fetchResult, err error) {
 		q += "&full=1"
 	}
 	fmt.Fprintf(d.stderr, "gdiag demo: capturing %s/debug/gdiag/bundle?%s …\n", base, q)
-	res, err = fetchBundle(ctx, fetchRequest{URL: base + "/debug/gdiag/", Seconds: d.seconds, Full: d.full, Out: d.path}, d.progress)
+	res, err = fetchBundle(ctx, fetchRequest{URL: base + "/debug/gdiag/", Seconds: d.seconds, Full: d.full, Include: d.include, Out: d.path}, d.progress)
 	l := <-loaded
 	if err != nil {
 		return nil, err

@@ -25,6 +25,10 @@ func TestDiffCommand(t *testing.T) {
 		{name: "ignore by creator", args: append([]string{"diff", "--format", "json", "--ignore", `creator=^main\.fetchWithTimeout$`}, bundles...), wantCode: exitOK},
 		{name: "fail-on high", args: append([]string{"diff", "--format", "json", "--fail-on", "high"}, bundles...), wantCode: exitFindings, wantCheck: leaks.CheckChanSend},
 		{name: "two snapshots", args: []string{"diff", "--format", "json", bundles[0], bundles[2]}, wantCode: exitOK, wantCheck: leaks.CheckChanSend},
+		// Bundles carry their capture time: given newest first they are
+		// put back in time order (this printed "No findings." before).
+		{name: "bundles newest first", args: []string{"diff", "--format", "json", bundles[2], bundles[0], bundles[1]}, wantCode: exitOK, wantCheck: leaks.CheckChanSend,
+			wantWarn: "inputs put in capture-time order: " + strings.Join(bundles, " → ")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ func runGCTune(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	rate := fs.String("alloc-rate", "", "heap allocation rate, e.g. 800MiB/s (required)")
 	fs.Var(&limit, "memory-limit", "GOMEMLIMIT to combine with every GOGC, e.g. 4GiB (default none)")
 	fs.Var(&roots, "roots", "scannable stacks + globals (default 0)")
-	gogcs := fs.String("gogc", "50,100,200,400", "GOGC values to tabulate, comma-separated; off for GOGC=off")
+	gogcs := fs.String("gogc", joinInts(gctune.DefaultWhatIfGOGC()), "GOGC values to tabulate, comma-separated; off for GOGC=off")
 	procs := fs.Int("gomaxprocs", 0, "GOMAXPROCS, which bounds GC CPU through the 50% limiter (0 = no limiter)")
 	mutator := fs.Float64("mutator-cores", 0, "non-GC CPU in cores, to express GC CPU as a share of busy CPU (0 = share of GOMAXPROCS)")
 	perByte := fs.Float64("cpu-ns-per-byte", gctune.DefaultCPUPerByte*1e9, "GC CPU per byte of live heap + roots per cycle, in ns (calibrate with gdiag recommend on a bundle)")
@@ -64,8 +64,7 @@ func runGCTune(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gdiag gctune: --cpu-ns-per-byte must be positive, --gomaxprocs and --mutator-cores not negative")
 		return exitUsage
 	}
-	m := gctune.Model{CPUPerByte: *perByte / 1e9, RunwayRatio: 0.9}
-	p.Model = &m
+	p.CPUPerByte = *perByte / 1e9
 	preds, err := gctune.WhatIf(p)
 	if err != nil {
 		fmt.Fprintf(stderr, "gdiag gctune: %v\n", err)
@@ -85,4 +84,13 @@ func runGCTune(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// joinInts writes vs comma-separated, for a flag default.
+func joinInts(vs []int) string {
+	ss := make([]string, len(vs))
+	for i, v := range vs {
+		ss[i] = strconv.Itoa(v)
+	}
+	return strings.Join(ss, ",")
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/bundle"
 	"github.com/gdiag/gdiag/internal/term"
+	"github.com/gdiag/gdiag/leaks"
 	"github.com/gdiag/gdiag/report/html"
 )
 
@@ -39,8 +40,8 @@ func runView(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("view", "BUNDLE... (bundles or profiles; several bundles are compared as by diff)", stderr)
 	var (
 		addr = fs.String("http", "127.0.0.1:0", "loopback address to serve on (default: a random port)")
-		load = addLoadFlags(fs) // limits.go: --workers, --max-input, --max-profile, --max-goroutines
-		leak = addLeakFlags(fs) // diff.go
+		load = addLoadFlags(fs)                                                                     // limits.go: --workers, --max-input, --max-profile, --max-goroutines
+		leak = addLeakFlags(fs, leaks.DefaultTop, "number of goroutine buckets to list (-1 = all)") // diff.go
 	)
 	files, err := parseFlags(fs, args)
 	if err != nil {

@@ -21,6 +21,9 @@ const (
 	MetricLeakSince = "leak_since_unix_seconds"
 )
 
+// SectionLeakwatch is the ID of the watch's section (docs/json.md).
+const SectionLeakwatch = "leakwatch"
+
 // State is what the watch knows after a step. It is immutable once
 // published.
 type State struct {
@@ -113,7 +116,7 @@ func (s *State) Report(min leaks.Verdict) *report.Report {
 func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 func (s *State) section() report.Section {
-	sec := report.Section{ID: "leakwatch", Title: "Live leak watch"}
+	sec := report.Section{ID: SectionLeakwatch, Title: "Live leak watch"}
 	t := report.Table{Title: "Verdicts", Columns: []string{"verdict", "goroutines"}}
 	for v := leaks.Proven; ; v-- {
 		t.Rows = append(t.Rows, []string{v.String(), strconv.Itoa(s.ByVerdict[v])})

@@ -313,14 +313,14 @@ func (e *Exporter) tuned(c *collector.Collector, live collector.Live, now time.T
 	e.tunedAt = now
 	h := c.History(now.Add(-e.opts.TuneWindow))
 	m := &bundle.Manifest{Settings: live.Settings, Cgroup: live.Cgroup, GoVersion: runtime.Version(), NumCPU: runtime.NumCPU()}
-	r, err := gctune.Analyze(gctune.Input{Manifest: m, History: &h}, gctune.Options{})
+	r, err := gctune.Analyze(gctune.Input{Manifest: m, History: &h}, gctune.Options{Objective: gctune.Objective{TargetGCCPUShare: e.opts.GCCPUTarget}})
 	if err != nil || r == nil {
 		// Too little history yet (or none): no GC figures this time.
 		e.tune = tuned{}
 		return e.tune
 	}
 	t := tuned{ok: true, gcShare: r.GCCPUShare}
-	for _, rec := range gctune.Recommend(r, gctune.Objective{TargetGCCPUShare: e.opts.GCCPUTarget}) {
+	for _, rec := range r.Recommendations {
 		if rec.Before == nil || rec.After == nil || len(rec.Env) == 0 {
 			continue
 		}
