@@ -15,6 +15,19 @@ func pollForever(stop <-chan struct{}) {
 	<-stop
 }
 
+// startPolling starts pollForever and returns once the goroutine runs (it
+// goes on into its receive right away), so that an example's check sees it
+// however slow the machine is to schedule it.
+func startPolling(stop <-chan struct{}) {
+	var started sync.WaitGroup
+	started.Add(1)
+	go func() {
+		started.Done()
+		pollForever(stop)
+	}()
+	started.Wait()
+}
+
 // printT stands in for *testing.T in the examples: it prints what a test
 // would report.
 type printT struct {
@@ -78,7 +91,7 @@ func ExampleVerifyNone() {
 	stop := make(chan struct{})
 	func() {
 		defer leaktest.VerifyNone(t, leaktest.MaxRetries(2))
-		go pollForever(stop) // the test forgets to stop it
+		startPolling(stop) // the test forgets to stop it
 	}()
 	close(stop)
 	// Output:
@@ -94,7 +107,7 @@ func ExampleCheck() {
 	go func() { // each test runs on its own goroutine
 		defer close(done)
 		leaktest.Check(leaky, leaktest.MaxRetries(2))
-		go pollForever(stop)
+		startPolling(stop)
 		leaky.end() // the test returns; its cleanups run
 	}()
 	<-done
