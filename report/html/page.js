@@ -89,8 +89,11 @@
       },
       axes: [
         { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 },
-          values: timed ? undefined : function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) ? "#" + v : ""; }); },
-          incrs: timed ? undefined : [1, 2, 5, 10, 20, 50, 100] },
+          // Time ticks at whole seconds, as HH:MM:SS UTC (a capture spans seconds to an hour).
+          values: timed
+            ? function (u, vals) { return vals.map(function (v) { return new Date(v * 1000).toISOString().slice(11, 19); }); }
+            : function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) ? "#" + v : ""; }); },
+          incrs: timed ? [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400] : [1, 2, 5, 10, 20, 50, 100] },
         { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 74,
           incrs: c.unit === "bytes" ? byteIncrs : undefined,
           values: function (u, vals) { return vals.map(function (v) { return fmt(c.unit, v); }); } }
