@@ -25,10 +25,7 @@ func loadBundle(in *Input, name string, br io.Reader, src io.Reader, size int64,
 	} else {
 		b, err := limit.ReadAll(br, opts.maxInput(), name, FlagMaxInput)
 		if err != nil {
-			if errors.Is(err, limit.ErrExceeded) {
-				return fmt.Errorf("analyzer: %w", err)
-			}
-			return fmt.Errorf("analyzer: %s: %w", name, err)
+			return fmt.Errorf("analyzer: %w", err) // ReadAll names the input
 		}
 		ra, size = bytes.NewReader(b), int64(len(b))
 	}

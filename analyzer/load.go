@@ -237,10 +237,7 @@ func loadText(in *Input, name string, r io.Reader, head []byte, opts LoadOptions
 		in.Kind = KindGCTrace
 		b, err := limit.ReadAll(r, opts.maxInput(), name, FlagMaxInput)
 		if err != nil {
-			if errors.Is(err, limit.ErrExceeded) {
-				return fmt.Errorf("analyzer: %w", err)
-			}
-			return fmt.Errorf("analyzer: %s: %w", name, err)
+			return fmt.Errorf("analyzer: %w", err) // ReadAll names the input
 		}
 		in.GCTrace = b
 		return nil

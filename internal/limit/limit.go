@@ -97,9 +97,13 @@ func (l *Reader) Count() int64 { return l.read }
 
 // ReadAll reads r to the end through a limit of n bytes. The buffer grows
 // with the data (never pre-allocated to n), so the cost is what was read.
+// A read error (a gzip stream cut short) is returned with what in front.
 func ReadAll(r io.Reader, n int64, what, flag string) ([]byte, error) {
 	var buf bytes.Buffer
 	_, err := buf.ReadFrom(NewReader(r, n, what, flag))
+	if err != nil && !errors.Is(err, ErrExceeded) {
+		err = fmt.Errorf("%s: %w", what, err)
+	}
 	return buf.Bytes(), err
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func gz(t *testing.T, b []byte) []byte {
@@ -108,5 +109,18 @@ func TestAddSat(t *testing.T) {
 	}
 	if Count(-1) != 0 || Count(1<<62) != 1<<62 || Count(7) != 7 {
 		t.Error("Count")
+	}
+}
+
+// TestReadAllNamesReadErrors: a stream cut short (a truncated gzip member)
+// is an error that names the input, so the user learns which file.
+func TestReadAllNamesReadErrors(t *testing.T) {
+	_, err := ReadAll(iotest.ErrReader(io.ErrUnexpectedEOF), 1<<20, "leak.pb.gz", "--max-input")
+	if err == nil || !strings.Contains(err.Error(), "leak.pb.gz") || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want it to name leak.pb.gz and wrap io.ErrUnexpectedEOF", err)
+	}
+	_, err = ReadAll(strings.NewReader("12345"), 4, "big.txt", "--max-input")
+	if !errors.Is(err, ErrExceeded) || strings.Count(err.Error(), "big.txt") != 1 {
+		t.Fatalf("err = %v, want ErrExceeded naming big.txt once", err)
 	}
 }
