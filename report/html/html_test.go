@@ -6,8 +6,6 @@ import (
 	"errors"
 	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,24 +17,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; rerun with -update if the change is intended.\n--- got ---\n%s", name, got)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	r := sample.Report()
 	r.Sort()
@@ -44,7 +24,7 @@ func TestGolden(t *testing.T) {
 	if err := html.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sample.html", b.Bytes())
+	sample.Golden(t, *update, "sample.html", b.Bytes())
 }
 
 var (

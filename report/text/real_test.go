@@ -11,6 +11,7 @@ import (
 	"github.com/gdiag/gdiag/analyzer"
 	"github.com/gdiag/gdiag/internal/term"
 	"github.com/gdiag/gdiag/report"
+	"github.com/gdiag/gdiag/report/internal/sample"
 )
 
 // assertFits fails when a line of out, escape sequences left out, is wider
@@ -61,7 +62,7 @@ func TestRealGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			assertFits(t, b.String(), tc.opts.Width)
-			golden(t, tc.name, b.Bytes())
+			sample.Golden(t, *update, tc.name, b.Bytes())
 		})
 	}
 }

@@ -1,7 +1,11 @@
 package sample
 
 import (
+	"bytes"
 	"math"
+	"os"
+	"path/filepath"
+	"testing"
 
 	"github.com/gdiag/gdiag/report"
 )
@@ -121,5 +125,26 @@ func Hostile() *report.Report {
 			Notes:  []string{"<style>body{display:none}</style>"},
 			Tables: []report.Table{{Columns: []string{"<th>"}, Rows: [][]string{{`<img src="http://evil.example/x.png">`}}}},
 		}},
+	}
+}
+
+// Golden compares got with testdata/name, or rewrites the file when update
+// is set (each test package's -update flag). The three report packages'
+// golden tests share it.
+func Golden(t testing.TB, update bool, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; rerun with -update if the change is intended.\n--- got ---\n%s", name, got)
 	}
 }
