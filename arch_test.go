@@ -132,7 +132,7 @@ var budgets = map[string]budget{
 
 	// The output model: standard library only (and the shared helpers).
 	"report":                  {allow: []string{"m/internal/symbol", "m/internal/units"}, noStd: renderStd},
-	"report/internal/display": {allow: []string{"m/internal/units"}, noStd: renderStd},
+	"report/internal/display": {allow: []string{"m/report", "m/internal/units"}, noStd: renderStd},
 	"report/internal/sample":  {allow: []string{"m/report", "m/internal/symbol", "m/internal/units"}, noStd: renderStd},
 	// The renderers: the model plus whatever drawing needs.
 	"report/text": {allow: []string{"m/report", "m/report/internal/display", "m/internal/symbol", "m/internal/units", "m/internal/term"}, anyThirdParty: true},

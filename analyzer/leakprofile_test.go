@@ -64,8 +64,8 @@ func TestLeakProfileAlone(t *testing.T) {
 						continue
 					}
 					got[f.Function] += f.Count
-					if f.Function == "main.checkout.func1" && tt.labels && !slices.Contains(f.Evidence, "labels: {handler=checkout}") {
-						t.Errorf("checkout finding lacks its labels: %q", f.Evidence)
+					if f.Function == "main.checkout.func1" && tt.labels && !hasLabelSet(f.Labels, "handler", "checkout", f.Count) {
+						t.Errorf("checkout finding lacks its labels: %+v", f.Labels)
 					}
 					if f.Function == "main.worker" && tt.ids && len(f.GoroutineIDs) != 3 {
 						t.Errorf("proven workers have ids %v, want the 3 marked (leaked)", f.GoroutineIDs)
@@ -132,6 +132,9 @@ func checkLeakGolden(t *testing.T, name string, r *report.Report) {
 			continue
 		}
 		fmt.Fprintf(&b, "\n%s %s %d %s created by %s ids %v\n", f.Verdict, f.Check, f.Count, f.Function, f.CreatedBy, f.GoroutineIDs)
+		for _, l := range f.Labels {
+			fmt.Fprintf(&b, "  labels %v: %d\n", l.Labels, l.Count)
+		}
 		for _, e := range f.Evidence {
 			fmt.Fprintf(&b, "  - %s\n", e)
 		}
@@ -171,4 +174,9 @@ func TestLeakAdviceFollowsTheBundle(t *testing.T) {
 			t.Errorf("%s: leak notes %q lack %q", v, notes, want)
 		}
 	}
+}
+
+// hasLabelSet says ls is exactly one set, {key=value}, of n goroutines.
+func hasLabelSet(ls []report.LabelCount, key, value string, n int) bool {
+	return len(ls) == 1 && len(ls[0].Labels) == 1 && ls[0].Labels[key] == value && ls[0].Count == n
 }

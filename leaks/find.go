@@ -134,7 +134,11 @@ type Finding struct {
 	Blocking stack.Frame
 	// CreatedBy is the go statement that started them.
 	CreatedBy stack.Frame
+	// Labels are the bucket's labels when buckets are split by label;
+	// LabelSets count the goroutines by label set, largest first (nil when
+	// none is labelled).
 	Labels    []stack.Label
+	LabelSets []LabelSet
 	// Stack is the first goroutine's stack; Signature the bucket signature
 	// (stable across snapshots).
 	Stack     *stack.Stack
@@ -388,43 +392,57 @@ func splitProven(sf *snapshotFacts, b *stack.Bucket) []provenPart {
 	}
 }
 
-// labelSets counts a bucket's goroutines by label set ("{handler=/search}
-// 1, no labels 3") and returns the number of sets; "" and 0 when none has
-// labels.
-func labelSets(gs []stack.Goroutine, b *stack.Bucket) (string, int) {
-	counts := map[string]int{}
-	var order []string
+// LabelSet is how many goroutines of a finding carry one pprof label set
+// (Labels nil: none).
+type LabelSet struct {
+	Labels []stack.Label
+	Count  int
+}
+
+// labelSets counts a bucket's goroutines by label set, largest first (ties
+// in label order); nil when none has labels.
+func labelSets(gs []stack.Goroutine, b *stack.Bucket) []LabelSet {
+	var out []LabelSet
+	idx := map[string]int{}
 	labelled := false
 	for _, gi := range b.Goroutines {
 		g := &gs[gi]
-		k := "no labels"
-		if len(g.Labels) > 0 {
-			labelled = true
-			parts := make([]string, len(g.Labels))
-			for i, l := range g.Labels {
-				parts[i] = l.Key + "=" + l.Value
-			}
-			k = "{" + strings.Join(parts, ", ") + "}"
+		labelled = labelled || len(g.Labels) > 0
+		k := labelKey(g.Labels)
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, LabelSet{Labels: g.Labels})
 		}
-		if _, ok := counts[k]; !ok {
-			order = append(order, k)
-		}
-		counts[k] += g.Count
+		out[i].Count += g.Count
 	}
 	if !labelled {
-		return "", 0
+		return nil
 	}
-	slices.SortStableFunc(order, func(a, b string) int {
-		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
+	sortLabelSets(out)
+	return out
+}
+
+// labelKey is a map key for a label set.
+func labelKey(ls []stack.Label) string {
+	var sb strings.Builder
+	for _, l := range ls {
+		sb.WriteString(l.Key)
+		sb.WriteByte(0)
+		sb.WriteString(l.Value)
+		sb.WriteByte(0)
+	}
+	return sb.String()
+}
+
+func sortLabelSets(ls []LabelSet) {
+	slices.SortStableFunc(ls, func(a, b LabelSet) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(labelKey(a.Labels), labelKey(b.Labels))
 	})
-	parts := make([]string, len(order))
-	for i, k := range order {
-		parts[i] = fmt.Sprintf("%s %s", k, units.Thousands(counts[k]))
-	}
-	return strings.Join(parts, ", "), len(order)
 }
 
 // subBucket is b restricted to the goroutines idx (indexes into gs).
@@ -456,7 +474,7 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory, pr proof) Find
 	f := Finding{
 		Op: b.Op, State: b.State, Count: b.Count, IDs: b.IDs, MinWait: b.MinWait, MaxWait: b.MaxWait,
 		Blocking: blocking, CreatedBy: b.CreationSite(gs), Labels: b.Labels, Stack: b.Stack, Signature: b.Signature,
-		Growth: bd, StackBytesMin: int64(b.Count) * minStackBytes,
+		Growth: bd, StackBytesMin: int64(b.Count) * minStackBytes, LabelSets: labelSets(gs, b),
 	}
 	f.Check = checkFor(b.Op)
 	if isHTTPBodyWait(b.Stack, b.Op) {
@@ -501,15 +519,6 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory, pr proof) Find
 			Text: "the runtime stopped the program: \"all goroutines are asleep - deadlock!\""})
 	}
 	f.Proven = flagged + profiled
-	if f.Proven > 0 {
-		// Which requests or jobs leaked them (pprof labels).
-		switch t, sets := labelSets(gs, b); {
-		case sets > 1:
-			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: "by labels: " + t})
-		case sets == 1:
-			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceBlocked, Text: "labels: " + t[:strings.LastIndexByte(t, ' ')]})
-		}
-	}
 	if f.Proven > 0 {
 		f.Verdict = Proven
 		if classOf(b.Op) != classSync {

@@ -38,7 +38,7 @@ func keyOf(f *Finding) siteKey {
 // fix sites, not call paths.
 //
 // A merged finding sums Count, Proven and StackBytesMin, joins IDs, takes
-// the widest wait range, the highest severity, and the Stack, Signature,
+// the widest wait range, the highest severity, adds up LabelSets, and the Stack, Signature,
 // Labels, Growth, Rule and Evidence of its largest bucket, to which it adds
 // one EvidenceMerged line naming how many buckets it folds. Findings with
 // different verdicts are never merged: a site whose buckets were judged
@@ -60,6 +60,7 @@ func Merge(fs []Finding) []Finding {
 			c := *f
 			c.IDs = slices.Clone(f.IDs)
 			c.Evidence = slices.Clone(f.Evidence)
+			c.LabelSets = slices.Clone(f.LabelSets)
 			out = append(out, c)
 			merged = append(merged, 1)
 			largest = append(largest, f.Count)
@@ -75,6 +76,7 @@ func Merge(fs []Finding) []Finding {
 			m.State = f.State
 		}
 		m.Count += f.Count
+		m.LabelSets = mergeLabelSets(m.LabelSets, m.Count-f.Count, f.LabelSets, f.Count)
 		m.Proven += f.Proven
 		m.StackBytesMin += f.StackBytesMin
 		m.IDs = append(m.IDs, f.IDs...)
@@ -100,6 +102,33 @@ func Merge(fs []Finding) []Finding {
 		return cmp.Compare(b.Count, a.Count)
 	})
 	return out
+}
+
+// mergeLabelSets adds the label sets b of nb goroutines to the sets a of na
+// goroutines, largest first; a side without sets counts as unlabelled.
+func mergeLabelSets(a []LabelSet, na int, b []LabelSet, nb int) []LabelSet {
+	switch {
+	case len(a) == 0 && len(b) == 0:
+		return nil
+	case len(b) == 0:
+		b = []LabelSet{{Count: nb}}
+	case len(a) == 0:
+		a = []LabelSet{{Count: na}}
+	}
+	idx := make(map[string]int, len(a))
+	for i, s := range a {
+		idx[labelKey(s.Labels)] = i
+	}
+	for _, s := range b {
+		if i, ok := idx[labelKey(s.Labels)]; ok {
+			a[i].Count += s.Count
+			continue
+		}
+		idx[labelKey(s.Labels)] = len(a)
+		a = append(a, s)
+	}
+	sortLabelSets(a)
+	return a
 }
 
 func creatorText(f stack.Frame) string {

@@ -51,9 +51,24 @@ func TestMerge(t *testing.T) {
 	}
 	want := map[site]int{}
 	wantIDs := map[site][]int64{}
+	wantLabels := map[site]map[string]int{} // label set → goroutines
+	labelled := 0
 	for _, f := range fs {
 		want[key(f)] += f.Count
 		wantIDs[key(f)] = append(wantIDs[key(f)], f.IDs...)
+		if wantLabels[key(f)] == nil {
+			wantLabels[key(f)] = map[string]int{}
+		}
+		if len(f.LabelSets) == 0 {
+			wantLabels[key(f)][fmt.Sprint([]stack.Label(nil))] += f.Count
+		}
+		for _, s := range f.LabelSets {
+			wantLabels[key(f)][fmt.Sprint(s.Labels)] += s.Count
+			labelled += s.Count
+		}
+	}
+	if labelled == 0 {
+		t.Fatal("no finding has label sets; the dump's goroutines carry labels")
 	}
 	seen := map[site]bool{}
 	for i, m := range ms {
@@ -68,6 +83,18 @@ func TestMerge(t *testing.T) {
 		ids := slices.Sorted(slices.Values(wantIDs[k]))
 		if got := slices.Sorted(slices.Values(m.IDs)); !slices.Equal(got, ids) {
 			t.Errorf("%+v: %d ids, want %d", k, len(got), len(ids))
+		}
+		if len(m.LabelSets) > 0 {
+			got := map[string]int{}
+			for j, ls := range m.LabelSets {
+				got[fmt.Sprint(ls.Labels)] += ls.Count
+				if j > 0 && m.LabelSets[j-1].Count < ls.Count {
+					t.Errorf("%+v: label sets not largest first: %v", k, m.LabelSets)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(wantLabels[k]) {
+				t.Errorf("%+v: label sets %v, want %v", k, got, wantLabels[k])
+			}
 		}
 		if m.StackBytesMin != int64(m.Count)*2048 {
 			t.Errorf("%+v: stack bytes %d for %d goroutines", k, m.StackBytesMin, m.Count)

@@ -20,7 +20,12 @@ const (
 	MetricProvenCount     = "proven_count"
 	MetricStackBytesMin   = "stack_bytes_min"
 	MetricAgeMinutesMin   = "age_minutes_min"
+	MetricLabelSets       = "label_sets"
 )
+
+// MaxReportLabelSets is how many label sets a reported finding lists (the
+// largest); MetricLabelSets counts them all when there are more.
+const MaxReportLabelSets = 10
 
 // Report turns the finding into the shared output model: check ID,
 // severity, verdict, a title naming the count, operation and function,
@@ -45,6 +50,17 @@ func (f *Finding) Report() report.Finding {
 	}
 	for _, e := range f.Evidence {
 		rf.Evidence = append(rf.Evidence, e.Text)
+	}
+	for i, ls := range f.LabelSets {
+		if i == MaxReportLabelSets {
+			rf.Metrics[MetricLabelSets] = float64(len(f.LabelSets))
+			break
+		}
+		m := make(map[string]string, len(ls.Labels))
+		for _, l := range ls.Labels {
+			m[l.Key] = l.Value
+		}
+		rf.Labels = append(rf.Labels, report.LabelCount{Labels: m, Count: ls.Count})
 	}
 	if f.MaxWait > 0 {
 		rf.Metrics[MetricWaitMinutesMin] = f.MinWait.Minutes()

@@ -96,9 +96,21 @@ type Finding struct {
 	Count int `json:"count,omitempty"`
 	// GoroutineIDs are the goroutines covered, where the input has ids.
 	GoroutineIDs []int64 `json:"goroutine_ids,omitempty"`
+	// Labels count the goroutines by pprof label set, largest first, so a
+	// finding says which handler or job started them; omitted when none of
+	// them is labelled. A set with no labels counts the unlabelled ones.
+	Labels []LabelCount `json:"labels,omitempty"`
 	// Metrics carry the numbers behind the finding, keyed with units in the
 	// name ("wait_minutes_max", "growth_per_minute", "gc_cpu_share_after").
 	Metrics map[string]float64 `json:"metrics,omitempty"`
+}
+
+// LabelCount is how many goroutines of a finding carry one pprof label set.
+type LabelCount struct {
+	// Labels maps each label key to its value; empty for goroutines
+	// without labels.
+	Labels map[string]string `json:"labels"`
+	Count  int               `json:"count"`
 }
 
 // Section is a titled block of descriptive output.

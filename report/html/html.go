@@ -93,6 +93,7 @@ type htmlFinding struct {
 	Where   string
 	Short   string // the function, without its import path
 	IDs     string
+	Labels  string
 	Metrics []metricKV
 }
 
@@ -155,6 +156,7 @@ func htmlView(r *report.Report) htmlPage {
 		if len(f.GoroutineIDs) > 0 {
 			hf.IDs = display.IDList(f.GoroutineIDs, 50)
 		}
+		hf.Labels = display.LabelCounts(f.Labels, len(f.Labels))
 		for _, k := range slices.Sorted(maps.Keys(f.Metrics)) {
 			hf.Metrics = append(hf.Metrics, metricKV{k, display.Metric(k, f.Metrics[k])})
 		}

@@ -291,6 +291,13 @@ func (t *textWriter) finding(i, numW int, f report.Finding, opts Options) {
 	} else {
 		t.where("created by", f.CreatedBy, "")
 	}
+	if len(f.Labels) > 0 {
+		n := 3
+		if t.verbose {
+			n = len(f.Labels)
+		}
+		t.field("labels", display.LabelCounts(f.Labels, n))
+	}
 	if t.verbose && len(f.GoroutineIDs) > 0 {
 		t.field("goroutines", display.IDList(f.GoroutineIDs, opts.MaxIDs))
 	}

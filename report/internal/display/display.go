@@ -2,7 +2,9 @@ package display
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gdiag/gdiag/internal/units"
+	"github.com/gdiag/gdiag/report"
 )
 
 // Where joins a finding's function and location as "fn at file.go:12", or
@@ -39,6 +42,49 @@ func IDList(ids []int64, limit int) string {
 		b.WriteString(strconv.FormatInt(id, 10))
 	}
 	return b.String()
+}
+
+// LabelCounts lists a finding's goroutines by label set, at most limit sets
+// ("{handler=checkout} 10, no labels 3"), then counts the rest (" … and 2
+// more sets"). Keys are sorted;
+// a key or value that is empty or holds a space, quote, comma, equals sign,
+// brace or unprintable rune is quoted as Go quotes strings.
+func LabelCounts(ls []report.LabelCount, limit int) string {
+	var b strings.Builder
+	for i, l := range ls {
+		if i == limit {
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if len(l.Labels) == 0 {
+			b.WriteString("no labels")
+		} else {
+			b.WriteByte('{')
+			for j, k := range slices.Sorted(maps.Keys(l.Labels)) {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(labelText(k) + "=" + labelText(l.Labels[k]))
+			}
+			b.WriteByte('}')
+		}
+		b.WriteString(" " + units.Thousands(l.Count))
+	}
+	if len(ls) > limit {
+		fmt.Fprintf(&b, " … and %s more sets", units.Thousands(len(ls)-limit))
+	}
+	return b.String()
+}
+
+func labelText(s string) string {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"',={}`, r)
+	}) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // Float formats a metric value with up to six significant digits.

@@ -3,6 +3,8 @@ package display
 import (
 	"math"
 	"testing"
+
+	"github.com/gdiag/gdiag/report"
 )
 
 func TestMetric(t *testing.T) {
@@ -34,6 +36,25 @@ func TestSeconds(t *testing.T) {
 	for v, want := range map[float64]string{0: "0 s", 850e-9: "850 ns", 12.5e-6: "12.5 µs", 150: "2m30s", -0.002: "-2.0 ms"} {
 		if got := Seconds(v); got != want {
 			t.Errorf("Seconds(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestLabelCounts(t *testing.T) {
+	ls := []report.LabelCount{
+		{Labels: map[string]string{"sku id": `a"b`, "handler": "checkout"}, Count: 1200},
+		{Labels: map[string]string{"empty": "", "k": "x: y}"}, Count: 10},
+		{Count: 3},
+	}
+	for _, tt := range []struct {
+		limit int
+		want  string
+	}{
+		{3, `{handler=checkout, "sku id"="a\"b"} 1,200, {empty="", k="x: y}"} 10, no labels 3`},
+		{1, `{handler=checkout, "sku id"="a\"b"} 1,200 … and 2 more sets`},
+	} {
+		if got := LabelCounts(ls, tt.limit); got != tt.want {
+			t.Errorf("LabelCounts(limit %d) = %s, want %s", tt.limit, got, tt.want)
 		}
 	}
 }
