@@ -23,7 +23,8 @@
 // timestamps may vary in width), and a dump escaped inside one log field
 // ("\ngoroutine 1 [running]:\n…"). Unwrap, which Parse applies first, also
 // takes dumps out of UTF-16, NUL bytes, ANSI escapes, CR-only line ends,
-// `go test -json` streams and JSON log records.
+// `go test -json` streams, JSON log records and logfmt records (log/slog's
+// TextHandler).
 //
 // Package stack imports only the standard library; pprof protos are converted
 // into this model by package analyzer.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -41,6 +42,9 @@ func (u *Unwrapped) Head() []byte { return u.head }
 //     lines whole) and structured logs (the text of the msg, message, log,
 //     stack, error, … field; a field holding a goroutine header wins);
 //     lines that are not JSON are kept as they are;
+//   - logfmt records, one per line (log/slog's TextHandler, logrus):
+//     key=value pairs, quoted values unquoted as Go quotes them, the text
+//     taken from the same fields as from JSON;
 //   - a dump escaped inside one log field ("\ngoroutine 1 [running]:\n…");
 //   - a prefix on every line (indentation, a timestamp whose width varies
 //     from line to line, a journald or syslog prefix), taken from the first
@@ -63,8 +67,11 @@ func Unwrap(r io.Reader) *Unwrapped {
 	r = &cleanReader{r: headReader(first, err, r), st: cleanState{crOnly: crOnly}}
 	head, err := readHead(r, func(h []byte) bool { return bytes.Count(h, nl) >= 64 })
 	src := headReader(head, err, r)
-	if isJSONLines(head) {
-		src = newJSONReader(src, notes)
+	switch {
+	case isJSONLines(head):
+		src = newJSONReader(src, notes, false)
+	case isLogfmtLines(head):
+		src = newJSONReader(src, notes, true)
 	}
 	out, h := unprefixHead(src)
 	return &Unwrapped{r: out, head: h, notes: notes}
@@ -362,8 +369,90 @@ func isJSONLines(head []byte) bool {
 	return lines > 0 && fields > 0 && objs*2 >= lines
 }
 
-// jsonReader turns JSON records into the text they carry.
+// isLogfmtLines reports whether head is one logfmt record per line
+// (`time=… level=ERROR msg="goroutine 1 [running]:"`, as log/slog's
+// TextHandler writes): most of its first lines are two or more key=value
+// pairs, and one has a text field.
+func isLogfmtLines(head []byte) bool {
+	lines, recs, fields := 0, 0, 0
+	for len(head) > 0 && lines < 32 {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSpace(head[:i])
+		head = head[i+1:]
+		if len(line) == 0 {
+			continue
+		}
+		lines++
+		m, ok := parseLogfmt(line)
+		if !ok || len(m) < 2 {
+			continue
+		}
+		recs++
+		for _, f := range textFields {
+			if _, ok := m[f]; ok {
+				fields++
+				break
+			}
+		}
+	}
+	return lines > 0 && fields > 0 && recs*2 >= lines
+}
+
+// parseLogfmt reads a line of key=value pairs separated by spaces; a value
+// is bare (up to the next space) or quoted as strconv.Quote quotes it. ok
+// is false when the line is not that.
+func parseLogfmt(line []byte) (map[string]string, bool) {
+	m := map[string]string{}
+	for {
+		for len(line) > 0 && line[0] == ' ' {
+			line = line[1:]
+		}
+		if len(line) == 0 {
+			return m, len(m) > 0
+		}
+		eq := bytes.IndexByte(line, '=')
+		if eq <= 0 || bytes.ContainsAny(line[:eq], " \"\t") {
+			return nil, false
+		}
+		key := string(line[:eq])
+		line = line[eq+1:]
+		if len(line) > 0 && line[0] == '"' {
+			end := 1
+			for end < len(line) && line[end] != '"' {
+				if line[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end >= len(line) {
+				return nil, false
+			}
+			v, err := strconv.Unquote(string(line[:end+1]))
+			if err != nil {
+				return nil, false
+			}
+			m[key] = v
+			line = line[end+1:]
+			if len(line) > 0 && line[0] != ' ' {
+				return nil, false
+			}
+			continue
+		}
+		end := bytes.IndexByte(line, ' ')
+		if end < 0 {
+			end = len(line)
+		}
+		m[key] = string(line[:end])
+		line = line[end:]
+	}
+}
+
+// jsonReader turns JSON (or logfmt) records into the text they carry.
 type jsonReader struct {
+	logfmt  bool
 	br      *bufio.Reader
 	notes   *unwrapNotes
 	line    []byte
@@ -374,8 +463,8 @@ type jsonReader struct {
 	records int
 }
 
-func newJSONReader(r io.Reader, notes *unwrapNotes) *jsonReader {
-	return &jsonReader{br: bufio.NewReaderSize(r, 64<<10), notes: notes, partial: map[string][]byte{}}
+func newJSONReader(r io.Reader, notes *unwrapNotes, logfmt bool) *jsonReader {
+	return &jsonReader{logfmt: logfmt, br: bufio.NewReaderSize(r, 64<<10), notes: notes, partial: map[string][]byte{}}
 }
 
 func (j *jsonReader) Read(b []byte) (int, error) {
@@ -433,6 +522,18 @@ func (j *jsonReader) readLine() ([]byte, error) {
 // record appends the text of one line to j.out.
 func (j *jsonReader) record(line []byte) {
 	t := bytes.TrimSpace(line)
+	if j.logfmt {
+		m, ok := parseLogfmt(t)
+		if !ok {
+			j.out = append(j.out, line...)
+			return
+		}
+		j.pick(func(k string) (string, bool) {
+			v, ok := m[k]
+			return v, ok
+		})
+		return
+	}
 	var m map[string]json.RawMessage
 	if len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &m) != nil {
 		j.out = append(j.out, line...)
@@ -459,6 +560,13 @@ func (j *jsonReader) record(line []byte) {
 		j.testOutput(pkg+"\x00"+test, out)
 		return
 	}
+	j.pick(str)
+}
+
+// pick emits the text field of a record whose string fields str returns:
+// the first of textFields holding a goroutine header, else the first
+// present.
+func (j *jsonReader) pick(str func(string) (string, bool)) {
 	text, found := "", false
 	for _, f := range textFields {
 		s, ok := str(f)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,31 @@ func unwrapIndependently(t *testing.T, name string, data []byte) []byte {
 	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
 		line := sc.Bytes()
+		if strings.HasPrefix(name, "slogtext") {
+			// log/slog's TextHandler: the dump is the last attribute
+			// (stack=) or the message (msg=, then nothing).
+			for _, key := range []string{" stack=", " msg="} {
+				_, v, ok := bytes.Cut(line, []byte(key))
+				if !ok || name == "slogtextline.txt" && key == " stack=" {
+					continue
+				}
+				s := string(v)
+				if strings.HasPrefix(s, `"`) {
+					q, err := strconv.QuotedPrefix(s)
+					if err == nil {
+						s, err = strconv.Unquote(q)
+					}
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+				} else if i := strings.IndexByte(s, ' '); i >= 0 {
+					s = s[:i]
+				}
+				out.WriteString(s + "\n")
+				break
+			}
+			continue
+		}
 		if name == "kubectl.txt" {
 			_, rest, _ := bytes.Cut(line, []byte(" "))
 			out.Write(rest)
@@ -112,5 +138,31 @@ func TestWrappedTestJSON(t *testing.T) {
 	}
 	if ops[OpChanReceive] < 4 || ops[OpMutex] != 1 {
 		t.Errorf("operations %v, want ≥ 4 chan receive (3 + the hung test) and 1 mutex", ops)
+	}
+}
+
+// TestParseLogfmt reads the records log/slog's TextHandler and logrus
+// write, and refuses lines that are not key=value pairs: a goroutine
+// header, a frame, a gctrace line.
+func TestParseLogfmt(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want map[string]string
+	}{
+		{`time=2026-12-06T03:21:21.5Z level=ERROR msg="goroutine 1 [running]:"`,
+			map[string]string{"time": "2026-12-06T03:21:21.5Z", "level": "ERROR", "msg": "goroutine 1 [running]:"}},
+		{`level=error msg="a \"q\" b\tc\n" stack= k=v`,
+			map[string]string{"level": "error", "msg": "a \"q\" b\tc\n", "stack": "", "k": "v"}},
+		{`msg=main.main()`, map[string]string{"msg": "main.main()"}},
+		{`goroutine 1 [running]:`, nil},
+		{"\t/app/main.go:12 +0x1d", nil},
+		{`gc 1 @0.012s 2%: 0.009+0.23+0.003 ms clock, 4->4->0 MB, 4 MB goal, 8 P`, nil},
+		{`msg="unterminated`, nil},
+		{`msg="a"b`, nil},
+	} {
+		got, ok := parseLogfmt([]byte(tt.line))
+		if ok != (tt.want != nil) || !reflect.DeepEqual(got, tt.want) && tt.want != nil {
+			t.Errorf("parseLogfmt(%q) = %v, %v; want %v", tt.line, got, ok, tt.want)
+		}
 	}
 }

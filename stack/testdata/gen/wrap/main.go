@@ -4,6 +4,10 @@
 //	slog      log/slog's JSON handler: one record whose "stack" attribute is
 //	          the whole dump (JSON escapes: \n, \t, \" and \u003c for '<')
 //	slogline  log/slog's JSON handler: one record per dump line in "msg"
+//	slogtext  log/slog's TextHandler (logfmt): one record whose last
+//	          attribute, "stack", is the whole dump, quoted as strconv.Quote
+//	          quotes it
+//	slogtextline  log/slog's TextHandler: one record per dump line in msg
 //	docker    Docker's json-file log driver: one {"log","stream","time"}
 //	          record per line, written with encoding/json as the driver does
 //	kubectl   `kubectl logs --timestamps`: every line stamped with its
@@ -49,6 +53,18 @@ func main() {
 			log.Error(string(bytes.TrimSuffix(l, []byte("\n"))), "source", "stderr")
 		}
 		log.Info("shutting down")
+	case "slogtext":
+		tlog := slog.New(slog.NewTextHandler(os.Stdout, nil))
+		tlog.Info("server started", "addr", "127.0.0.1:8080")
+		tlog.Error("watchdog: request stuck, dumping goroutines", "handler", "/checkout", "stack", string(dump))
+		tlog.Info("shutting down")
+	case "slogtextline":
+		tlog := slog.New(slog.NewTextHandler(os.Stdout, nil))
+		tlog.Info("server started", "addr", "127.0.0.1:8080")
+		for _, l := range lines {
+			tlog.Error(string(bytes.TrimSuffix(l, []byte("\n"))))
+		}
+		tlog.Info("shutting down")
 	case "docker":
 		enc := json.NewEncoder(os.Stdout)
 		rec := func(s string) {
