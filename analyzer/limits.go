@@ -18,7 +18,11 @@ import (
 // counts that are not true.
 func parseDump(r io.Reader, name string, opts LoadOptions) (*stack.Snapshot, error) {
 	gc := &goroutineCounter{r: limit.NewReader(r, opts.maxInput(), name, FlagMaxInput), max: opts.maxGoroutines()}
-	snap, err := stack.Parse(gc, stack.ParseOptions{Workers: opts.Workers})
+	var src io.Reader = gc
+	if u, ok := r.(*stack.Unwrapped); ok {
+		src = u.Via(gc)
+	}
+	snap, err := stack.Parse(src, stack.ParseOptions{Workers: opts.Workers})
 	switch {
 	case gc.over:
 		return nil, fmt.Errorf("%s: more than %d goroutines, raise with %s: %w", name, gc.max, FlagMaxGoroutines, limit.ErrExceeded)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -397,5 +398,31 @@ func TestLoadProtoLabelsGo127(t *testing.T) {
 		if !found {
 			t.Errorf("no goroutine labelled %q", k)
 		}
+	}
+}
+
+// TestGoleakMessageVerdicts: goleak's failure message lists goroutines
+// that outlived a test, so gdiag judges them as at a quiescent point
+// without --quiescent: the 8 blocked goroutines of the real message are
+// likely leaks, and the evidence says goleak found them.
+func TestGoleakMessageVerdicts(t *testing.T) {
+	const file = "../stack/testdata/wrapped/goleak.txt"
+	in, err := analyzer.Load(file, analyzer.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{})
+	n := 0
+	for _, f := range r.Findings {
+		if !strings.HasPrefix(f.Check, "leaks/") {
+			continue
+		}
+		if f.Verdict != "likely-leak" || !slices.ContainsFunc(f.Evidence, func(e string) bool { return strings.Contains(e, "goleak still found them") }) {
+			t.Errorf("%s: %s, evidence %q", f.Title, f.Verdict, f.Evidence)
+		}
+		n += f.Count
+	}
+	if n != 8 {
+		t.Errorf("%d goroutines in leak findings, want the 8 goleak lists", n)
 	}
 }

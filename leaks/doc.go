@@ -66,7 +66,8 @@
 //     orphans. Senders whose creating call has returned in every goroutine
 //     that started them (nobody in that call can receive any more) are
 //     orphans too, also weak; receivers in that shape are idle workers;
-//   - quiescent: Options.Quiescent and blocked in user code, strong;
+//   - quiescent: Options.Quiescent (or a snapshot read from goleak's failure
+//     message, Snapshot.Goleak) and blocked in user code, strong;
 //   - once cycle: goroutines waiting for a sync.Once's mutex while every
 //     goroutine inside a Once's init function (the only place its mutex is
 //     held) waits for a Once's mutex too — an init calling Do of its own

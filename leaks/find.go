@@ -176,6 +176,11 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 		return nil
 	}
 	gs := snap.Goroutines
+	if snap.Goleak {
+		// goleak listed these goroutines because they outlived a test:
+		// the program was meant to be idle.
+		opts.Quiescent = true
+	}
 	buckets := stack.Group(gs, stack.GroupOptions{Similarity: opts.Similarity, TopFrames: opts.TopFrames})
 	benign := opts.Benign
 	if !opts.NoDefaultBenign {
@@ -204,7 +209,7 @@ func Find(snap *stack.Snapshot, opts Options) []Finding {
 			live[gs[i].ID] = i
 		}
 	}
-	sf := &snapshotFacts{gs: gs, opts: opts, benign: benign, proof: proof, live: live,
+	sf := &snapshotFacts{gs: gs, opts: opts, goleak: snap.Goleak, benign: benign, proof: proof, live: live,
 		deadlocked: strings.Contains(snap.Reason, "all goroutines are asleep"), bodies: newBodyFacts(gs),
 		once: newOnceFacts(gs)}
 	out := make([]Finding, 0, len(buckets))
@@ -321,12 +326,22 @@ func isHTTPBodyWait(s *stack.Stack, op stack.Op) bool {
 type snapshotFacts struct {
 	gs         []stack.Goroutine
 	opts       Options
+	goleak     bool // the goroutines come from goleak's failure message
 	benign     []Rule
 	proof      *profileIndex
 	live       map[int64]int // goroutine id → index in gs
 	deadlocked bool          // the dump is the runtime's deadlock crash
 	bodies     bodyFacts     // HTTP client connections waiting for their bodies
 	once       onceFacts     // goroutines waiting for a sync.Once
+}
+
+// quiescentText says why what is still there at a quiescent point
+// ("blocked in user code") counts.
+func (sf *snapshotFacts) quiescentText(what string) string {
+	if sf.goleak {
+		return what + " when the test ended: goleak still found them after its retries"
+	}
+	return what + " although the program should be idle"
 }
 
 // proof is what the runtime proved of a bucket: goroutines marked
@@ -596,7 +611,7 @@ func judge(sf *snapshotFacts, b *stack.Bucket, bd *BucketHistory, pr proof) Find
 		if opts.Quiescent && inUser {
 			points += 2
 			f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,
-				Text: "blocked in user code although the program should be idle"})
+				Text: sf.quiescentText("blocked in user code")})
 		}
 		points += addHistory(&f, bd, minGrowth, b, false)
 	case classIO:

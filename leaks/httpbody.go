@@ -157,7 +157,7 @@ func bodyEvidence(f *Finding, sf *snapshotFacts, b *stack.Bucket, held int, writ
 	}
 	if sf.opts.Quiescent {
 		f.Evidence = append(f.Evidence, Evidence{Kind: EvidenceQuiescent, Weight: 2,
-			Text: "response bodies are held unread although the program should be idle"})
+			Text: sf.quiescentText("response bodies are held unread")})
 		points += 2
 	}
 	if writers {

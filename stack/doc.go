@@ -23,8 +23,9 @@
 // timestamps may vary in width), and a dump escaped inside one log field
 // ("\ngoroutine 1 [running]:\n…"). Unwrap, which Parse applies first, also
 // takes dumps out of UTF-16, NUL bytes, ANSI escapes, CR-only line ends,
-// `go test -json` streams, JSON log records and logfmt records (log/slog's
-// TextHandler).
+// `go test -json` streams, JSON log records, logfmt records (log/slog's
+// TextHandler), a dump logged by a test (t.Log) and goleak's failure
+// message.
 //
 // Package stack imports only the standard library; pprof protos are converted
 // into this model by package analyzer.

@@ -108,6 +108,10 @@ type Snapshot struct {
 	// goroutine. They are kept apart from Goroutines and not counted in
 	// Total.
 	SchedulerStacks []Goroutine
+	// Goleak says every goroutine was read from goleak's failure message
+	// ("found unexpected goroutines:"): goleak saw them still running when
+	// the test ended, after its retries.
+	Goleak bool
 }
 
 // Format identifies the kind of goroutine dump.

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"runtime"
 	"testing"
@@ -24,7 +25,7 @@ func TestParseLeavesNoGoroutine(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	before := runtime.NumGoroutine()
 	for range 20 {
-		if _, err := Parse(bytes.NewReader(big), ParseOptions{Workers: 4}); err != nil {
+		if _, err := Parse(bytes.NewReader(big), ParseOptions{Workers: 4}); !errors.Is(err, ErrRepeatedIDs) {
 			t.Fatal(err)
 		}
 		if n := runtime.NumGoroutine(); n != before {

@@ -82,6 +82,11 @@ func (e *ParseError) Error() string {
 // no goroutine at all.
 var ErrNoGoroutine = errors.New("stack: no goroutine header found")
 
+// ErrRepeatedIDs is wrapped by the error Parse returns when goroutine ids
+// repeat in a text dump: the input holds more than one dump, and the
+// snapshot counts every print.
+var ErrRepeatedIDs = errors.New("goroutine ids are printed more than once")
+
 const (
 	// maxLineLen is the longest line accepted; longer lines are reported
 	// and skipped.
@@ -301,6 +306,12 @@ func (m *merger) finish(ch *chunker, notes *unwrapNotes) (*Snapshot, error) {
 	if m.headers == 0 {
 		errs = append(errs, fmt.Errorf("%w in %d lines", ErrNoGoroutine, m.lines))
 	}
+	if s.Format == FormatText {
+		if err := repeatedIDs(s.Goroutines); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.Goleak = notes.goleak > 0 && notes.goleak == len(s.Goroutines)
 	for _, n := range notes.errs {
 		errs = append(errs, errors.New("stack: "+n))
 	}
@@ -315,6 +326,33 @@ func (m *merger) finish(ch *chunker, notes *unwrapNotes) (*Snapshot, error) {
 		return s, errs[0]
 	}
 	return s, errors.Join(errs...)
+}
+
+// repeatedIDs says, when goroutine ids repeat in a text dump, that the input
+// holds more than one dump (a test that logged the stacks and then timed
+// out, two SIGQUITs in one log), which the counts then add up; nil when no
+// id repeats.
+func repeatedIDs(gs []Goroutine) error {
+	first := make(map[int64]int, len(gs))
+	n, id, a, b := 0, int64(0), 0, 0
+	for i := range gs {
+		g := &gs[i]
+		if g.ID <= 0 {
+			continue
+		}
+		if l, ok := first[g.ID]; ok {
+			if n == 0 {
+				id, a, b = g.ID, l, g.Line
+			}
+			n++
+			continue
+		}
+		first[g.ID] = g.Line
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("stack: %d %w (goroutine %d at lines %d and %d): the input holds more than one dump, and the counts add up every print", n, ErrRepeatedIDs, id, a, b)
 }
 
 // dedupe merges the prints of one goroutine in crash output, keeping the

@@ -21,7 +21,9 @@ const prefixHead = 64 << 10
 // from the first header. A prefix of blanks is removed from the lines that
 // start with it; any other prefix, which must end in a blank, is removed from
 // the lines whose first bytes have its shape (the same bytes, any digit
-// standing for any digit), so changing timestamps match. Lines keep their
+// standing for any digit), so changing timestamps match. A dump logged by a
+// test (t.Log: "    main_test.go:42: goroutine 1 …", the next lines indented
+// by 8 blanks) loses the decoration and the indent. Lines keep their
 // numbers. The cost when the first header starts its line is one copy of
 // the input up to that line.
 func unprefix(r io.Reader) io.Reader {
@@ -46,8 +48,29 @@ func unprefixHead(r io.Reader) (io.Reader, []byte) {
 		}
 		return src, head
 	}
-	return &prefixReader{br: bufio.NewReaderSize(src, prefixHead), pre: pre,
+	return &prefixReader{br: bufio.NewReaderSize(src, prefixHead), pre: pre, alt: testLogIndent(pre),
 		blank: len(bytes.Trim(pre, " \t")) == 0, start: true}, head
+}
+
+// testLogIndent returns the indentation of the lines after the first of a
+// test's log message when pre is the testing package's decoration of that
+// first line ("    main_test.go:42: "; subtests indent by 4 more), nil
+// otherwise. t.Log(dump) prints the header after the decoration and every
+// other line of the dump indented by the decoration's blanks and 4 more.
+func testLogIndent(pre []byte) []byte {
+	ws := len(pre) - len(bytes.TrimLeft(pre, " "))
+	rest := pre[ws:]
+	name, line, ok := bytes.Cut(rest, []byte(".go:"))
+	if ws == 0 || ws%4 != 0 || !ok || len(name) == 0 || bytes.ContainsAny(name, " \t/\\:") ||
+		!bytes.HasSuffix(line, []byte(": ")) || len(line) < 3 {
+		return nil
+	}
+	for _, c := range line[:len(line)-2] {
+		if !isDigit(c) {
+			return nil
+		}
+	}
+	return bytes.Repeat([]byte(" "), ws+4)
 }
 
 // eofReader returns err on every read.
@@ -101,6 +124,7 @@ func isProfileHeader(line []byte) bool {
 type prefixReader struct {
 	br    *bufio.Reader
 	pre   []byte
+	alt   []byte // a test log's continuation indent, removed where pre is not
 	blank bool   // pre is blanks only: match it exactly
 	start bool   // the next byte read starts a line
 	out   []byte // the rest of the current line, not yet returned
@@ -133,7 +157,13 @@ func (p *prefixReader) hasPrefix(line []byte) (int, bool) {
 	if p.blank {
 		return len(p.pre), bytes.HasPrefix(line, p.pre)
 	}
-	return matchShape(p.pre, line)
+	if n, ok := matchShape(p.pre, line); ok {
+		return n, true
+	}
+	if p.alt != nil && bytes.HasPrefix(line, p.alt) {
+		return len(p.alt), true
+	}
+	return 0, false
 }
 
 // matchShape reports whether line starts with a prefix of pre's shape and

@@ -82,6 +82,16 @@ func TestUnprefix(t *testing.T) {
 			want: "goroutine 1 [running]:\nmain.main()\n        /app/main.go:12 +0x1d\n  short\n",
 		},
 		{
+			name: "t.Log in a subtest: the decoration and the continuation indent go",
+			give: "=== RUN   TestA/sub\n        a_test.go:12: goroutine 1 [running]:\n            main.main()\n            \t/app/main.go:12 +0x1d\n            \n--- PASS: TestA/sub (0.00s)\n",
+			want: "=== RUN   TestA/sub\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d\n\n--- PASS: TestA/sub (0.00s)\n",
+		},
+		{
+			name: "a decoration that is not a test log's keeps the indent",
+			give: "    app: goroutine 1 [running]:\n        main.main()\n",
+			want: "goroutine 1 [running]:\n        main.main()\n",
+		},
+		{
 			name: "no prefix: unchanged",
 			give: "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
 			want: "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",

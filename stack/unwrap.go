@@ -24,6 +24,13 @@ type Unwrapped struct {
 // Read reads the unwrapped text.
 func (u *Unwrapped) Read(b []byte) (int, error) { return u.r.Read(b) }
 
+// Via returns an Unwrapped that reads r, a reader layered on u (a byte
+// limit, a counter), and keeps what u's unwrapping noted: Parse given it
+// does not unwrap again and still reports what Unwrap skipped or found.
+func (u *Unwrapped) Via(r io.Reader) *Unwrapped {
+	return &Unwrapped{r: r, head: u.head, notes: u.notes}
+}
+
 // Head returns the first bytes of the unwrapped text (up to 64 KiB, before a
 // line prefix is removed), for callers that sniff the content. It is valid
 // until the first Read.
@@ -45,6 +52,9 @@ func (u *Unwrapped) Head() []byte { return u.head }
 //   - logfmt records, one per line (log/slog's TextHandler, logrus):
 //     key=value pairs, quoted values unquoted as Go quotes them, the text
 //     taken from the same fields as from JSON;
+//   - goleak's failure message ("found unexpected goroutines: [Goroutine 7
+//     in state chan send, with main.leak on top of the stack: …]"), its
+//     headers read as the runtime's;
 //   - a dump escaped inside one log field ("\ngoroutine 1 [running]:\n…");
 //   - a prefix on every line (indentation, a timestamp whose width varies
 //     from line to line, a journald or syslog prefix), taken from the first
@@ -73,13 +83,118 @@ func Unwrap(r io.Reader) *Unwrapped {
 	case isLogfmtLines(head):
 		src = newJSONReader(src, notes, true)
 	}
+	src = goleakText(src, notes)
 	out, h := unprefixHead(src)
 	return &Unwrapped{r: out, head: h, notes: notes}
+}
+
+// goleakHeaderEnd ends the goroutine headers of goleak's failure messages:
+// "[Goroutine 7 in state chan send, with main.leak on top of the stack:".
+var goleakHeaderEnd = []byte(" on top of the stack:")
+
+// goleakText returns r, with goleak's goroutine headers rewritten as the
+// runtime's when its first prefixHead bytes hold one: goleak's VerifyNone
+// and VerifyTestMain fail with "found unexpected goroutines:" and each
+// goroutine as "Goroutine N in state S, with F on top of the stack:" and
+// its stack, the list in brackets.
+func goleakText(r io.Reader, notes *unwrapNotes) io.Reader {
+	head, err := readHead(r, func(h []byte) bool { return bytes.Contains(h, goleakHeaderEnd) })
+	src := headReader(head, err, r)
+	if !bytes.Contains(head, goleakHeaderEnd) {
+		return src
+	}
+	return &goleakReader{br: bufio.NewReaderSize(src, 64<<10), start: true, notes: notes}
+}
+
+// goleakReader rewrites goleak's headers line by line: "[Goroutine 7 in
+// state chan send, with main.leak on top of the stack:" (or " Goroutine 8
+// …" for the next ones) becomes "goroutine 7 [chan send]:" with the
+// indentation kept, and the closing "]" line becomes empty.
+type goleakReader struct {
+	br    *bufio.Reader
+	notes *unwrapNotes
+	start bool
+	out   []byte
+	buf   []byte
+	err   error
+}
+
+func (g *goleakReader) Read(b []byte) (int, error) {
+	for len(g.out) == 0 {
+		if g.err != nil {
+			return 0, g.err
+		}
+		line, err := g.br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			g.err = err
+		}
+		g.out = line
+		if g.start {
+			if h, ok := goleakHeader(line, g.buf[:0]); ok {
+				g.buf = h
+				g.out = h
+				if len(h) > 1 {
+					g.notes.goleak++
+				}
+			}
+		}
+		g.start = err == nil
+	}
+	n := copy(b, g.out)
+	g.out = g.out[n:]
+	return n, nil
+}
+
+// goleakHeader appends to dst the runtime header for a goleak header line,
+// or an empty line for goleak's closing "]", and reports whether line was
+// one of them.
+func goleakHeader(line, dst []byte) ([]byte, bool) {
+	body := bytes.TrimRight(line, "\r\n")
+	if t := bytes.TrimSpace(body); len(t) == 1 && t[0] == ']' {
+		return append(dst, '\n'), true
+	}
+	if !bytes.HasSuffix(body, goleakHeaderEnd) {
+		return dst, false
+	}
+	i := bytes.Index(body, []byte("Goroutine "))
+	if i < 0 {
+		return dst, false
+	}
+	indent := body[:i]
+	if n := len(indent); n > 0 && (indent[n-1] == '[' || indent[n-1] == ' ') {
+		indent = indent[:n-1]
+	}
+	rest := body[i+len("Goroutine ") : len(body)-len(goleakHeaderEnd)]
+	id, rest, ok := bytes.Cut(rest, []byte(" in state "))
+	if !ok || len(id) == 0 || strings.Trim(string(id), "0123456789") != "" {
+		return dst, false
+	}
+	k := bytes.LastIndex(rest, []byte(", with "))
+	if k <= 0 {
+		return dst, false
+	}
+	state, labels := rest[:k], []byte(nil)
+	if j := bytes.Index(state, []byte("] {")); j > 0 && bytes.HasSuffix(state, []byte("}")) {
+		// goleak 1.3 keeps a Go 1.27 header's labels in the state:
+		// "Goroutine 5 in state chan send] {handler: x}, with …".
+		state, labels = state[:j], state[j+1:]
+	}
+	dst = append(dst, indent...)
+	dst = append(dst, "goroutine "...)
+	dst = append(dst, id...)
+	dst = append(dst, " ["...)
+	dst = append(dst, state...)
+	dst = append(dst, ']')
+	dst = append(dst, labels...)
+	dst = append(dst, ":\n"...)
+	return dst, true
 }
 
 // unwrapNotes collects what the unwrapping layer skipped, for Parse's error.
 type unwrapNotes struct {
 	errs []string
+	// goleak counts the goroutine headers taken from goleak's message.
+	goleak int
 }
 
 func (n *unwrapNotes) add(msg string) {

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,6 +28,14 @@ func wrappedDumps(t testing.TB) []string {
 // JSON fields a record carries the dump in, or the timestamp before the
 // first space.
 func unwrapIndependently(t *testing.T, name string, data []byte) []byte {
+	if name == "gotest_tlog.txt" {
+		// The generator wrote the dump it logged to testlog.raw.
+		raw, err := os.ReadFile(filepath.Join("testdata", "wrapped", "testlog.raw"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
 	var out bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 64<<20)
@@ -86,6 +96,9 @@ func unwrapIndependently(t *testing.T, name string, data []byte) []byte {
 func TestWrapped(t *testing.T) {
 	for _, file := range wrappedDumps(t) {
 		name := filepath.Base(file)
+		if name == "goleak.txt" {
+			continue // not a dump: TestGoleakMessage
+		}
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -164,5 +177,43 @@ func TestParseLogfmt(t *testing.T) {
 		if ok != (tt.want != nil) || !reflect.DeepEqual(got, tt.want) && tt.want != nil {
 			t.Errorf("parseLogfmt(%q) = %v, %v; want %v", tt.line, got, ok, tt.want)
 		}
+	}
+}
+
+// TestGoleakMessage reads goleak's real failure message (go test -v
+// output, goleak 1.3 on Go 1.27 with labels in the headers, which goleak
+// keeps in the state): every goroutine it lists, with its state, top
+// frame, creator and labels, and the snapshot says it came from goleak.
+func TestGoleakMessage(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "wrapped", "goleak.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("found unexpected goroutines:")) {
+		t.Fatal("goleak.txt holds no goleak failure")
+	}
+	var want []string // "id state top"
+	for _, m := range regexp.MustCompile(`Goroutine (\d+) in state ([a-z ]+)\] \{handler: leaky\}, with (\S+) on top`).FindAllSubmatch(data, -1) {
+		want = append(want, fmt.Sprintf("%s %s %s", m[1], m[2], m[3]))
+	}
+	if len(want) != 8 {
+		t.Fatalf("goleak.txt lists %d goroutines, the generator leaks 8", len(want))
+	}
+	snap, err := Parse(bytes.NewReader(data), ParseOptions{})
+	if err != nil {
+		t.Errorf("error %v", err)
+	}
+	if !snap.Goleak {
+		t.Error("Snapshot.Goleak not set")
+	}
+	var got []string
+	for _, g := range snap.Goroutines {
+		got = append(got, fmt.Sprintf("%d %s %s", g.ID, g.State, g.Stack.Frames[0].Func))
+		if g.CreatedBy.Func != "example.com/testlog.start.func1" || len(g.Labels) != 1 || g.Labels[0] != (Label{"handler", "leaky"}) {
+			t.Errorf("goroutine %d: created by %q, labels %v", g.ID, g.CreatedBy.Func, g.Labels)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read\n%q\nwant\n%q", got, want)
 	}
 }
