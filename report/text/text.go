@@ -302,6 +302,11 @@ func (t *textWriter) finding(i, numW int, f report.Finding, opts Options) {
 		t.field("goroutines", display.IDList(f.GoroutineIDs, opts.MaxIDs))
 	}
 	t.field("summary", f.Summary)
+	if !t.verbose && len(f.Evidence) > 1 {
+		// The strongest fact (evidence is ordered strongest first; a
+		// lone item only restates where and who).
+		t.field("evidence", fmt.Sprintf("%s (-v: %d more)", f.Evidence[0], len(f.Evidence)-1))
+	}
 	if t.verbose {
 		for j, e := range f.Evidence {
 			label := ""
