@@ -156,6 +156,7 @@ func goleakHeader(line, dst []byte) ([]byte, bool) {
 	if !bytes.HasSuffix(body, goleakHeaderEnd) {
 		return dst, false
 	}
+	body = body[:len(body)-len(goleakHeaderEnd)]
 	i := bytes.Index(body, []byte("Goroutine "))
 	if i < 0 {
 		return dst, false
@@ -164,7 +165,7 @@ func goleakHeader(line, dst []byte) ([]byte, bool) {
 	if n := len(indent); n > 0 && (indent[n-1] == '[' || indent[n-1] == ' ') {
 		indent = indent[:n-1]
 	}
-	rest := body[i+len("Goroutine ") : len(body)-len(goleakHeaderEnd)]
+	rest := body[i+len("Goroutine "):]
 	id, rest, ok := bytes.Cut(rest, []byte(" in state "))
 	if !ok || len(id) == 0 || strings.Trim(string(id), "0123456789") != "" {
 		return dst, false
