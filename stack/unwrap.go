@@ -445,6 +445,24 @@ var textFields = [...]string{
 	"error", "err", "textPayload", "body", "exception", "panic",
 }
 
+// quotedTextFields are textFields as they appear in a JSON record.
+var quotedTextFields = func() (q [len(textFields)][]byte) {
+	for i, f := range textFields {
+		q[i] = []byte(`"` + f + `"`)
+	}
+	return q
+}()
+
+// hasTextField reports whether a JSON record names one of textFields.
+func hasTextField(rec []byte) bool {
+	for _, f := range quotedTextFields {
+		if bytes.Contains(rec, f) {
+			return true
+		}
+	}
+	return false
+}
+
 // maxRecord bounds one JSON record (a whole dump may be in one field).
 const maxRecord = 64 << 20
 
@@ -648,6 +666,13 @@ func (j *jsonReader) record(line []byte) {
 			v, ok := m[k]
 			return v, ok
 		})
+		return
+	}
+	if len(t) > 0 && t[0] == '{' && !hasTextField(t) {
+		// No field can carry text (a test2json "pass" record, a log
+		// record of numbers): skip it without decoding it, which costs
+		// more than the rest of the parse. A line that is not JSON either
+		// is no dump line, since none starts with '{'.
 		return
 	}
 	var m map[string]json.RawMessage

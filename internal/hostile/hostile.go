@@ -83,6 +83,15 @@ func Cases() []Case {
 				b.Write(repeatMembers([]byte(`{"goroutines":1},`), (64<<20)/17))
 				return write(p, b.Bytes())
 			}},
+		{Name: "json-records-bomb.txt.gz", What: "gzip of 1 GiB of go test -json records without output after one with a dump line (the unwrapping layer drops what it reads)",
+			Exit: 2, Message: "exceeds 268435456 bytes (256 MiB), raise with --max-input", MaxRSS: 400 * mib, MaxSeconds: 20,
+			make: func(p string) error {
+				var b bytes.Buffer
+				b.Write(gzBytes([]byte(`{"Action":"output","Package":"p","Output":"goroutine 1 [running]:\nmain.main()\n\t/a.go:1\n"}` + "\n")))
+				rec := []byte(`{"Action":"pass","Package":"p","Elapsed":0}` + "\n")
+				b.Write(repeatMembers(rec, (1<<30)/len(rec)))
+				return write(p, b.Bytes())
+			}},
 		{Name: "repeated-metrics.gdiag", What: "12 KB bundle whose manifest lists metrics.json 100,000 times (quadratic load before)",
 			Exit: 0, Message: "lists 99999 entries twice or more", MaxRSS: 400 * mib, MaxSeconds: 10,
 			make: func(p string) error {
