@@ -72,3 +72,31 @@ func TestIndexIsCheap(t *testing.T) {
 		t.Errorf("index does not show %q", want)
 	}
 }
+
+// TestLiveSharesTheCgroupRead: Live, which promexport calls on every
+// scrape, reads the cgroup at most once per metrics interval, like the
+// index page.
+func TestLiveSharesTheCgroupRead(t *testing.T) {
+	clk := NewFakeClock(time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC))
+	c, err := New(WithClock(clk), WithMetricsInterval(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	reads := 0
+	read := c.cgroups.read
+	c.cgroups.read = func() (*bundle.Cgroup, error) { reads++; return read() }
+	for range 10 {
+		c.Live()
+	}
+	if reads != 1 {
+		t.Errorf("10 scrapes within one interval read the cgroup %d times, want 1", reads)
+	}
+	if err := clk.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.Live()
+	if reads != 2 {
+		t.Errorf("a scrape an interval later: %d reads, want 2", reads)
+	}
+}

@@ -102,10 +102,11 @@ type Live struct {
 }
 
 // Live reads the newest sample of the metrics ring, the settings and the
-// cgroup files (a few small reads under /sys/fs/cgroup). Safe for
-// concurrent use.
+// cgroup files (a few small reads under /sys/fs/cgroup, at most once per
+// metrics interval: a scrape loop and the index page share the read). Safe
+// for concurrent use.
 func (c *Collector) Live() Live {
 	cur, _, _, _ := c.ring.last()
-	cg, err := readCgroup(os.DirFS("/"))
+	cg, err := c.cgroups.get(c.cfg.clock.Now())
 	return Live{Sample: cur, Settings: settings(os.LookupEnv, readSettings(), cg), Cgroup: cg, CgroupErr: err}
 }
