@@ -82,7 +82,13 @@ func fixtureLine(t *testing.T, file, marker string) int {
 // it with the load generator and takes three real dumps while the load
 // runs, then judges the last one with the growth of the series (and the
 // goroutineleak profile of that moment when the toolchain has it).
-func underLoad(t *testing.T, faults flashsale.Faults) (series, single []leaks.Finding) {
+//
+// With watch (fault functions), each dump is taken once every watched
+// function has more goroutines than at the previous dump, and the last
+// once each has at least 10 (a pile-up): the machine's speed changes when
+// the dumps are taken, not what they hold. Without, the dumps are 500 ms
+// apart.
+func underLoad(t *testing.T, faults flashsale.Faults, watch ...string) (series, single []leaks.Finding) {
 	t.Helper()
 	// Every third risk call is slow (150ms against a 50ms timeout); the
 	// others answer in 1ms, so orders (and their payments) go through
@@ -110,9 +116,31 @@ func underLoad(t *testing.T, faults flashsale.Faults) (series, single []leaks.Fi
 	// start first (a pool still being created grows like a leak).
 	time.Sleep(300 * time.Millisecond)
 	var samples []leaks.Sample
+	prev := map[string]int{}
 	for i := range 3 {
-		time.Sleep(500 * time.Millisecond)
-		samples = append(samples, leaks.Sample{Name: fmt.Sprintf("dump-%d", i+1), Time: time.Now(), Snapshot: liveDump(t)})
+		var snap *stack.Snapshot
+		for start := time.Now(); ; {
+			time.Sleep(100 * time.Millisecond)
+			snap = liveDump(t)
+			if len(watch) == 0 {
+				if time.Since(start) >= 500*time.Millisecond {
+					break
+				}
+				continue
+			}
+			counts, ready := countIn(snap, watch), true
+			for _, fn := range watch {
+				ready = ready && counts[fn] > prev[fn] && (i < 2 || counts[fn] >= 10)
+			}
+			if ready {
+				prev = counts
+				break
+			}
+			if time.Since(start) > time.Minute {
+				t.Fatalf("dump %d: the faults left %v goroutines after a minute of load (previous dump %v)", i+1, counts, prev)
+			}
+		}
+		samples = append(samples, leaks.Sample{Name: fmt.Sprintf("dump-%d", i+1), Time: time.Now(), Snapshot: snap})
 	}
 	leaked := liveLeakProfile(t)
 	cancel()
@@ -123,6 +151,23 @@ func underLoad(t *testing.T, faults flashsale.Faults) (series, single []leaks.Fi
 	}
 	last := samples[len(samples)-1].Snapshot
 	return leaks.Find(last, leaks.Options{History: h, Leaked: leaked}), leaks.Find(last, leaks.Options{})
+}
+
+// countIn counts the goroutines of snap with a frame in each of fns
+// (flashsale functions).
+func countIn(snap *stack.Snapshot, fns []string) map[string]int {
+	counts := map[string]int{}
+	for _, g := range snap.Goroutines {
+		for _, fn := range fns {
+			for _, f := range g.Stack.Frames {
+				if f.Func == fixturePkg+fn {
+					counts[fn] += g.Count
+					break
+				}
+			}
+		}
+	}
+	return counts
 }
 
 func describe(fs []leaks.Finding) string {
@@ -143,7 +188,8 @@ func describe(fs []leaks.Finding) string {
 // faults under load and checks that each is reported as a likely or proven
 // leak that names the exact blocking line and creation site.
 func TestFixtureFaultsReported(t *testing.T) {
-	series, single := underLoad(t, flashsale.Faults{LeakTimeout: true, TickerLeak: true, ContextLeak: true})
+	series, single := underLoad(t, flashsale.Faults{LeakTimeout: true, TickerLeak: true, ContextLeak: true},
+		"(*Service).sendRiskResult", "(*Service).pollHoldExpiry", "(*Service).awaitSettlement")
 	t.Logf("findings with the history of three dumps:\n%s", describe(series))
 	tests := []struct {
 		name              string
@@ -163,18 +209,8 @@ func TestFixtureFaultsReported(t *testing.T) {
 			checkFault(t, series, tt.fn, tt.blockAt, tt.creator, tt.createAt, tt.check)
 		})
 		// The last dump alone: a pile-up of goroutines that outlived the
-		// requests that started them. Under a slow run (the race detector)
-		// a fault may have left fewer goroutines than a pile-up needs.
+		// requests that started them (underLoad waited for 10 of each).
 		t.Run(tt.name+"/single-dump", func(t *testing.T) {
-			n := 0
-			for _, f := range single {
-				if f.Blocking.Func == fixturePkg+tt.fn {
-					n += f.Count
-				}
-			}
-			if n < 10 {
-				t.Skipf("only %d goroutines of %s in the last dump", n, tt.fn)
-			}
 			checkFault(t, single, tt.fn, tt.blockAt, tt.creator, tt.createAt, tt.check)
 			if t.Failed() {
 				t.Logf("findings of the last dump alone:\n%s", describe(single))
