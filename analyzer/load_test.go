@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -424,5 +425,43 @@ func TestGoleakMessageVerdicts(t *testing.T) {
 	}
 	if n != 8 {
 		t.Errorf("%d goroutines in leak findings, want the 8 goleak lists", n)
+	}
+}
+
+// TestHeapLeavesOutTheCollector: the flash-sale bundle was captured while
+// the live leak watch ran its dump parser, in goroutines whose call paths
+// hold no collector frame; no heap site or pool finding is in one of the
+// gdiag packages the collector runs (stack, bundle, leaks, internal, …).
+func TestHeapLeavesOutTheCollector(t *testing.T) {
+	in, err := analyzer.Load("../cmd/gdiag/testdata/flashsale.gdiag", analyzer.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := analyzer.Analyze([]*analyzer.Input{in}, analyzer.Options{})
+	own := regexp.MustCompile(`^(stack|bundle|leaks|leakwatch|collector|pprofconv|limit)\.`)
+	sites := 0
+	for _, s := range r.Sections {
+		if s.ID != "heap-sites" {
+			continue
+		}
+		for _, tb := range s.Tables {
+			for _, row := range tb.Rows {
+				for _, cell := range row {
+					sites++
+					if own.MatchString(cell) {
+						t.Errorf("heap site %q is gdiag's own (row %q)", cell, row)
+					}
+				}
+			}
+		}
+	}
+	if sites == 0 {
+		t.Fatal("no heap-sites table in the report")
+	}
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Check, "pool/") && strings.HasPrefix(f.Function, "github.com/gdiag/gdiag/") &&
+			!strings.HasPrefix(f.Function, "github.com/gdiag/gdiag/fixtures/") {
+			t.Errorf("pool finding on gdiag's own code: %s", f.Title)
+		}
 	}
 }
