@@ -138,7 +138,7 @@ func ExampleVerifyTestMain() {
 // goroutines that are expected to outlive the test.
 func ExampleIgnoreTopFunction() {
 	stop := make(chan struct{})
-	go pollForever(stop)
+	startPolling(stop)
 	defer close(stop)
 	fmt.Println(leaktest.Find(leaktest.IgnoreTopFunction("github.com/gdiag/gdiag/leaks/leaktest_test.pollForever")))
 	// Output:
@@ -150,11 +150,11 @@ func ExampleIgnoreTopFunction() {
 func ExampleOnlyGrowth() {
 	stop := make(chan struct{})
 	defer close(stop)
-	go pollForever(stop) // a long-lived background goroutine
+	startPolling(stop) // a long-lived background goroutine
 	growth := leaktest.OnlyGrowth()
 	fmt.Println(leaktest.Find(growth, leaktest.MaxRetries(1)))
 
-	go pollForever(stop) // one more of the same
+	startPolling(stop) // one more of the same
 	fmt.Println(summary(leaktest.Find(growth, leaktest.MaxRetries(1))))
 	// Output:
 	// <nil>

@@ -70,10 +70,12 @@ func TestFindLeak(t *testing.T) {
 	if len(b.IDs) != 7 {
 		t.Errorf("%d ids, want 7", len(b.IDs))
 	}
-	// Nothing changed while it waited: one profile up front, one profile
-	// and the text dump at the end.
-	if le.Profiles != 2 || le.Captures != 1 || le.Retries != 3 {
-		t.Errorf("Profiles = %d, Captures = %d, Retries = %d, want 2, 1 and 3", le.Profiles, le.Captures, le.Retries)
+	// Nothing of the test changed while it waited: one profile up front,
+	// one profile and the text dump at the end, and a retry re-profiles
+	// only when the goroutine count moved (another test's goroutine ending
+	// on a loaded machine), so at least one of the 3 retries took none.
+	if le.Profiles < 2 || le.Profiles >= 2+le.Retries || le.Captures != 1 || le.Retries != 3 {
+		t.Errorf("Profiles = %d, Captures = %d, Retries = %d, want 2 (fewer than 5), 1 and 3", le.Profiles, le.Captures, le.Retries)
 	}
 	if b.Verdict != leaks.Likely || b.Check != leaks.CheckChanReceive || b.Suggestion == "" {
 		t.Errorf("leaks judged the bucket %v (%s), suggestion %q; want a likely %s with a suggestion", b.Verdict, b.Check, b.Suggestion, leaks.CheckChanReceive)
