@@ -40,24 +40,11 @@ func snapTime(s heapSnapshot) time.Time {
 	return s.at
 }
 
-// collectorPackages are the gdiag packages a service runs through the
-// collector: the collector itself, and what it calls in goroutines of their
-// own, whose call paths hold no collector frame (the dump parser's workers
-// that the live leak watch starts, profile conversion, bundle writing).
-// The typed pool is not among them: its allocations are the service's.
-var collectorPackages = []string{
-	symbol.Self + "/collector",
-	symbol.Self + "/stack",
-	symbol.Self + "/bundle",
-	symbol.Self + "/leaks",
-	symbol.Self + "/internal",
-}
-
 // heapOptions leave the collector's own allocations out of the sites: a
 // snapshot taken during a capture always shows its buffers, and one taken
 // while the leak watch runs its parser, which are not the service's.
 func heapOptions(opts Options) heap.HeapOptions {
-	return heap.HeapOptions{IgnorePackages: collectorPackages, MainModules: opts.MainModules}
+	return heap.HeapOptions{IgnorePackages: symbol.CollectorPackages, MainModules: opts.MainModules}
 }
 
 // looseMergeWindow is how far apart a loose heap profile and a loose allocs

@@ -5,8 +5,19 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gdiag/gdiag/internal/symbol"
 	"github.com/gdiag/gdiag/stack"
 )
+
+// collectorFuncs matches the functions of symbol.CollectorPackages and
+// their subpackages (not their _test packages).
+var collectorFuncs = func() string {
+	alts := make([]string, len(symbol.CollectorPackages))
+	for i, p := range symbol.CollectorPackages {
+		alts[i] = regexp.QuoteMeta(p)
+	}
+	return `^(` + strings.Join(alts, "|") + `)(/[a-z0-9]+)*\.`
+}()
 
 // Rule matches buckets of goroutines that are not leaks: the built-in
 // benign table (BenignRules) and the user's ignore rules (Options.Ignore) are
@@ -198,10 +209,11 @@ func benignTable() []benignEntry {
 		// gdiag's own goroutines carry the pprof label gdiag=collector.
 		{name: "gdiag collector", lbl: `^gdiag=collector$`},
 		// Text dumps carry no labels: the collector's frames (its request
-		// handler, capture steps, sampler) and the goroutines it starts
-		// (fgprof's sampler, the flight recorder's reader) tell the same.
-		{name: "gdiag collector (by its frames)", fn: `^github\.com/gdiag/gdiag/collector\.`},
-		{name: "gdiag collector (started by it)", creator: `^github\.com/gdiag/gdiag/collector\.|^github\.com/felixge/fgprof\.`},
+		// handler, capture steps, sampler, leak watch) and the goroutines
+		// it starts (fgprof's sampler, the flight recorder's reader, the
+		// dump parser's workers) tell the same.
+		{name: "gdiag collector (by its frames)", fn: collectorFuncs},
+		{name: "gdiag collector (started by it)", creator: collectorFuncs + `|^github\.com/felixge/fgprof\.`},
 		// Common libraries whose background goroutines idle by design.
 		{name: "gRPC transport and balancer", top: `^google\.golang\.org/grpc[./]`, ops: waitOps},
 		{name: "OpenCensus worker", top: `^go\.opencensus\.io/`, ops: waitOps},

@@ -125,6 +125,21 @@ func stdRoot(first string) bool {
 // module (its own tests and fixtures).
 const Self = "github.com/gdiag/gdiag"
 
+// CollectorPackages are the gdiag packages a service runs when it links the
+// collector: the collector and its subpackages, and what they call in
+// goroutines of their own, whose stacks hold no collector frame (the dump
+// parser's workers that the live leak watch starts), and the helpers they
+// share (bundle writing, profile conversion). Their goroutines, allocations
+// and locks are gdiag's work, never the service's. The typed pool (pool)
+// and the leak rules with leaktest (leaks) are not among them: what they do
+// is the service's or the test's.
+var CollectorPackages = []string{
+	Self + "/collector",
+	Self + "/stack",
+	Self + "/bundle",
+	Self + "/internal",
+}
+
 // Kind is the kind of code a frame is in.
 type Kind uint8
 
