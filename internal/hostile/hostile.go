@@ -29,7 +29,8 @@ type Case struct {
 	Message string
 	// MaxRSS bounds the process's peak resident set, bytes.
 	MaxRSS int64
-	// MaxSeconds bounds its wall time on a loaded 2-core machine.
+	// MaxSeconds bounds its CPU time (user + system), which, unlike wall
+	// time, other processes on a shared machine do not inflate.
 	MaxSeconds float64
 	// make writes the file.
 	make func(path string) error
