@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -152,8 +153,16 @@ func TestAnalyzeBundleWithPool(t *testing.T) {
 	old := runtime.MemProfileRate
 	runtime.MemProfileRate = 1
 	defer func() { runtime.MemProfileRate = old }()
-	deadline := time.Now().Add(300 * time.Millisecond)
-	for time.Now().Before(deadline) {
+	// Run until the GC has cycled a few times within at least 300 ms of
+	// metrics samples: the candidates are priced from the GC CPU of the
+	// history, and on a loaded machine 300 ms may hold no cycle at all.
+	cycles := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	start, first := time.Now(), cycles()
+	for time.Since(start) < 300*time.Millisecond || cycles()-first < 5 {
 		for i := range 100 {
 			s := p.Get()
 			sinkScratch = s
