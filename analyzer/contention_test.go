@@ -80,8 +80,13 @@ func TestContentionFindsHotSKUConvoy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives the flash-sale fixture for 1.5 s")
 	}
-	withLockProfiles(t)
-	c, err := collector.New()
+	// The collector turns sampling on, so the bundle says since when
+	// (Sampling.Since) and the delay per second is measured over the load,
+	// not over the test process's uptime, which other tests and a slow
+	// machine stretch.
+	c, err := collector.New(
+		collector.WithMutexProfileFraction(2, collector.SampleAlways),
+		collector.WithBlockProfileRate(int(10*time.Microsecond), collector.SampleAlways))
 	if err != nil {
 		t.Fatal(err)
 	}
