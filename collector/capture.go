@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/felixge/fgprof"
+	"github.com/grafana/pyroscope-go/godeltaprof"
 
 	"github.com/gdiag/gdiag/bundle"
 )
@@ -359,16 +360,32 @@ func (c *Collector) capture(ctx context.Context, w io.Writer, req CaptureRequest
 		}
 	}
 	// Contention sampling scoped to captures covers the window; the block
-	// and mutex profiles are taken after it so that they hold its events.
+	// and mutex profiles are taken after it so that they hold its events,
+	// and are written as deltas over the window (entry seconds = the
+	// window), so earlier windows' events do not count in this one's rate.
+	var deltas map[bundle.Kind]*godeltaprof.BlockProfiler
+	var windowStart time.Time
 	if req.Seconds > 0 {
 		c.samplingOn(SampleDuringCapture)
 		defer c.samplingOff(SampleDuringCapture)
+		deltas, windowStart = c.windowBaselines(want), time.Now()
 	}
 	c.window(cp, req, explicit, want, m.Goroutines)
 	for _, p := range []profilePart{{PartBlock, bundle.KindBlock}, {PartMutex, bundle.KindMutex}} {
-		if want(p.part) {
-			cp.run(p.part, p.kind, profileStep(string(p.part)))
+		if !want(p.part) || cp.stopped() {
+			continue
 		}
+		if d := deltas[p.kind]; d != nil {
+			r := cp.wait(cp.start(p.part, func(_ context.Context, w io.Writer) error {
+				if err := d.Profile(w); err != nil {
+					return fmt.Errorf("collector: %s profile over the window: %w", p.part, err)
+				}
+				return nil
+			}))
+			cp.put(p.kind, r, time.Since(windowStart).Seconds())
+			continue
+		}
+		cp.run(p.part, p.kind, profileStep(string(p.part)))
 	}
 	m.Sampling = c.samplingState()
 	if want(PartTrace) && !cp.stopped() {
@@ -458,6 +475,35 @@ func (cp *capture) has(p Part) bool {
 		return cp.c.flight == nil && cp.c.flightErr == nil
 	}
 	return false
+}
+
+// windowBaselines starts a delta profiler, at the current counts, for the
+// block and mutex profiles that the collector samples only during captures
+// (SampleDuringCapture) and that the capture wants; nil when none.
+func (c *Collector) windowBaselines(want func(Part) bool) map[bundle.Kind]*godeltaprof.BlockProfiler {
+	var out map[bundle.Kind]*godeltaprof.BlockProfiler
+	for _, p := range []struct {
+		part  Part
+		kind  bundle.Kind
+		scope SamplingScope
+		make  func() *godeltaprof.BlockProfiler
+	}{
+		{PartBlock, bundle.KindBlock, c.cfg.blockScope, godeltaprof.NewBlockProfiler},
+		{PartMutex, bundle.KindMutex, c.cfg.mutexScope, godeltaprof.NewMutexProfiler},
+	} {
+		if p.scope != SampleDuringCapture || !want(p.part) {
+			continue
+		}
+		d := p.make()
+		if d.Profile(io.Discard) != nil {
+			continue // the cumulative profile then
+		}
+		if out == nil {
+			out = map[bundle.Kind]*godeltaprof.BlockProfiler{}
+		}
+		out[p.kind] = d
+	}
+	return out
 }
 
 // profileStep writes the named runtime/pprof profile in protobuf form.

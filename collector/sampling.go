@@ -19,9 +19,11 @@ const (
 	SampleAlways SamplingScope = iota + 1
 	// SampleDuringCapture turns sampling on only while a capture with a
 	// window runs (a bundle with seconds > 0, pprof/profile, pprof/trace,
-	// pprof/fgprof) and restores it afterwards; the bundle's block and
-	// mutex profiles are taken after the window, so they hold at least
-	// the window's contention. No cost between captures.
+	// pprof/fgprof) and restores it afterwards; a bundle's block and mutex
+	// profiles are then deltas over its window (the manifest entry's
+	// seconds), not the process's cumulative counts, so an earlier
+	// window's contention never counts in a later one. No cost between
+	// captures.
 	SampleDuringCapture
 )
 
