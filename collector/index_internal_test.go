@@ -11,19 +11,27 @@ import (
 	"github.com/gdiag/gdiag/bundle"
 )
 
-// TestIndexIsCheap: reloading the index page reads the cgroup files at most
-// once per metrics interval, and takes GOGC from the sampler's newest
-// sample instead of reading the runtime again.
-func TestIndexIsCheap(t *testing.T) {
+// countingCgroupReads returns a collector on a fake clock with a 1 s
+// metrics interval whose cgroup reads are counted.
+func countingCgroupReads(t *testing.T) (*Collector, *FakeClock, *int) {
+	t.Helper()
 	clk := NewFakeClock(time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC))
 	c, err := New(WithClock(clk), WithMetricsInterval(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	reads := 0
+	t.Cleanup(func() { c.Close() })
+	reads := new(int)
 	read := c.cgroups.read
-	c.cgroups.read = func() (*bundle.Cgroup, error) { reads++; return read() }
+	c.cgroups.read = func() (*bundle.Cgroup, error) { *reads++; return read() }
+	return c, clk, reads
+}
+
+// TestIndexIsCheap: reloading the index page reads the cgroup files at most
+// once per metrics interval, and takes GOGC from the sampler's newest
+// sample instead of reading the runtime again.
+func TestIndexIsCheap(t *testing.T) {
+	c, clk, reads := countingCgroupReads(t)
 	page := func() string {
 		t.Helper()
 		w := httptest.NewRecorder()
@@ -36,15 +44,15 @@ func TestIndexIsCheap(t *testing.T) {
 	for range 5 {
 		page()
 	}
-	if reads != 1 {
-		t.Errorf("5 loads within one interval read the cgroup %d times, want 1", reads)
+	if *reads != 1 {
+		t.Errorf("5 loads within one interval read the cgroup %d times, want 1", *reads)
 	}
 	if err := clk.Advance(999 * time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	page()
-	if reads != 1 {
-		t.Errorf("a load 999 ms later read the cgroup again (%d reads)", reads)
+	if *reads != 1 {
+		t.Errorf("a load 999 ms later read the cgroup again (%d reads)", *reads)
 	}
 
 	// The next sample carries a new GOGC; the page shows it, and the cgroup
@@ -65,8 +73,8 @@ func TestIndexIsCheap(t *testing.T) {
 		}
 	}
 	body := page()
-	if reads != 2 {
-		t.Errorf("a load one interval later: %d cgroup reads, want 2", reads)
+	if *reads != 2 {
+		t.Errorf("a load one interval later: %d cgroup reads, want 2", *reads)
 	}
 	if want := fmt.Sprintf("<tr><th>GOGC</th><td>%s</td>", "137 %"); !strings.Contains(body, want) {
 		t.Errorf("index does not show %q", want)
@@ -77,26 +85,18 @@ func TestIndexIsCheap(t *testing.T) {
 // scrape, reads the cgroup at most once per metrics interval, like the
 // index page.
 func TestLiveSharesTheCgroupRead(t *testing.T) {
-	clk := NewFakeClock(time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC))
-	c, err := New(WithClock(clk), WithMetricsInterval(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	reads := 0
-	read := c.cgroups.read
-	c.cgroups.read = func() (*bundle.Cgroup, error) { reads++; return read() }
+	c, clk, reads := countingCgroupReads(t)
 	for range 10 {
 		c.Live()
 	}
-	if reads != 1 {
-		t.Errorf("10 scrapes within one interval read the cgroup %d times, want 1", reads)
+	if *reads != 1 {
+		t.Errorf("10 scrapes within one interval read the cgroup %d times, want 1", *reads)
 	}
 	if err := clk.Advance(time.Second); err != nil {
 		t.Fatal(err)
 	}
 	c.Live()
-	if reads != 2 {
-		t.Errorf("a scrape an interval later: %d reads, want 2", reads)
+	if *reads != 2 {
+		t.Errorf("a scrape an interval later: %d reads, want 2", *reads)
 	}
 }

@@ -469,38 +469,21 @@ const maxRecord = 64 << 20
 // isJSONLines reports whether head is one JSON object per line: most of
 // its first lines are, and one has a text field or a test2json Action.
 func isJSONLines(head []byte) bool {
-	lines, objs, fields := 0, 0, 0
-	for len(head) > 0 && lines < 32 {
-		i := bytes.IndexByte(head, '\n')
-		if i < 0 {
-			break
-		}
-		line := bytes.TrimSpace(head[:i])
-		head = head[i+1:]
-		if len(line) == 0 {
-			continue
-		}
-		lines++
-		if line[0] != '{' {
-			continue
-		}
+	return mostlyRecords(head, func(line []byte) (record, field bool) {
 		var m map[string]json.RawMessage
-		if json.Unmarshal(line, &m) != nil {
-			continue
+		if line[0] != '{' || json.Unmarshal(line, &m) != nil {
+			return false, false
 		}
-		objs++
 		if _, ok := m["Action"]; ok {
-			fields++
-			continue
+			return true, true
 		}
 		for _, f := range textFields {
 			if v, ok := m[f]; ok && len(v) > 0 && v[0] == '"' {
-				fields++
-				break
+				return true, true
 			}
 		}
-	}
-	return lines > 0 && fields > 0 && objs*2 >= lines
+		return true, false
+	})
 }
 
 // isLogfmtLines reports whether head is one logfmt record per line
@@ -508,6 +491,24 @@ func isJSONLines(head []byte) bool {
 // TextHandler writes): most of its first lines are two or more key=value
 // pairs, and one has a text field.
 func isLogfmtLines(head []byte) bool {
+	return mostlyRecords(head, func(line []byte) (record, field bool) {
+		m, ok := parseLogfmt(line)
+		if !ok || len(m) < 2 {
+			return false, false
+		}
+		for _, f := range textFields {
+			if _, ok := m[f]; ok {
+				return true, true
+			}
+		}
+		return true, false
+	})
+}
+
+// mostlyRecords reports whether at least half of head's first 32 non-empty
+// lines are log records, as classify judges each (trimmed) line, and one
+// of them has a field that can carry a dump.
+func mostlyRecords(head []byte, classify func(line []byte) (record, field bool)) bool {
 	lines, recs, fields := 0, 0, 0
 	for len(head) > 0 && lines < 32 {
 		i := bytes.IndexByte(head, '\n')
@@ -520,16 +521,12 @@ func isLogfmtLines(head []byte) bool {
 			continue
 		}
 		lines++
-		m, ok := parseLogfmt(line)
-		if !ok || len(m) < 2 {
-			continue
+		r, f := classify(line)
+		if r {
+			recs++
 		}
-		recs++
-		for _, f := range textFields {
-			if _, ok := m[f]; ok {
-				fields++
-				break
-			}
+		if f {
+			fields++
 		}
 	}
 	return lines > 0 && fields > 0 && recs*2 >= lines
