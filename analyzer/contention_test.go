@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -383,8 +384,14 @@ func TestContentionSampledDuringCaptures(t *testing.T) {
 		if strings.HasPrefix(f.Check, "contention/") && strings.HasSuffix(f.Function, "analyzer.contend") {
 			found = true
 			t.Logf("%s: %s", f.Check, f.Summary)
-			if !strings.Contains(f.Summary, "over 0.3 s") {
-				t.Errorf("%s: rate not over the 0.3 s capture window: %s", f.Check, f.Summary)
+			// The rate is over the window (0.3 s asked, more on a loaded
+			// machine), not over the process's uptime.
+			w := -1.0
+			if m := regexp.MustCompile(`over ([0-9.]+) s\)`).FindStringSubmatch(f.Summary); m != nil {
+				w, _ = strconv.ParseFloat(m[1], 64)
+			}
+			if w < 0.25 || w > 2 {
+				t.Errorf("%s: rate not over the capture window: %s", f.Check, f.Summary)
 			}
 		}
 	}
