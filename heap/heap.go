@@ -49,7 +49,8 @@ type HeapOptions struct {
 	// of its call path in one of them, for example the diagnostics
 	// collector's capture buffers and what it calls (gopsutil reads, bundle
 	// writing, compression), which a heap snapshot taken during a capture
-	// always shows. A package's subpackages are ignored too.
+	// always shows. A package's subpackages are ignored too, but not test
+	// programs (_test packages, packages under testdata).
 	IgnorePackages []string
 	// MainModules are the module paths of the service's own code (from the
 	// build info in a bundle, or a flag). Sites are then charged to their
@@ -71,9 +72,13 @@ func ignoredPath(frames []stack.Frame, pkgs []string) bool {
 	return false
 }
 
-// ignored reports whether fn belongs to one of the packages (or below).
+// ignored reports whether fn belongs to one of the packages (or below),
+// test programs (a _test package, a package under testdata) excepted.
 func ignored(fn string, pkgs []string) bool {
 	pkg := symbol.Package(fn)
+	if strings.HasSuffix(pkg, "_test") || strings.Contains(pkg, "/testdata/") {
+		return false
+	}
 	for _, p := range pkgs {
 		if pkg == p || strings.HasPrefix(pkg, p+"/") {
 			return true

@@ -3,21 +3,12 @@ package leaks
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gdiag/gdiag/internal/symbol"
 	"github.com/gdiag/gdiag/stack"
 )
-
-// collectorFuncs matches the functions of symbol.CollectorPackages and
-// their subpackages (not their _test packages).
-var collectorFuncs = func() string {
-	alts := make([]string, len(symbol.CollectorPackages))
-	for i, p := range symbol.CollectorPackages {
-		alts[i] = regexp.QuoteMeta(p)
-	}
-	return `^(` + strings.Join(alts, "|") + `)(/[a-z0-9]+)*\.`
-}()
 
 // Rule matches buckets of goroutines that are not leaks: the built-in
 // benign table (BenignRules) and the user's ignore rules (Options.Ignore) are
@@ -46,12 +37,18 @@ type Rule struct {
 	// Ops, when not empty, limits the rule to goroutines blocked in one of
 	// these operations.
 	Ops []stack.Op
+
+	// inFunc and inCreator are the built-in rules' predicates where a
+	// regular expression cannot say it (a package list with exceptions):
+	// any frame's function, the creator's function.
+	inFunc, inCreator func(fn string) bool
 }
 
 // Match reports whether the rule matches a goroutine with stack s, creation
 // site created, labels ls and blocking operation op.
 func (r *Rule) Match(s *stack.Stack, created stack.Frame, ls []stack.Label, op stack.Op) bool {
-	if r.Top == nil && r.Func == nil && r.Entry == nil && r.Creator == nil && r.Label == nil && len(r.Ops) == 0 {
+	if r.Top == nil && r.Func == nil && r.Entry == nil && r.Creator == nil && r.Label == nil && len(r.Ops) == 0 &&
+		r.inFunc == nil && r.inCreator == nil {
 		return false
 	}
 	if len(r.Ops) > 0 {
@@ -104,6 +101,12 @@ func (r *Rule) Match(s *stack.Stack, created stack.Frame, ls []stack.Label, op s
 		}
 	}
 	if r.Creator != nil && (created.Func == "" || !r.Creator.MatchString(created.Func)) {
+		return false
+	}
+	if r.inFunc != nil && !slices.ContainsFunc(frames, func(f stack.Frame) bool { return r.inFunc(f.Func) }) {
+		return false
+	}
+	if r.inCreator != nil && (created.Func == "" || !r.inCreator(created.Func)) {
 		return false
 	}
 	if r.Label != nil {
@@ -171,6 +174,7 @@ type benignEntry struct {
 	name                         string
 	top, fn, entry, creator, lbl string
 	ops                          []stack.Op
+	inFunc, inCreator            func(fn string) bool
 }
 
 // benignTable is the single table of known idle patterns. Add a row for a
@@ -212,8 +216,10 @@ func benignTable() []benignEntry {
 		// handler, capture steps, sampler, leak watch) and the goroutines
 		// it starts (fgprof's sampler, the flight recorder's reader, the
 		// dump parser's workers) tell the same.
-		{name: "gdiag collector (by its frames)", fn: collectorFuncs},
-		{name: "gdiag collector (started by it)", creator: collectorFuncs + `|^github\.com/felixge/fgprof\.`},
+		{name: "gdiag collector (by its frames)", inFunc: symbol.IsCollector},
+		{name: "gdiag collector (started by it)", inCreator: func(fn string) bool {
+			return symbol.IsCollector(fn) || strings.HasPrefix(fn, "github.com/felixge/fgprof.")
+		}},
 		// Common libraries whose background goroutines idle by design.
 		{name: "gRPC transport and balancer", top: `^google\.golang\.org/grpc[./]`, ops: waitOps},
 		{name: "OpenCensus worker", top: `^go\.opencensus\.io/`, ops: waitOps},
@@ -242,7 +248,7 @@ func BenignRules() []Rule {
 	}
 	for _, e := range tab {
 		out = append(out, Rule{Name: e.name, Top: comp(e.top), Func: comp(e.fn), Entry: comp(e.entry),
-			Creator: comp(e.creator), Label: comp(e.lbl), Ops: e.ops})
+			Creator: comp(e.creator), Label: comp(e.lbl), Ops: e.ops, inFunc: e.inFunc, inCreator: e.inCreator})
 	}
 	return out
 }

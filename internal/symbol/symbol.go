@@ -140,6 +140,22 @@ var CollectorPackages = []string{
 	Self + "/internal",
 }
 
+// IsCollector reports whether fn is in one of CollectorPackages or below
+// it, and not in a program that tests or feeds it: a _test package or a
+// package under a testdata directory (the dump generators).
+func IsCollector(fn string) bool {
+	pkg := Package(fn)
+	if strings.HasSuffix(pkg, "_test") || strings.Contains(pkg, "/testdata/") {
+		return false
+	}
+	for _, p := range CollectorPackages {
+		if pkg == p || len(pkg) > len(p) && pkg[len(p)] == '/' && strings.HasPrefix(pkg, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Kind is the kind of code a frame is in.
 type Kind uint8
 

@@ -272,3 +272,27 @@ func TestShortFile(t *testing.T) {
 		}
 	}
 }
+
+// TestIsCollector: the collector's packages and their subpackages, not
+// their tests, the programs under testdata, the typed pool, leaktest or
+// the fixture.
+func TestIsCollector(t *testing.T) {
+	for fn, want := range map[string]bool{
+		"github.com/gdiag/gdiag/collector.(*Collector).serveBundle":    true,
+		"github.com/gdiag/gdiag/collector/leakwatch.(*Watch).step":     true,
+		"github.com/gdiag/gdiag/stack.(*chunker).newBuf":               true,
+		"github.com/gdiag/gdiag/internal/pprofconv.Snapshot":           true,
+		"github.com/gdiag/gdiag/bundle.(*Writer).Add":                  true,
+		"github.com/gdiag/gdiag/collector/leakwatch_test.leakySend":    false,
+		"github.com/gdiag/gdiag/collector_test.TestBusy429":            false,
+		"github.com/gdiag/gdiag/pool.(*Pool[...]).Get":                 false,
+		"github.com/gdiag/gdiag/leaks/leaktest.Find":                   false,
+		"github.com/gdiag/gdiag/fixtures/flashsale.(*Service).reserve": false,
+		"github.com/gdiag/gdiag/collectorx.f":                          false,
+		"main.main":                                                    false,
+	} {
+		if got := IsCollector(fn); got != want {
+			t.Errorf("IsCollector(%q) = %v, want %v", fn, got, want)
+		}
+	}
+}
