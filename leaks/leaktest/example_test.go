@@ -3,7 +3,8 @@ package leaktest_test
 import (
 	"errors"
 	"fmt"
-	"sync"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,17 +16,28 @@ func pollForever(stop <-chan struct{}) {
 	<-stop
 }
 
-// startPolling starts pollForever and returns once the goroutine runs (it
-// goes on into its receive right away), so that an example's check sees it
-// however slow the machine is to schedule it.
+// startPolling starts pollForever and returns once the goroutine blocks in
+// its receive, so that an example's check sees it where it leaks however
+// slow the machine is to schedule it.
 func startPolling(stop <-chan struct{}) {
-	var started sync.WaitGroup
-	started.Add(1)
-	go func() {
-		started.Done()
-		pollForever(stop)
-	}()
-	started.Wait()
+	n := pollers()
+	go pollForever(stop)
+	for pollers() <= n {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// pollers counts the goroutines blocked in pollForever's receive.
+func pollers() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "[chan receive") && strings.Contains(g, "leaktest_test.pollForever(") {
+			n++
+		}
+	}
+	return n
 }
 
 // printT stands in for *testing.T in the examples: it prints what a test
@@ -64,17 +76,11 @@ func summary(err error) string {
 // Find returns an *Error grouping the unexpected goroutines into buckets.
 func ExampleFind() {
 	stop := make(chan struct{})
-	// A leak is judged by where goroutines block: wait until all three
-	// have started (each one runs on into its receive right after Done).
-	var started sync.WaitGroup
-	started.Add(3)
+	// A leak is judged by where goroutines block: startPolling returns
+	// once each one waits in its receive.
 	for range 3 {
-		go func() {
-			started.Done()
-			pollForever(stop)
-		}()
+		startPolling(stop)
 	}
-	started.Wait()
 	err := leaktest.Find(leaktest.MaxRetries(2))
 	fmt.Println(summary(err))
 
