@@ -163,6 +163,8 @@ var budgets = map[string]budget{
 	"internal/limit":     {noStd: renderStd},
 	"internal/term":      {noStd: renderStd},
 	// The hostile-input corpus generator, for cmd/gdiag's corpus test only.
+	// Test-only: headless Chromium for the browser tests (chromedp).
+	"internal/browsertest": {anyThirdParty: true},
 	"internal/hostile":     {allow: []string{"m/bundle"}, anyThirdParty: true},
 	"internal/hostile/gen": {allow: []string{"m/internal/hostile", "m/bundle"}, anyThirdParty: true},
 }
